@@ -1,0 +1,171 @@
+import { z } from "zod";
+import { telesignPhoneNumber } from "../phone-number.ts";
+
+/**
+ * Okta's telephony inline hook request, validated leniently where Okta's own sources disagree:
+ * the voice `deliveryChannel` spelling, the `locale` form and the type of `otpCode`.
+ * Fields that only describe the call (ids, request type, locale) never fail a delivery.
+ */
+
+export const knownRequestTypes = [
+  "com.okta.user.telephony.pre-enrollment",
+  "com.okta.user.telephony.mfa-verification",
+  "com.okta.user.telephony.account-unlock",
+  "com.okta.user.telephony.password-reset",
+] as const;
+
+export type DeliveryChannel = "sms" | "voice";
+
+export type Delivery =
+  /** `text` is Okta's `msgTemplate`: the finished message, code included. */
+  { channel: "sms"; phoneNumber: string; text: string } | { channel: "voice"; phoneNumber: string; otpCode: string };
+
+export interface TelephonyRequest {
+  eventId?: string;
+  requestType?: string;
+  /** `data.context.request.id`: links the hook call to Okta's System Log. */
+  oktaRequestId?: string;
+  locale?: string;
+  delivery: Delivery;
+}
+
+/** `SMS` is fixed; the voice value has been `CALL`, `voice call`, `Voice` and `Voice Call`. */
+export function deliveryChannelOf(value: string): DeliveryChannel | undefined {
+  const spelling = value.trim().toLowerCase();
+  if (spelling === "sms") return "sms";
+  if (spelling.includes("voice") || spelling.includes("call")) return "voice";
+  return undefined;
+}
+
+const description = z.string().optional().catch(undefined);
+
+/** The error of a required field: missing, or present with the wrong type. */
+function required(expected: string) {
+  return {
+    error: (issue: { input?: unknown }) => (issue.input === undefined ? "is required" : `must be ${expected}`),
+  };
+}
+
+const otpCode = z.union(
+  [
+    z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z]{1,20}$/),
+    // A number arrives without leading zeros already; refuse one that lost digits in parsing.
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .max(Number.MAX_SAFE_INTEGER)
+      .transform((code) => String(code)),
+  ],
+  { error: "must be 1 to 20 letters or digits" },
+);
+
+const messageProfileSchema = z.object(
+  {
+    msgTemplate: z.string({ error: "must be a string" }).optional(),
+    phoneNumber: z.string(required("a string")).transform((value, context) => {
+      const digits = telesignPhoneNumber(value);
+      if (digits === undefined) {
+        context.addIssue({ code: "custom", message: "must be a phone number of 7 to 15 digits" });
+        return z.NEVER;
+      }
+      return digits;
+    }),
+    deliveryChannel: z.string(required("a string")).transform((value, context) => {
+      const channel = deliveryChannelOf(value);
+      if (channel === undefined) {
+        context.addIssue({ code: "custom", message: "must be SMS or a voice call" });
+        return z.NEVER;
+      }
+      return channel;
+    }),
+    otpCode: z.unknown().optional(),
+    locale: description,
+  },
+  required("an object"),
+);
+
+const telephonyRequestSchema = z.object(
+  {
+    eventId: description,
+    requestType: description,
+    data: z.object(
+      {
+        context: z
+          .object({ request: z.object({ id: description }).optional().catch(undefined) })
+          .optional()
+          .catch(undefined),
+        messageProfile: messageProfileSchema,
+      },
+      required("an object"),
+    ),
+  },
+  { error: "must be a JSON object" },
+);
+
+export type RequestIssue = { location: string; reason: string };
+
+export type ParsedTelephonyRequest =
+  | { ok: true; request: TelephonyRequest }
+  /** Issues name the failing fields and what they must be, never their values. */
+  | { ok: false; issues: RequestIssue[] };
+
+const messageProfilePath = "data.messageProfile";
+
+function locationOf(path: PropertyKey[]): string {
+  return path.map(String).join(".") || "(body)";
+}
+
+export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
+  const parsed = telephonyRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((issue) => ({
+        location: locationOf(issue.path),
+        reason: issue.message,
+      })),
+    };
+  }
+  const { eventId, requestType, data } = parsed.data;
+  const profile = data.messageProfile;
+
+  let delivery: Delivery;
+  if (profile.deliveryChannel === "sms") {
+    if (profile.msgTemplate === undefined || profile.msgTemplate.trim() === "") {
+      return {
+        ok: false,
+        issues: [{ location: `${messageProfilePath}.msgTemplate`, reason: "is required for SMS" }],
+      };
+    }
+    delivery = { channel: "sms", phoneNumber: profile.phoneNumber, text: profile.msgTemplate };
+  } else {
+    const code = otpCode.safeParse(profile.otpCode);
+    if (!code.success) {
+      return {
+        ok: false,
+        issues: [
+          {
+            location: `${messageProfilePath}.otpCode`,
+            reason: profile.otpCode === undefined ? "is required for voice" : "must be 1 to 20 letters or digits",
+          },
+        ],
+      };
+    }
+    delivery = { channel: "voice", phoneNumber: profile.phoneNumber, otpCode: code.data };
+  }
+
+  const request: TelephonyRequest = { delivery };
+  if (eventId !== undefined) request.eventId = eventId;
+  if (requestType !== undefined) request.requestType = requestType;
+  if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
+  if (profile.locale !== undefined) request.locale = profile.locale;
+  return { ok: true, request };
+}
+
+export function isKnownRequestType(requestType: string | undefined): boolean {
+  return (knownRequestTypes as readonly (string | undefined)[]).includes(requestType);
+}

@@ -1,0 +1,24 @@
+/**
+ * The request body as text, read no further than a limit: a body over it is refused before
+ * any of it is parsed, whether or not it declared its length.
+ */
+export async function readBodyWithin(request: Request, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) return undefined;
+  if (request.body === null) return "";
+
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,186 @@
+import type { ConfigResult } from "./config.ts";
+import { jsonValueOf } from "./json.ts";
+import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
+import { type OktaAnswer, oktaAnswer, oktaAnswerToFailure } from "./mapping/okta-answer.ts";
+import { omnichannelMessage } from "./mapping/omnichannel-message.ts";
+import { authenticateOkta } from "./okta/authenticate.ts";
+import { isKnownRequestType, parseTelephonyRequest } from "./okta/telephony-request.ts";
+import { errorSummaries, oktaResponse, telephonyError } from "./okta/telephony-response.ts";
+import { maskPhoneNumber } from "./phone-number.ts";
+import { readBodyWithin } from "./request-body.ts";
+import { sendMessage, type TelesignClientOptions } from "./telesign/client.ts";
+import { type TelesignError, TelesignTimeoutError } from "./telesign/errors.ts";
+import type { OmnichannelMessage, TelesignAnswer } from "./telesign/omnichannel-message.ts";
+
+/**
+ * Okta's telephony inline hook: authenticate Okta, validate its request, deliver the code through
+ * Telesign and answer in Okta's format, always with HTTP 200 and a valid body once Okta is
+ * authenticated, and within the deadline counted from the request's arrival.
+ */
+
+export interface TelephonyHookDependencies {
+  config: ConfigResult;
+  fetch?: typeof fetch;
+  log?: Logger;
+}
+
+/** Okta's requests are about 1 KB; Telesign refuses messages over 10 KB. */
+export const maxRequestBytes = 32 * 1024;
+
+type Outcome =
+  | OktaAnswer["outcome"]
+  | "method_not_allowed"
+  | "misconfigured"
+  | "unauthenticated"
+  | "too_large"
+  | "invalid_request"
+  | "internal_error";
+
+interface Answer {
+  outcome: Outcome;
+  response: Response;
+  level?: LogLevel;
+}
+
+export function createTelephonyHook({ config, fetch, log = jsonLogger }: TelephonyHookDependencies) {
+  return async function telephonyHook(request: Request): Promise<Response> {
+    const arrival = performance.now();
+    const fields: LogFields = {};
+    let answer: Answer;
+    try {
+      answer = await answerOkta(request, fields, arrival);
+    } catch (error) {
+      // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
+      fields.error = error instanceof Error ? error.name : typeof error;
+      answer = {
+        outcome: "internal_error",
+        level: "error",
+        response: oktaResponse(
+          telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
+        ),
+      };
+    }
+    fields.outcome = answer.outcome;
+    fields.durationMs = Math.round(performance.now() - arrival);
+    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", fields);
+    return answer.response;
+  };
+
+  async function answerOkta(request: Request, fields: LogFields, arrival: number): Promise<Answer> {
+    if (request.method !== "POST") {
+      fields.method = request.method;
+      return {
+        outcome: "method_not_allowed",
+        response: oktaResponse(
+          telephonyError(errorSummaries.methodNotAllowed, [
+            { reason: "Okta calls this hook with POST", location: "method" },
+          ]),
+          405,
+          { allow: "POST" },
+        ),
+      };
+    }
+    if (!config.ok) {
+      fields.problems = config.problems;
+      return {
+        outcome: "misconfigured",
+        level: "error",
+        response: oktaResponse(
+          telephonyError(errorSummaries.notConfigured, [
+            { reason: "The hook's configuration is incomplete", location: "" },
+          ]),
+        ),
+      };
+    }
+    const { telesign, okta } = config.config;
+
+    const authentication = authenticateOkta(request.headers, okta);
+    if (!authentication.ok) {
+      fields.reason = authentication.reason;
+      return {
+        outcome: "unauthenticated",
+        response: oktaResponse(
+          telephonyError(errorSummaries.unauthorized, [
+            { reason: "The request did not carry this hook's credential", location: okta.headerName },
+          ]),
+          401,
+        ),
+      };
+    }
+
+    const body = await readBodyWithin(request, maxRequestBytes);
+    if (body === undefined) {
+      return {
+        outcome: "too_large",
+        response: oktaResponse(
+          telephonyError(errorSummaries.requestTooLarge, [
+            { reason: `The body is over ${maxRequestBytes} bytes`, location: "(body)" },
+          ]),
+          413,
+        ),
+      };
+    }
+    const parsed = parseTelephonyRequest(jsonValueOf(body));
+    if (!parsed.ok) {
+      fields.issues = parsed.issues.map(({ location, reason }) => `${location} ${reason}`);
+      return {
+        outcome: "invalid_request",
+        response: oktaResponse(telephonyError(errorSummaries.invalidRequest, parsed.issues)),
+      };
+    }
+    const oktaRequest = parsed.request;
+    const { channel, phoneNumber } = oktaRequest.delivery;
+    Object.assign(fields, {
+      eventId: oktaRequest.eventId,
+      oktaRequestId: oktaRequest.oktaRequestId,
+      requestType: oktaRequest.requestType,
+      channel,
+      phone: maskPhoneNumber(phoneNumber),
+    });
+    if (!isKnownRequestType(oktaRequest.requestType)) fields.unknownRequestType = true;
+
+    const credential = authentication.telesignCredential ?? telesign.credential;
+    if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
+    const message = omnichannelMessage(oktaRequest, telesign);
+    const remainingMs = Math.floor(telesign.timeoutMs - (performance.now() - arrival));
+    const delivery = await deliver(message, {
+      ...telesign,
+      credential,
+      timeoutMs: remainingMs,
+      ...(fetch && { fetch }),
+    });
+    const context = { channel, locale: oktaRequest.locale, durationMs: performance.now() - arrival };
+    let mapped: OktaAnswer;
+    if ("error" in delivery) {
+      fields.error = delivery.error.message;
+      mapped = oktaAnswerToFailure(delivery.error, context);
+    } else {
+      Object.assign(fields, {
+        referenceId: delivery.answer.reference_id,
+        telesignCode: delivery.answer.status.code,
+        telesignHttpStatus: delivery.answer.httpStatus,
+      });
+      mapped = oktaAnswer(delivery.answer, context);
+    }
+    return { outcome: mapped.outcome, response: oktaResponse(mapped.body) };
+  }
+}
+
+async function deliver(
+  message: OmnichannelMessage,
+  options: TelesignClientOptions,
+): Promise<{ answer: TelesignAnswer } | { error: TelesignError }> {
+  // With no time left, Telesign is not called at all: its answer could not reach Okta.
+  if (options.timeoutMs <= 0) return { error: new TelesignTimeoutError("POST /v1/omnichannel", options.timeoutMs) };
+  try {
+    return { answer: await sendMessage(message, options) };
+  } catch (error) {
+    return { error: error as TelesignError };
+  }
+}
+
+function levelOf(outcome: Outcome): LogLevel {
+  if (outcome === "accepted") return "info";
+  if (outcome === "timeout" || outcome === "unreachable" || outcome === "bad_answer") return "error";
+  return "warn";
+}

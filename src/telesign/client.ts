@@ -1,0 +1,67 @@
+import type { TelesignAuthMethod, TelesignCredential } from "../config.ts";
+import { jsonValueOf } from "../json.ts";
+import { TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
+import { type OmnichannelMessage, type TelesignAnswer, telesignAnswerSchema } from "./omnichannel-message.ts";
+import { authenticationHeaders } from "./request-signing.ts";
+
+/**
+ * A small typed client for Telesign Messaging on the global `fetch`: abortable, Basic or digest
+ * authentication, one named error per failure that has no Telesign status code.
+ */
+
+export interface TelesignClientOptions {
+  apiUrl: string;
+  authMethod: TelesignAuthMethod;
+  credential: TelesignCredential;
+  /** The request (body included) is abandoned when this is reached. */
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+const omnichannelPath = "/v1/omnichannel";
+
+/** Sends one message; resolves with Telesign's status whatever its code, rejects with a TelesignError. */
+export function sendMessage(message: OmnichannelMessage, options: TelesignClientOptions): Promise<TelesignAnswer> {
+  const body = JSON.stringify(message);
+  return callTelesign("POST", omnichannelPath, options, body);
+}
+
+async function callTelesign(
+  method: "GET" | "POST",
+  path: string,
+  { apiUrl, authMethod, credential, timeoutMs, fetch = globalThis.fetch }: TelesignClientOptions,
+  body?: string,
+): Promise<TelesignAnswer> {
+  const endpoint = `${method} ${path}`;
+  const contentType = body === undefined ? "" : "application/json";
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    ...authenticationHeaders(authMethod, credential, { method, path, contentType, body }),
+  };
+  if (body !== undefined) headers["content-type"] = contentType;
+
+  const signal = AbortSignal.timeout(timeoutMs);
+  const exchange = async () => {
+    const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body ?? null, signal });
+    return { status: response.status, text: await response.text() };
+  };
+  let received: { status: number; text: string };
+  try {
+    received = await raceAbort(exchange(), signal);
+  } catch (error) {
+    if (signal.aborted) throw new TelesignTimeoutError(endpoint, timeoutMs);
+    throw new TelesignNetworkError(endpoint, error);
+  }
+  const answer = telesignAnswerSchema.safeParse(jsonValueOf(received.text));
+  if (!answer.success) throw new TelesignHttpError(endpoint, received.status);
+  return { ...answer.data, httpStatus: received.status };
+}
+
+/** Settles no later than the signal's abort, even if a transport ignores the signal. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

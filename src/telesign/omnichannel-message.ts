@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** The body of Telesign's `POST /v1/omnichannel`, as far as this hook uses it. */
+export interface OmnichannelMessage {
+  channels: [{ channel: "sms" | "voice" }];
+  recipient: { phone_number: string };
+  message:
+    | { sms: { template: "text" }; default: { parameters: { text: string } } }
+    | { voice: { template: "otp_voice"; parameters: { otp_code: string; language: string } } };
+  message_type: "OTP";
+  external_id?: string;
+  sender_id?: string;
+}
+
+/** Telesign's answer to a send or a status request: it always carries `status.code`. */
+export const telesignAnswerSchema = z.object({
+  reference_id: z.string().optional(),
+  external_id: z.string().nullish(),
+  status: z.object({
+    code: z.number().int(),
+    description: z.string().default(""),
+    last_channel: z.string().optional(),
+    updated_on: z.string().optional(),
+  }),
+});
+
+export type TelesignAnswer = z.infer<typeof telesignAnswerSchema> & { httpStatus: number };
+
+/** "Message in progress": Telesign accepted the message; the final status comes later. */
+export const messageInProgress = 3001;

@@ -1,0 +1,59 @@
+import { http } from "msw";
+import { TelesignSimulator, type TelesignSimulatorOptions } from "../../simulator/telesign-simulator.ts";
+import { parseConfig } from "../../src/config.ts";
+import { createTelephonyHook } from "../../src/telephony-hook.ts";
+import { server } from "./msw-server.ts";
+import { markSensitive } from "./sensitive.ts";
+
+export const telesignUrl = "https://rest-ww.telesign.com";
+export const customerId = "A1B2C3D4-0000-4000-8000-0123456789AB";
+export const apiKey = Buffer.from("telesign test api key 7f3a").toString("base64");
+export const oktaSecret = "Basic b2t0YTpob29rLXNlY3JldC0xNzI5";
+export const hookUrl = "https://hook.example/.netlify/functions/telesign";
+
+markSensitive(apiKey, oktaSecret, "hook-secret-1729");
+
+export const baseEnv = {
+  TELESIGN_CUSTOMER_ID: customerId,
+  TELESIGN_API_KEY: apiKey,
+  OKTA_AUTH_SECRETS: oktaSecret,
+};
+
+/** Serves a Telesign simulator through msw for the rest of the test. */
+export function useTelesignSimulator(options: Partial<TelesignSimulatorOptions> = {}): TelesignSimulator {
+  const simulator = new TelesignSimulator({ customerId, apiKey, maxHangMs: 5_000, ...options });
+  server.use(http.all(`${telesignUrl}/*`, ({ request }) => simulator.handle(request)));
+  return simulator;
+}
+
+interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** The raw body; by default the JSON of `body`. */
+  rawBody?: string;
+}
+
+/** The hook as configured by `env` (over baseEnv, `undefined` removes a variable), with a Telesign simulator behind it. */
+export function startHook(
+  env: Record<string, string | undefined> = {},
+  simulatorOptions: Partial<TelesignSimulatorOptions> = {},
+) {
+  const simulator = useTelesignSimulator(simulatorOptions);
+  const config = parseConfig({ ...baseEnv, ...env });
+  const hook = createTelephonyHook({ config });
+  const call = async (
+    body: unknown,
+    { method = "POST", headers = { authorization: oktaSecret }, rawBody }: CallOptions = {},
+  ) => {
+    const hasBody = method !== "GET" && method !== "HEAD";
+    const response = await hook(
+      new Request(hookUrl, {
+        method,
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: hasBody ? (rawBody ?? JSON.stringify(body)) : null,
+      }),
+    );
+    return { response, status: response.status, json: (await response.json()) as Record<string, any> };
+  };
+  return { simulator, call, config };
+}

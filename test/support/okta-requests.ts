@@ -1,0 +1,30 @@
+import sample from "../fixtures/okta/sms-pre-enrollment.json" with { type: "json" };
+import { markSensitive } from "./sensitive.ts";
+
+export type OktaRequestBody = typeof sample;
+export type MessageProfile = Record<string, unknown>;
+
+/** Okta's official sample request, with message profile fields replaced or removed (`undefined`). */
+export function oktaRequest(profile: MessageProfile = {}, top: Record<string, unknown> = {}): OktaRequestBody {
+  const body = structuredClone(sample) as OktaRequestBody & Record<string, unknown>;
+  Object.assign(body, top);
+  const messageProfile = body.data.messageProfile as MessageProfile;
+  for (const [field, value] of Object.entries(profile)) {
+    if (value === undefined) delete messageProfile[field];
+    else messageProfile[field] = value;
+  }
+  markSensitive(
+    messageProfile.otpCode as string,
+    messageProfile.msgTemplate as string,
+    messageProfile.phoneNumber as string,
+    String(messageProfile.phoneNumber ?? "").replace(/\D/g, ""),
+  );
+  return body;
+}
+
+export const requestTypes = [
+  "com.okta.user.telephony.pre-enrollment",
+  "com.okta.user.telephony.mfa-verification",
+  "com.okta.user.telephony.account-unlock",
+  "com.okta.user.telephony.password-reset",
+] as const;
