@@ -538,7 +538,7 @@ describe("requests that are not Okta telephony requests", () => {
       "must be 1 to 20 letters or digits",
     ],
     [
-      { deliveryChannel: "voice", otpCode: 12345678901234567890 },
+      { deliveryChannel: "voice", otpCode: Number("12345678901234567890") },
       "data.messageProfile.otpCode",
       "must be 1 to 20 letters or digits",
     ],

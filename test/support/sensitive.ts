@@ -12,10 +12,12 @@ export function markSensitive(...sensitive: (string | number | undefined)[]): vo
 /** Whether a text carries a registered value: short codes only as a whole token, not inside a hex id or a number. */
 export function findSensitive(text: string): string[] {
   return [...values].filter((value) =>
-    value.length >= 8 ? text.includes(value) : new RegExp(`(?<![0-9A-Za-z])${escape(value)}(?![0-9A-Za-z])`).test(text),
+    value.length >= 8
+      ? text.includes(value)
+      : new RegExp(`(?<![0-9A-Za-z])${escapeRegExp(value)}(?![0-9A-Za-z])`).test(text),
   );
 }
 
-function escape(value: string): string {
+function escapeRegExp(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
