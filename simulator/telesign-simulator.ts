@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { jsonValueOf } from "../src/json.ts";
 import { secretsEqual } from "../src/okta/authenticate.ts";
-import { basicAuthorization, digestAuthorization } from "../src/telesign/request-signing.ts";
+import { basicAuthorization, digestAuthorization, hmacSignature } from "../src/telesign/request-signing.ts";
 
 /**
  * A Telesign Messaging simulator that follows Telesign's documented behaviour: it checks Basic and
@@ -10,7 +10,8 @@ import { basicAuthorization, digestAuthorization } from "../src/telesign/request
  * out), so tests serve it through msw and the local run over HTTP.
  *
  * Numbers ending in a scenario's four digits get that scenario's answer; every other number is
- * accepted (3001) and then delivered (3000).
+ * accepted (3001) and then delivered (3000) after `deliveryDelayMs`. With a `callbackUrl`, the
+ * final status is also posted there, signed as Telesign signs its delivery-status callbacks.
  */
 
 export interface Scenario {
@@ -69,6 +70,12 @@ export interface TelesignSimulatorOptions {
   maxHangMs?: number;
   /** Told of every accepted message: the simulator's "inbox". */
   onMessage?: (message: SimulatedMessage) => void;
+  /** How long an accepted message stays in progress before its final status (default 0). */
+  deliveryDelayMs?: number;
+  /** Where to post signed delivery-status callbacks, if anywhere. */
+  callbackUrl?: string;
+  /** Told of each callback posted, with the HTTP status it got (0 when it could not be delivered). */
+  onCallback?: (message: SimulatedMessage, httpStatus: number) => void;
 }
 
 export interface ReceivedRequest {
@@ -83,6 +90,9 @@ export interface StatusEntry {
   description: string;
   updatedOn: string;
 }
+
+const callbackAttempts = 3;
+const callbackRetryMs = 1_000;
 
 export interface SimulatedMessage {
   referenceId: string;
@@ -103,8 +113,15 @@ export class TelesignSimulator {
   /** Every request, as it crossed the wire, in arrival order. */
   readonly received: ReceivedRequest[] = [];
   readonly messages = new Map<string, SimulatedMessage>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: TelesignSimulatorOptions) {}
+
+  /** Cancels the final statuses and callbacks still to come. */
+  close(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
 
   /** The bodies of the send requests received, parsed. */
   sentBodies(): unknown[] {
@@ -159,7 +176,8 @@ export class TelesignSimulator {
     if (scenario?.answer) return scenario.answer();
 
     const referenceId = randomBytes(16).toString("hex").toUpperCase();
-    const now = new Date().toISOString();
+    const acceptedAt = Date.now();
+    const finalAt = acceptedAt + (this.options.deliveryDelayMs ?? 0);
     const message: SimulatedMessage = {
       referenceId,
       externalId: checked.externalId ?? null,
@@ -169,27 +187,70 @@ export class TelesignSimulator {
       language: checked.language,
       senderId: checked.senderId,
       history: [
-        { ...inProgress, updatedOn: now },
-        { ...(scenario?.finalStatus ?? delivered), updatedOn: now },
+        { ...inProgress, updatedOn: new Date(acceptedAt).toISOString() },
+        { ...(scenario?.finalStatus ?? delivered), updatedOn: new Date(finalAt).toISOString() },
       ],
     };
     this.messages.set(referenceId, message);
     this.options.onMessage?.(message);
+    const { callbackUrl } = this.options;
+    if (callbackUrl !== undefined) this.later(finalAt - acceptedAt, () => this.postCallback(message, callbackUrl, 1));
     return Response.json({ reference_id: referenceId, status: inProgress, external_id: message.externalId });
+  }
+
+  /** The message's status as Telesign reports it, in get-status answers and callbacks alike. */
+  statusReport(message: SimulatedMessage) {
+    const now = new Date().toISOString();
+    const latest = message.history.findLast((entry) => entry.updatedOn <= now) ?? message.history[0];
+    const current = { code: latest?.code, description: latest?.description, updated_on: latest?.updatedOn };
+    return {
+      reference_id: message.referenceId,
+      external_id: message.externalId,
+      status: { ...current, last_channel: message.channel },
+      channel_status: [{ [message.channel]: { ...current, reference_id: message.referenceId } }],
+    };
   }
 
   private status(referenceId: string): Response {
     if (!/^[0-9A-F]{32}$/i.test(referenceId)) return status(400, 3311, "Invalid reference_id");
     const message = this.messages.get(referenceId.toUpperCase());
     if (message === undefined) return status(404, -10004, "Reference id not found or expired");
-    const latest = message.history.at(-1) ?? { ...inProgress, updatedOn: "" };
-    const current = { code: latest.code, description: latest.description, updated_on: latest.updatedOn };
-    return Response.json({
-      reference_id: message.referenceId,
-      external_id: message.externalId,
-      status: { ...current, last_channel: message.channel },
-      channel_status: [{ [message.channel]: { ...current, reference_id: message.referenceId } }],
-    });
+    return Response.json(this.statusReport(message));
+  }
+
+  private async postCallback(message: SimulatedMessage, callbackUrl: string, attempt: number): Promise<void> {
+    const body = JSON.stringify(this.statusReport(message));
+    const signature = hmacSignature(this.options.apiKey, body);
+    let httpStatus = 0;
+    try {
+      const response = await fetch(callbackUrl, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `TSA ${this.options.customerId}:${signature}`,
+          "x-ts-authorization": signature,
+        },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
+      httpStatus = response.status;
+      await response.text();
+    } catch {
+      // Telesign retries a callback that was not answered with a success.
+    }
+    this.options.onCallback?.(message, httpStatus);
+    if ((httpStatus < 200 || httpStatus > 299) && attempt < callbackAttempts) {
+      this.later(callbackRetryMs, () => this.postCallback(message, callbackUrl, attempt + 1));
+    }
+  }
+
+  private later(delayMs: number, task: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void task();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
   }
 }
 

@@ -5,7 +5,16 @@ import { findSensitive } from "./support/sensitive.ts";
 
 captureConsole();
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+const loopback = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+// Everything but loopback (the local stack's own servers) must be answered by a handler.
+beforeAll(() =>
+  server.listen({
+    onUnhandledRequest: (request, print) => {
+      if (!loopback.has(new URL(request.url).hostname)) print.error();
+    },
+  }),
+);
 afterEach(() => server.resetHandlers());
 afterAll(() => {
   server.close();

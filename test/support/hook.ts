@@ -1,4 +1,6 @@
 import { http } from "msw";
+import { expect } from "vitest";
+import { judgeAnswer } from "../../preview/okta-preview.ts";
 import { TelesignSimulator, type TelesignSimulatorOptions } from "../../simulator/telesign-simulator.ts";
 import { parseConfig } from "../../src/config.ts";
 import { createTelephonyHook } from "../../src/telephony-hook.ts";
@@ -53,7 +55,11 @@ export function startHook(
         body: hasBody ? (rawBody ?? JSON.stringify(body)) : null,
       }),
     );
-    return { response, status: response.status, json: (await response.json()) as Record<string, any> };
+    const text = await response.text();
+    // Every answer must be one Okta can read: a 200 that Okta would skip is a broken contract.
+    if (response.status === 200)
+      expect(judgeAnswer({ httpStatus: 200, durationMs: 0, body: text }).verdict).not.toBe("skip");
+    return { response, status: response.status, json: JSON.parse(text) as Record<string, any> };
   };
   return { simulator, call, config };
 }

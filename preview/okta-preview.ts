@@ -1,0 +1,204 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { z } from "zod";
+import { jsonValueOf } from "../src/json.ts";
+import type { knownRequestTypes } from "../src/okta/telephony-request.ts";
+
+/**
+ * Okta's Preview tab, outside Okta: builds a telephony request as Preview does, sends it to a
+ * hook, and judges the answer by Okta's contract — what Okta would do with it.
+ */
+
+export const requestTypeNames = {
+  enrollment: "com.okta.user.telephony.pre-enrollment",
+  verification: "com.okta.user.telephony.mfa-verification",
+  unlock: "com.okta.user.telephony.account-unlock",
+  reset: "com.okta.user.telephony.password-reset",
+} as const satisfies Record<string, (typeof knownRequestTypes)[number]>;
+
+export type RequestTypeName = keyof typeof requestTypeNames;
+
+/** What Okta's documentation has called the voice channel; Preview users also edit it by hand. */
+export const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
+
+export interface PreviewRequestOptions {
+  requestType: string;
+  channel: "sms" | "voice";
+  /** The raw `deliveryChannel`; by default `SMS` or `voice call`. */
+  deliveryChannel?: string;
+  phoneNumber: string;
+  locale: string;
+  otpCode: string;
+  now?: Date;
+}
+
+/** The request Okta's Preview generates ("Generate Request"), with fresh ids and times. */
+export function previewRequest(options: PreviewRequestOptions) {
+  const now = options.now ?? new Date();
+  return {
+    eventId: randomBytes(16).toString("base64url"),
+    eventTime: now.toISOString(),
+    eventType: "com.okta.telephony.provider",
+    eventTypeVersion: "1.0",
+    contentType: "application/json",
+    cloudEventVersion: "0.1",
+    source: "https://example.okta.com/api/v1/inlineHooks/calPreviewLocal0000",
+    requestType: options.requestType,
+    data: {
+      context: {
+        request: {
+          id: `req${randomUUID().replaceAll("-", "").slice(0, 22)}`,
+          method: "POST",
+          url: { value: "/api/internal/v1/inlineHooks/com.okta.telephony.provider/generatePreview" },
+          ipAddress: "127.0.0.1",
+        },
+      },
+      userProfile: {
+        firstName: "test",
+        lastName: "user",
+        login: "test.user@example.com",
+        userId: "00uPreviewLocal00000",
+      },
+      messageProfile: {
+        msgTemplate: `(HOOK)Your code is ${options.otpCode}`,
+        phoneNumber: options.phoneNumber,
+        otpExpires: new Date(now.getTime() + 5 * 60_000).toISOString(),
+        deliveryChannel: options.deliveryChannel ?? defaultDeliveryChannels[options.channel],
+        otpCode: options.otpCode,
+        locale: options.locale,
+      },
+    },
+  };
+}
+
+/** Okta waits this long for the whole exchange. */
+export const oktaDeadlineMs = 3_000;
+/** Okta refuses larger answers. */
+export const oktaMaxBodyBytes = 256 * 1024;
+
+const telephonyAction = z.object({
+  status: z.enum(["SUCCESSFUL", "PENDING", "FAILED"]),
+  provider: z.string().optional(),
+  transactionId: z.string().optional(),
+  transactionMetadata: z.string().optional(),
+});
+
+const commandsBody = z.object({
+  commands: z
+    .array(z.object({ type: z.literal("com.okta.telephony.action"), value: z.array(telephonyAction).min(1) }))
+    .min(1),
+});
+
+const errorBody = z.object({
+  error: z.object({
+    errorSummary: z.string().min(1),
+    errorCauses: z
+      .array(
+        z.object({
+          errorSummary: z.string().optional(),
+          reason: z.string().optional(),
+          location: z.string().optional(),
+        }),
+      )
+      .optional(),
+  }),
+});
+
+export type Verdict = "accept" | "fall back" | "skip";
+
+export interface ContractCheck {
+  check: string;
+  ok: boolean;
+}
+
+export interface Judgement {
+  checks: ContractCheck[];
+  verdict: Verdict;
+  /** What Okta does with this answer, in a sentence. */
+  explanation: string;
+}
+
+/** What Okta would do with an answer, and the checks of its contract that decided it. */
+export function judgeAnswer({
+  httpStatus,
+  durationMs,
+  body,
+}: {
+  httpStatus: number;
+  durationMs: number;
+  body: string;
+}): Judgement {
+  const json = jsonValueOf(body);
+  const commands = commandsBody.safeParse(json);
+  const error = errorBody.safeParse(json);
+  const checks: ContractCheck[] = [
+    { check: "HTTP 200", ok: httpStatus === 200 },
+    { check: "a JSON body", ok: json !== undefined },
+    { check: "a valid commands or error object", ok: commands.success || error.success },
+    { check: `under ${oktaMaxBodyBytes / 1024} KB`, ok: Buffer.byteLength(body) < oktaMaxBodyBytes },
+    { check: `answered within ${oktaDeadlineMs / 1000} s`, ok: durationMs <= oktaDeadlineMs },
+  ];
+  if (checks.some((check) => !check.ok)) {
+    return {
+      checks,
+      verdict: "skip",
+      explanation:
+        "Okta skips the hook and sends the code through its own provider (a second message if Telesign already sent one).",
+    };
+  }
+  if (commands.success) {
+    const status = commands.data.commands[0]?.value[0]?.status;
+    if (status === "SUCCESSFUL")
+      return { checks, verdict: "accept", explanation: "Okta accepts: the code is on its way." };
+    if (status === "PENDING") {
+      return { checks, verdict: "accept", explanation: "Okta accepts PENDING; what it does next is undocumented." };
+    }
+    return {
+      checks,
+      verdict: "fall back",
+      explanation: "Okta falls back to its own provider: the hook answered FAILED.",
+    };
+  }
+  return {
+    checks,
+    verdict: "fall back",
+    explanation: `Okta falls back to its own provider: the hook answered error "${error.data?.error.errorSummary}".`,
+  };
+}
+
+export interface PreviewExchange extends Judgement {
+  httpStatus: number;
+  durationMs: number;
+  body: string;
+}
+
+/** Sends a request as Okta does ("View Response") and judges the answer. */
+export async function sendPreview(
+  url: string,
+  request: unknown,
+  {
+    authHeader,
+    fetch = globalThis.fetch,
+  }: { authHeader?: { name: string; value: string }; fetch?: typeof globalThis.fetch } = {},
+): Promise<PreviewExchange> {
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+  if (authHeader !== undefined) headers[authHeader.name] = authHeader.value;
+  const started = performance.now();
+  let httpStatus = 0;
+  let body = "";
+  try {
+    // Okta does not follow redirects, and gives up at its deadline (a little slack to measure by how much).
+    const response = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(request),
+      redirect: "manual",
+      signal: AbortSignal.timeout(oktaDeadlineMs + 2_000),
+    });
+    httpStatus = response.status;
+    body = await response.text();
+  } catch (error) {
+    body = `(no answer: ${error instanceof Error ? error.message : String(error)})`;
+  }
+  const durationMs = Math.round(performance.now() - started);
+  return { httpStatus, durationMs, body, ...judgeAnswer({ httpStatus, durationMs, body }) };
+}

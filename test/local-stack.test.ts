@@ -1,0 +1,121 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { previewRequest, sendPreview } from "../preview/okta-preview.ts";
+import { freePort, type LocalStack, projectRoot, startLocalStack } from "../scripts/local-stack.ts";
+import { capturedLines } from "./support/log-capture.ts";
+import { markSensitive } from "./support/sensitive.ts";
+
+/**
+ * End to end on loopback: Netlify's own emulation serves the function, which sends to the
+ * Telesign simulator over real HTTP; requests are built and judged as Okta's Preview would.
+ */
+
+const timeoutMs = 1_500;
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: await freePort(),
+    env: { TELESIGN_TIMEOUT_MS: String(timeoutMs) },
+    // The emulator's output (the function's logs) joins the suite-wide leak check.
+    onOutput: (line) => capturedLines.push(line),
+  });
+  markSensitive(stack.secret);
+}, 90_000);
+
+afterAll(() => stack?.stop());
+
+function preview(phoneNumber: string, channel: "sms" | "voice" = "sms") {
+  const otpCode = "604213";
+  markSensitive(otpCode, phoneNumber.slice(1));
+  const request = previewRequest({
+    requestType: "com.okta.user.telephony.mfa-verification",
+    channel,
+    phoneNumber,
+    locale: "EN-US",
+    otpCode,
+  });
+  return sendPreview(stack.url, request, { authHeader: { name: stack.headerName, value: stack.secret } });
+}
+
+describe("the local stack", () => {
+  it("passes `npm run preview -- --all`", async () => {
+    markSensitive("731904");
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "scripts/preview.ts",
+        "--all",
+        "--quiet",
+        "--url",
+        stack.url,
+        "--auth",
+        stack.secret,
+        "--otp",
+        "731904",
+      ],
+      { cwd: projectRoot, timeout: 60_000 },
+    );
+    const verdicts = stdout.trim().split("\n");
+    expect(verdicts).toHaveLength(8);
+    for (const line of verdicts) expect(line).toMatch(/^✅ ACCEPT /);
+  }, 90_000);
+
+  it("delivers an SMS over real HTTP, exactly as mapped", async () => {
+    const exchange = await preview("+1 (555) 555-0142");
+    expect(exchange.verdict).toBe("accept");
+    const body = JSON.parse(exchange.body);
+    const message = stack.telesign.simulator.messages.get(body.commands[0].value[0].transactionId);
+    expect(message).toMatchObject({ channel: "sms", phoneNumber: "15555550142", content: "(HOOK)Your code is 604213" });
+  });
+
+  it("delivers a voice call", async () => {
+    const exchange = await preview("+33 1 23 45 67 89", "voice");
+    expect(exchange.verdict).toBe("accept");
+    const body = JSON.parse(exchange.body);
+    expect(stack.telesign.simulator.messages.get(body.commands[0].value[0].transactionId)).toMatchObject({
+      channel: "voice",
+      content: "604213",
+      language: "en",
+    });
+  });
+
+  it.each([
+    ["3101", "3101"],
+    ["3204", "3204"],
+    ["3500", "3500"],
+    ["0502", "Message provider error"],
+    ["0413", "Message provider error"],
+    ["0200", "Message provider error"],
+    ["0408", "Message provider timed out"],
+  ])("answers a number ending %s with the error %j, inside Okta's deadline", async (ending, errorSummary) => {
+    const exchange = await preview(`+1555555${ending}`);
+    expect(exchange.checks.every((check) => check.ok)).toBe(true);
+    expect(exchange.verdict).toBe("fall back");
+    expect(JSON.parse(exchange.body).error.errorSummary).toBe(errorSummary);
+  });
+
+  it("answers a hanging Telesign within the budget", async () => {
+    const exchange = await preview("+15555550408");
+    expect(exchange.durationMs).toBeGreaterThanOrEqual(timeoutMs - 100);
+    expect(exchange.durationMs).toBeLessThan(3_000);
+  });
+
+  it("refuses a request without the secret, and Okta would skip the hook", async () => {
+    const before = stack.telesign.simulator.received.length;
+    const request = previewRequest({
+      requestType: "com.okta.user.telephony.mfa-verification",
+      channel: "sms",
+      phoneNumber: "+15555550100",
+      locale: "EN-US",
+      otpCode: "604213",
+    });
+    const exchange = await sendPreview(stack.url, request, { authHeader: { name: "authorization", value: "wrong" } });
+    expect(exchange.httpStatus).toBe(401);
+    expect(exchange.verdict).toBe("skip");
+    expect(stack.telesign.simulator.received.length).toBe(before);
+  });
+});
