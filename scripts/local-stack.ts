@@ -101,17 +101,11 @@ export function spawnEmulator(port: number, env: Record<string, string>): ChildP
     cwd: projectRoot,
     env: { ...process.env, ...env, NETLIFY_TELEMETRY_DISABLED: "1", BROWSER: "none" },
     stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
   });
 }
 
 export function stopEmulator(emulator: ChildProcess): void {
-  if (emulator.exitCode !== null || emulator.pid === undefined) return;
-  try {
-    process.kill(-emulator.pid, "SIGTERM");
-  } catch {
-    emulator.kill("SIGTERM");
-  }
+  if (emulator.exitCode === null) emulator.kill("SIGTERM");
 }
 
 function forwardLines(child: ChildProcess, onLine: ((line: string) => void) | undefined): void {
