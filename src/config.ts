@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /**
- * The hook's configuration, read from environment variables once per cold start.
+ * Configuration from environment variables, parsed once per cold start. Each function parses
+ * only the variables it uses, so that a mistake in one never stops another.
  * This is the only module that reads `process.env`.
  */
 
@@ -41,7 +42,22 @@ const environmentSchema = z.object({
     .regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")
     .default("authorization"),
   OKTA_AUTH_SECRETS: commaSeparated.default([]),
+  STATUS_API_TOKENS: commaSeparated.default([]),
+  TRANSACTION_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a number of days" })
+    .int("must be a whole number of days")
+    .min(1, "must be at least 1")
+    .max(365, "must be at most 365")
+    .default(7),
 });
+
+type Environment = z.infer<typeof environmentSchema>;
+type VariableName = keyof Environment;
+
+export type Parsed<T> =
+  | { ok: true; config: T }
+  /** Each problem names a variable and what is wrong with it, never its value. */
+  | { ok: false; problems: string[] };
 
 export type TelesignAuthMethod = "basic" | "digest";
 
@@ -55,36 +71,69 @@ export type OktaAuthentication =
   /** Okta's header carries `Basic base64(customerId:apiKey)`, used as the Telesign credential. */
   | { mode: "passthrough"; headerName: string; customerId?: string };
 
+export interface TelesignConfig {
+  apiUrl: string;
+  authMethod: TelesignAuthMethod;
+  timeoutMs: number;
+  smsSenderId?: string;
+  /** In passthrough mode the hook sends with each request's own; this one only reads status. */
+  credential?: TelesignCredential;
+}
+
 export interface HookConfig {
-  telesign: {
-    apiUrl: string;
-    authMethod: TelesignAuthMethod;
-    timeoutMs: number;
-    smsSenderId?: string;
-    /** Absent in passthrough mode, where each request brings its own. */
-    credential?: TelesignCredential;
-  };
+  telesign: TelesignConfig;
   okta: OktaAuthentication;
 }
 
-export type ConfigResult =
-  | { ok: true; config: HookConfig }
-  /** Each problem names a variable and what is wrong with it, never its value. */
-  | { ok: false; problems: string[] };
+export interface CallbackConfig {
+  /** The key Telesign signs callbacks with, and the customer id they name. */
+  credential: TelesignCredential;
+}
 
-export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
-  const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`),
-    };
-  }
-  const vars = parsed.data;
-  const { TELESIGN_CUSTOMER_ID: customerId, TELESIGN_API_KEY: apiKey } = vars;
-  const credential = customerId !== undefined && apiKey !== undefined ? { customerId, apiKey } : undefined;
+export interface StatusConfig {
+  telesign: TelesignConfig;
+  /** Okta's own credential also reads status; absent while Okta's settings are incomplete. */
+  okta?: OktaAuthentication;
+  /** Read-only tokens, sent as `Authorization: Bearer <token>`. */
+  readTokens: string[];
+}
+
+export interface RetentionConfig {
+  retentionDays: number;
+}
+
+const telesignVariables = [
+  "TELESIGN_CUSTOMER_ID",
+  "TELESIGN_API_KEY",
+  "TELESIGN_API_URL",
+  "TELESIGN_AUTH_METHOD",
+  "TELESIGN_TIMEOUT_MS",
+  "TELESIGN_SMS_SENDER_ID",
+] as const;
+const oktaVariables = ["OKTA_AUTH_MODE", "OKTA_AUTH_HEADER", "OKTA_AUTH_SECRETS"] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** The named variables, or the problems with them. */
+function variables<N extends VariableName>(env: Env, names: readonly N[]): Parsed<Pick<Environment, N>> {
+  const config: Record<string, unknown> = {};
   const problems: string[] = [];
+  for (const name of names) {
+    const parsed = environmentSchema.shape[name].safeParse(env[name]);
+    if (parsed.success) config[name] = parsed.data;
+    else problems.push(...parsed.error.issues.map((issue) => `${name} ${issue.message}`));
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config as Pick<Environment, N> };
+}
 
+function credentialOf(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TELESIGN_API_KEY">) {
+  const { TELESIGN_CUSTOMER_ID: customerId, TELESIGN_API_KEY: apiKey } = vars;
+  return customerId !== undefined && apiKey !== undefined ? { customerId, apiKey } : undefined;
+}
+
+function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number] | (typeof oktaVariables)[number]>) {
+  const credential = credentialOf(vars);
+  const problems: string[] = [];
   let okta: OktaAuthentication;
   if (vars.OKTA_AUTH_MODE === "header") {
     okta = { mode: "header", headerName: vars.OKTA_AUTH_HEADER, secrets: vars.OKTA_AUTH_SECRETS };
@@ -93,29 +142,64 @@ export function parseConfig(env: Record<string, string | undefined>): ConfigResu
       problems.push("TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header");
     }
   } else {
-    // The API key comes with each request; one configured here would be a second, unused copy.
-    okta = { mode: "passthrough", headerName: vars.OKTA_AUTH_HEADER, customerId };
-    if (apiKey !== undefined) problems.push("TELESIGN_API_KEY must not be set when OKTA_AUTH_MODE is passthrough");
+    okta = { mode: "passthrough", headerName: vars.OKTA_AUTH_HEADER, customerId: vars.TELESIGN_CUSTOMER_ID };
     if (vars.OKTA_AUTH_SECRETS.length > 0) {
       problems.push("OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough");
     }
   }
-  if (problems.length > 0) return { ok: false, problems };
-
-  const telesign = {
+  const telesign: TelesignConfig = {
     apiUrl: vars.TELESIGN_API_URL,
     authMethod: vars.TELESIGN_AUTH_METHOD,
     timeoutMs: vars.TELESIGN_TIMEOUT_MS,
     smsSenderId: vars.TELESIGN_SMS_SENDER_ID,
     credential,
   };
-  return { ok: true, config: { telesign, okta } };
+  return { config: { telesign, okta }, problems };
 }
 
-let loaded: ConfigResult | undefined;
+/** The telephony hook's configuration. */
+export function parseConfig(env: Env): Parsed<HookConfig> {
+  const vars = variables(env, [...telesignVariables, ...oktaVariables]);
+  if (!vars.ok) return vars;
+  const { config, problems } = hookConfigOf(vars.config);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+}
 
-/** The configuration of this process, parsed on first use. */
-export function loadConfig(): ConfigResult {
-  loaded ??= parseConfig(process.env);
-  return loaded;
+/** The delivery-status callback receiver's configuration. */
+export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
+  const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY"]);
+  if (!vars.ok) return vars;
+  const credential = credentialOf(vars.config);
+  if (credential === undefined) {
+    return { ok: false, problems: ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"] };
+  }
+  return { ok: true, config: { credential } };
+}
+
+/** The status endpoint's configuration: it accepts Okta's credential or a read-only token. */
+export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
+  const vars = variables(env, [...telesignVariables, ...oktaVariables, "STATUS_API_TOKENS"]);
+  if (!vars.ok) return vars;
+  const { config, problems } = hookConfigOf(vars.config);
+  const readTokens = vars.config.STATUS_API_TOKENS;
+  // Read-only tokens alone are enough to read; an incomplete Okta setting then only disables that way in.
+  if (problems.length > 0 && readTokens.length === 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: { telesign: config.telesign, okta: problems.length > 0 ? undefined : config.okta, readTokens },
+  };
+}
+
+/** The retention sweep's configuration. */
+export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
+  const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
+  return vars.ok ? { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } } : vars;
+}
+
+const loaded = new Map<(env: Env) => unknown, unknown>();
+
+/** A configuration of this process, parsed on first use. */
+export function loadConfig<T>(parse: (env: Env) => T): T {
+  if (!loaded.has(parse)) loaded.set(parse, parse(process.env));
+  return loaded.get(parse) as T;
 }

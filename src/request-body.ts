@@ -1,11 +1,11 @@
 /**
- * The request body as text, read no further than a limit: a body over it is refused before
+ * The request body's bytes, read no further than a limit: a body over it is refused before
  * any of it is parsed, whether or not it declared its length.
  */
-export async function readBodyWithin(request: Request, maxBytes: number): Promise<string | undefined> {
+export async function readBodyWithin(request: Request, maxBytes: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return undefined;
-  if (request.body === null) return "";
+  if (request.body === null) return Buffer.alloc(0);
 
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -20,5 +20,5 @@ export async function readBodyWithin(request: Request, maxBytes: number): Promis
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

@@ -1,4 +1,4 @@
-import type { ConfigResult } from "./config.ts";
+import type { HookConfig, Parsed } from "./config.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
 import { type OktaAnswer, oktaAnswer, oktaAnswerToFailure } from "./mapping/okta-answer.ts";
@@ -11,6 +11,8 @@ import { readBodyWithin } from "./request-body.ts";
 import { sendMessage, type TelesignClientOptions } from "./telesign/client.ts";
 import { type TelesignError, TelesignTimeoutError } from "./telesign/errors.ts";
 import type { OmnichannelMessage, TelesignAnswer } from "./telesign/omnichannel-message.ts";
+import type { SendFacts } from "./transactions/transaction-record.ts";
+import type { TransactionStore } from "./transactions/transaction-store.ts";
 
 /**
  * Okta's telephony inline hook: authenticate Okta, validate its request, deliver the code through
@@ -19,9 +21,16 @@ import type { OmnichannelMessage, TelesignAnswer } from "./telesign/omnichannel-
  */
 
 export interface TelephonyHookDependencies {
-  config: ConfigResult;
+  config: Parsed<HookConfig>;
+  /** Where accepted messages are recorded for delivery status; none, no records. */
+  transactions?: () => TransactionStore;
   fetch?: typeof fetch;
   log?: Logger;
+}
+
+export interface RequestContext {
+  /** Keeps work going after the response (Netlify's `context.waitUntil`). */
+  waitUntil?: (work: Promise<unknown>) => void;
 }
 
 /** Okta's requests are about 1 KB; Telesign refuses messages over 10 KB. */
@@ -42,13 +51,13 @@ interface Answer {
   level?: LogLevel;
 }
 
-export function createTelephonyHook({ config, fetch, log = jsonLogger }: TelephonyHookDependencies) {
-  return async function telephonyHook(request: Request): Promise<Response> {
+export function createTelephonyHook({ config, transactions, fetch, log = jsonLogger }: TelephonyHookDependencies) {
+  return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
     const arrival = performance.now();
     const fields: LogFields = {};
     let answer: Answer;
     try {
-      answer = await answerOkta(request, fields, arrival);
+      answer = await answerOkta(request, fields, arrival, context);
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
       fields.error = error instanceof Error ? error.name : typeof error;
@@ -66,7 +75,12 @@ export function createTelephonyHook({ config, fetch, log = jsonLogger }: Telepho
     return answer.response;
   };
 
-  async function answerOkta(request: Request, fields: LogFields, arrival: number): Promise<Answer> {
+  async function answerOkta(
+    request: Request,
+    fields: LogFields,
+    arrival: number,
+    context: RequestContext,
+  ): Promise<Answer> {
     if (request.method !== "POST") {
       fields.method = request.method;
       return {
@@ -120,7 +134,7 @@ export function createTelephonyHook({ config, fetch, log = jsonLogger }: Telepho
         ),
       };
     }
-    const parsed = parseTelephonyRequest(jsonValueOf(body));
+    const parsed = parseTelephonyRequest(jsonValueOf(body.toString("utf8")));
     if (!parsed.ok) {
       fields.issues = parsed.issues.map(({ location, reason }) => `${location} ${reason}`);
       return {
@@ -149,20 +163,51 @@ export function createTelephonyHook({ config, fetch, log = jsonLogger }: Telepho
       timeoutMs: remainingMs,
       ...(fetch && { fetch }),
     });
-    const context = { channel, locale: oktaRequest.locale, durationMs: performance.now() - arrival };
-    let mapped: OktaAnswer;
+    const answerContext = { channel, locale: oktaRequest.locale, durationMs: performance.now() - arrival };
     if ("error" in delivery) {
       fields.error = delivery.error.message;
-      mapped = oktaAnswerToFailure(delivery.error, context);
-    } else {
-      Object.assign(fields, {
-        referenceId: delivery.answer.reference_id,
-        telesignCode: delivery.answer.status.code,
-        telesignHttpStatus: delivery.answer.httpStatus,
-      });
-      mapped = oktaAnswer(delivery.answer, context);
+      const mapped = oktaAnswerToFailure(delivery.error, answerContext);
+      return { outcome: mapped.outcome, response: oktaResponse(mapped.body) };
+    }
+    const { answer: telesignAnswer } = delivery;
+    Object.assign(fields, {
+      referenceId: telesignAnswer.reference_id,
+      telesignCode: telesignAnswer.status.code,
+      telesignHttpStatus: telesignAnswer.httpStatus,
+    });
+    const mapped = oktaAnswer(telesignAnswer, answerContext);
+    if (mapped.outcome === "accepted" && telesignAnswer.reference_id !== undefined) {
+      const send: SendFacts = {
+        referenceId: telesignAnswer.reference_id,
+        eventId: oktaRequest.eventId,
+        oktaRequestId: oktaRequest.oktaRequestId,
+        requestType: oktaRequest.requestType,
+        channel,
+        phone: maskPhoneNumber(phoneNumber),
+        status: {
+          code: telesignAnswer.status.code,
+          description: telesignAnswer.status.description,
+          updatedOn: new Date().toISOString(),
+        },
+      };
+      recordAfterResponse(send, context);
     }
     return { outcome: mapped.outcome, response: oktaResponse(mapped.body) };
+  }
+
+  /** The record is written after Okta has its answer: a slow or failing store never delays a code. */
+  function recordAfterResponse(send: SendFacts, { waitUntil }: RequestContext) {
+    if (transactions === undefined) return;
+    const recording = Promise.resolve()
+      .then(() => transactions().recordSend(send))
+      .catch((error: unknown) =>
+        log("error", "transaction record not written", {
+          referenceId: send.referenceId,
+          eventId: send.eventId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        }),
+      );
+    waitUntil?.(recording);
   }
 }
 

@@ -46,7 +46,7 @@ describe("parseConfig", () => {
     });
   });
 
-  it("configures passthrough without an API key, optionally pinned to one customer", () => {
+  it("configures passthrough without an API key, optionally pinned to one customer, with a key only to read status", () => {
     expect(parseConfig({ OKTA_AUTH_MODE: "passthrough" })).toMatchObject({
       ok: true,
       config: { telesign: { credential: undefined }, okta: { mode: "passthrough", customerId: undefined } },
@@ -55,6 +55,9 @@ describe("parseConfig", () => {
       ok: true,
       config: { okta: { mode: "passthrough", customerId: "customer" } },
     });
+    expect(
+      parseConfig({ OKTA_AUTH_MODE: "passthrough", TELESIGN_CUSTOMER_ID: "customer", TELESIGN_API_KEY: "a2V5" }),
+    ).toMatchObject({ ok: true, config: { telesign: { credential: { customerId: "customer", apiKey: "a2V5" } } } });
   });
 
   it.each([
@@ -75,10 +78,7 @@ describe("parseConfig", () => {
     [{ ...required, OKTA_AUTH_MODE: "oauth2" }, ["OKTA_AUTH_MODE must be header or passthrough"]],
     [
       { ...required, OKTA_AUTH_MODE: "passthrough" },
-      [
-        "TELESIGN_API_KEY must not be set when OKTA_AUTH_MODE is passthrough",
-        "OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough",
-      ],
+      ["OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough"],
     ],
   ])("reports %j as %j", (env, problems) => {
     expect(parseConfig(env)).toEqual({ ok: false, problems });

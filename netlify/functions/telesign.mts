@@ -3,12 +3,15 @@
  *
  * Okta POSTs one request per one-time passcode (enrollment, sign-in, unlock, password reset).
  * The hook authenticates Okta, validates the request, sends the code through Telesign Messaging
- * (SMS or voice) and answers with Okta's `commands` or `error` body within the deadline.
+ * (SMS or voice) and answers with Okta's `commands` or `error` body within the deadline. Each
+ * accepted message is recorded for delivery status after the answer (`context.waitUntil`).
  * Configuration: environment variables, see the README.
  */
-import { loadConfig } from "../../src/config.ts";
+import type { Context } from "@netlify/functions";
+import { loadConfig, parseConfig } from "../../src/config.ts";
 import { createTelephonyHook } from "../../src/telephony-hook.ts";
+import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
 
-const telephonyHook = createTelephonyHook({ config: loadConfig() });
+const telephonyHook = createTelephonyHook({ config: loadConfig(parseConfig), transactions: netlifyTransactionStore });
 
-export default (request: Request): Promise<Response> => telephonyHook(request);
+export default (request: Request, context: Context): Promise<Response> => telephonyHook(request, context);

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { OktaAuthentication, TelesignCredential } from "../config.ts";
+import { secretsEqual } from "../constant-time.ts";
 
 /**
  * Okta's authentication of each hook call, checked before anything else. It fails closed: a
@@ -11,13 +11,6 @@ export type Authentication =
   | { ok: true; telesignCredential?: TelesignCredential }
   /** `reason` is for the logs and never repeats the header's value. */
   | { ok: false; reason: string };
-
-const digest = (value: string) => createHash("sha256").update(value).digest();
-
-/** Constant-time equality, whatever the lengths: both sides are hashed to 32 bytes first. */
-export function secretsEqual(received: string, expected: string): boolean {
-  return timingSafeEqual(digest(received), digest(expected));
-}
 
 export function authenticateOkta(headers: Headers, authentication: OktaAuthentication): Authentication {
   const value = headers.get(authentication.headerName);

@@ -20,6 +20,11 @@ export interface TelesignClientOptions {
 
 const omnichannelPath = "/v1/omnichannel";
 
+/** Telesign's status of a message (an optional feature of the account). */
+export function getStatus(referenceId: string, options: TelesignClientOptions): Promise<TelesignAnswer> {
+  return callTelesign("GET", `${omnichannelPath}/${encodeURIComponent(referenceId)}`, options);
+}
+
 /** Sends one message; resolves with Telesign's status whatever its code, rejects with a TelesignError. */
 export function sendMessage(message: OmnichannelMessage, options: TelesignClientOptions): Promise<TelesignAnswer> {
   const body = JSON.stringify(message);

@@ -4,6 +4,7 @@ import { judgeAnswer } from "../../preview/okta-preview.ts";
 import { TelesignSimulator, type TelesignSimulatorOptions } from "../../simulator/telesign-simulator.ts";
 import { parseConfig } from "../../src/config.ts";
 import { createTelephonyHook } from "../../src/telephony-hook.ts";
+import type { TransactionStore } from "../../src/transactions/transaction-store.ts";
 import { server } from "./msw-server.ts";
 import { markSensitive } from "./sensitive.ts";
 
@@ -39,10 +40,13 @@ interface CallOptions {
 export function startHook(
   env: Record<string, string | undefined> = {},
   simulatorOptions: Partial<TelesignSimulatorOptions> = {},
+  { transactions }: { transactions?: () => TransactionStore } = {},
 ) {
   const simulator = useTelesignSimulator(simulatorOptions);
   const config = parseConfig({ ...baseEnv, ...env });
-  const hook = createTelephonyHook({ config });
+  const hook = createTelephonyHook({ config, transactions });
+  /** The work each request left running after its answer (Netlify's context.waitUntil). */
+  const afterResponse: Promise<unknown>[] = [];
   const call = async (
     body: unknown,
     { method = "POST", headers = { authorization: oktaSecret }, rawBody }: CallOptions = {},
@@ -54,6 +58,7 @@ export function startHook(
         headers: { "content-type": "application/json", accept: "application/json", ...headers },
         body: hasBody ? (rawBody ?? JSON.stringify(body)) : null,
       }),
+      { waitUntil: (work) => afterResponse.push(work) },
     );
     const text = await response.text();
     // Every answer must be one Okta can read: a 200 that Okta would skip is a broken contract.
@@ -61,5 +66,5 @@ export function startHook(
       expect(judgeAnswer({ httpStatus: 200, durationMs: 0, body: text }).verdict).not.toBe("skip");
     return { response, status: response.status, json: JSON.parse(text) as Record<string, any> };
   };
-  return { simulator, call, config };
+  return { simulator, call, config, afterResponse };
 }

@@ -1,0 +1,19 @@
+/**
+ * Daily: deletes transaction records older than TRANSACTION_RETENTION_DAYS (default 7).
+ */
+import type { Config } from "@netlify/functions";
+import { loadConfig, parseRetentionConfig } from "../../src/config.ts";
+import { createRetentionSweep } from "../../src/transaction-retention.ts";
+import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
+
+const sweepTransactions = createRetentionSweep({
+  config: loadConfig(parseRetentionConfig),
+  transactions: netlifyTransactionStore,
+});
+
+export default async (): Promise<Response> => {
+  await sweepTransactions();
+  return new Response(null, { status: 204 });
+};
+
+export const config: Config = { schedule: "@daily" };

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import type { CallbackConfig, Parsed } from "./config.ts";
+import { jsonValueOf } from "./json.ts";
+import { jsonLogger, type LogFields, type Logger } from "./log.ts";
+import { readBodyWithin } from "./request-body.ts";
+import { callbackSignatureValid } from "./telesign/callback-signature.ts";
+import type { TransactionStore } from "./transactions/transaction-store.ts";
+
+/**
+ * Telesign's delivery-status callbacks: verified over the raw body, then added to the
+ * transaction's status history. Telesign retries, and callbacks may come before the hook's own
+ * record or out of order: the store keeps one consistent record. Only a stored status gets 200;
+ * anything unsigned or mis-signed gets 401 and leaves nothing behind.
+ */
+
+export interface CallbackReceiverDependencies {
+  config: Parsed<CallbackConfig>;
+  transactions: () => TransactionStore;
+  log?: Logger;
+}
+
+const maxCallbackBytes = 64 * 1024;
+
+const callbackSchema = z.object({
+  reference_id: z.string().regex(/^[0-9A-Fa-f]{32}$/),
+  external_id: z.string().min(1).nullish(),
+  status: z.object({
+    code: z.number().int(),
+    description: z.string().default(""),
+    updated_on: z.string().min(1).optional(),
+    last_channel: z.string().optional(),
+  }),
+});
+
+const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+
+export function createCallbackReceiver({ config, transactions, log = jsonLogger }: CallbackReceiverDependencies) {
+  return async function receiveCallback(request: Request): Promise<Response> {
+    const arrival = performance.now();
+    const fields: LogFields = {};
+    let response: Response;
+    try {
+      response = await receive(request, fields);
+    } catch (error) {
+      fields.outcome = "internal_error";
+      fields.error = error instanceof Error ? error.name : typeof error;
+      response = answer(500, { error: "internal error" });
+    }
+    fields.durationMs = Math.round(performance.now() - arrival);
+    log(response.status === 200 ? "info" : response.status >= 500 ? "error" : "warn", "telesign callback", fields);
+    return response;
+  };
+
+  async function receive(request: Request, fields: LogFields): Promise<Response> {
+    if (request.method !== "POST") {
+      fields.outcome = "method_not_allowed";
+      return answer(405, { error: "method not allowed" }, { allow: "POST" });
+    }
+    if (!config.ok) {
+      Object.assign(fields, { outcome: "misconfigured", problems: config.problems });
+      return answer(500, { error: "not configured" });
+    }
+    const body = await readBodyWithin(request, maxCallbackBytes);
+    if (body === undefined) {
+      fields.outcome = "too_large";
+      return answer(413, { error: "request too large" });
+    }
+    if (!callbackSignatureValid(request.headers, body, config.config.credential)) {
+      fields.outcome = "bad_signature";
+      return answer(401, { error: "invalid signature" });
+    }
+    const callback = callbackSchema.safeParse(jsonValueOf(body.toString("utf8")));
+    if (!callback.success) {
+      Object.assign(fields, {
+        outcome: "invalid_callback",
+        issues: callback.error.issues.map((issue) => issue.path.join(".")),
+      });
+      return answer(400, { error: "not a Telesign delivery-status callback" });
+    }
+    const { reference_id, external_id, status } = callback.data;
+    const referenceId = reference_id.toUpperCase();
+    Object.assign(fields, { referenceId, eventId: external_id ?? undefined, telesignCode: status.code });
+    try {
+      await transactions().recordStatus(
+        referenceId,
+        {
+          code: status.code,
+          description: status.description,
+          updatedOn: status.updated_on ?? new Date().toISOString(),
+          lastChannel: status.last_channel,
+          source: "callback",
+        },
+        external_id ?? undefined,
+      );
+    } catch (error) {
+      // Telesign retries a callback that did not get 200.
+      Object.assign(fields, { outcome: "not_stored", error: error instanceof Error ? error.message : String(error) });
+      return answer(503, { error: "not stored, retry" });
+    }
+    fields.outcome = "stored";
+    return answer(200, { received: true });
+  }
+}

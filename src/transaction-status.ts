@@ -1,0 +1,181 @@
+import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
+import { secretsEqual } from "./constant-time.ts";
+import { jsonLogger, type LogFields, type Logger } from "./log.ts";
+import { authenticateOkta } from "./okta/authenticate.ts";
+import { getStatus } from "./telesign/client.ts";
+import { TelesignTimeoutError } from "./telesign/errors.ts";
+import type { TelesignAnswer } from "./telesign/omnichannel-message.ts";
+import {
+  currentStatus,
+  oktaReadingOf,
+  type StatusEntry,
+  type TransactionRecord,
+  withStatus,
+} from "./transactions/transaction-record.ts";
+import type { TransactionStore } from "./transactions/transaction-store.ts";
+
+/**
+ * `GET ?referenceId=…` or `?eventId=…`: what happened to a code. The stored record (the hook's
+ * send and Telesign's callbacks) merged with Telesign's own status, asked within the deadline.
+ * Protected by Okta's credential or a read-only token; never shows the code or a full phone number.
+ */
+
+export interface TransactionStatusDependencies {
+  config: Parsed<StatusConfig>;
+  transactions: () => TransactionStore;
+  fetch?: typeof fetch;
+  log?: Logger;
+}
+
+/** What asking Telesign gave: `ok`, or why its status is missing from the answer. */
+export type TelesignLookup =
+  | "ok"
+  | "not_enabled"
+  | "expired"
+  | "invalid_reference"
+  | "refused"
+  | "timeout"
+  | "unavailable"
+  | "not_configured";
+
+interface Lookup {
+  result: TelesignLookup;
+  code?: number;
+  description?: string;
+  /** Telesign's status, when it gave one. */
+  entry?: StatusEntry;
+}
+
+const referenceIdPattern = /^[0-9A-Fa-f]{32}$/;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+
+export function createTransactionStatus({
+  config,
+  transactions,
+  fetch,
+  log = jsonLogger,
+}: TransactionStatusDependencies) {
+  return async function transactionStatus(request: Request): Promise<Response> {
+    const arrival = performance.now();
+    const fields: LogFields = {};
+    let response: Response;
+    try {
+      response = await answer(request, fields);
+    } catch (error) {
+      fields.error = error instanceof Error ? error.name : typeof error;
+      response = json(500, { error: "internal error" });
+    }
+    fields.httpStatus = response.status;
+    fields.durationMs = Math.round(performance.now() - arrival);
+    log(response.status < 400 || response.status === 404 ? "info" : "warn", "transaction status", fields);
+    return response;
+  };
+
+  async function answer(request: Request, fields: LogFields): Promise<Response> {
+    if (request.method !== "GET") return json(405, { error: "method not allowed" }, { allow: "GET" });
+    if (!config.ok) {
+      fields.problems = config.problems;
+      return json(500, { error: "not configured" });
+    }
+    const { telesign } = config.config;
+    const access = authorize(request.headers, config.config);
+    if (!access.ok) return json(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
+
+    const query = new URL(request.url).searchParams;
+    const askedReference = query.get("referenceId");
+    const askedEvent = query.get("eventId");
+    if ((askedReference === null) === (askedEvent === null)) {
+      return json(400, { error: "give exactly one of referenceId and eventId" });
+    }
+    if (askedReference !== null && !referenceIdPattern.test(askedReference)) {
+      return json(400, { error: "referenceId must be 32 hexadecimal digits" });
+    }
+    if (askedEvent !== null && (askedEvent === "" || askedEvent.length > 200)) {
+      return json(400, { error: "eventId must be 1 to 200 characters" });
+    }
+
+    let record: TransactionRecord | undefined;
+    let store: "ok" | "unavailable" = "ok";
+    try {
+      const records = transactions();
+      record =
+        askedReference !== null
+          ? await records.get(askedReference.toUpperCase())
+          : await records.getByEventId(askedEvent ?? "");
+    } catch (error) {
+      store = "unavailable";
+      fields.storeError = error instanceof Error ? error.message : String(error);
+    }
+    const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
+    fields.referenceId = referenceId;
+    if (referenceId === undefined) return json(404, { error: "not found", store });
+
+    const credential = access.telesignCredential ?? telesign.credential;
+    const lookup: Lookup =
+      credential === undefined ? { result: "not_configured" } : await askTelesign(referenceId, credential);
+    fields.telesignLookup = lookup.result;
+    if (record === undefined && lookup.entry === undefined) {
+      return json(404, { error: "not found", store, telesign: { lookup: lookup.result } });
+    }
+    const merged =
+      lookup.entry === undefined ? record : withStatus(record ?? { referenceId, history: [] }, lookup.entry);
+    const history = merged?.history ?? [];
+    const current = currentStatus({ history });
+    return json(200, {
+      referenceId,
+      eventId: record?.eventId,
+      oktaRequestId: record?.oktaRequestId,
+      requestType: record?.requestType,
+      channel: record?.channel,
+      phone: record?.phone,
+      status: current === undefined ? null : { ...current, okta: oktaReadingOf(current.code) },
+      history,
+      createdAt: record?.createdAt,
+      updatedAt: record?.updatedAt,
+      store,
+      telesign: { lookup: lookup.result, code: lookup.code, description: lookup.description },
+    });
+  }
+
+  async function askTelesign(referenceId: string, credential: TelesignCredential): Promise<Lookup> {
+    if (!config.ok) return { result: "not_configured" };
+    const { apiUrl, authMethod, timeoutMs } = config.config.telesign;
+    let answer: TelesignAnswer;
+    try {
+      answer = await getStatus(referenceId, { apiUrl, authMethod, credential, timeoutMs, ...(fetch && { fetch }) });
+    } catch (error) {
+      return { result: error instanceof TelesignTimeoutError ? "timeout" : "unavailable" };
+    }
+    const { code, description, updated_on, last_channel } = answer.status;
+    const known = { code, description };
+    if (code === 3206) return { result: "not_enabled", ...known };
+    if (code === -10004 || answer.httpStatus === 404) return { result: "expired", ...known };
+    if (code === 3311) return { result: "invalid_reference", ...known };
+    if (answer.httpStatus !== 200) return { result: "refused", ...known };
+    const entry: StatusEntry = {
+      code,
+      description,
+      updatedOn: updated_on ?? new Date().toISOString(),
+      lastChannel: last_channel,
+      source: "status",
+    };
+    return { result: "ok", entry, ...known };
+  }
+}
+
+type Access = { ok: true; telesignCredential?: TelesignCredential } | { ok: false };
+
+/** A read-only token, or Okta's own credential (which, in passthrough mode, is Telesign's). */
+function authorize(headers: Headers, { okta, readTokens }: StatusConfig): Access {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+  if (bearer !== undefined) {
+    let matched = false;
+    for (const token of readTokens) matched = secretsEqual(bearer, token) || matched;
+    if (matched) return { ok: true };
+  }
+  if (okta === undefined) return { ok: false };
+  const authentication = authenticateOkta(headers, okta);
+  return authentication.ok ? { ok: true, telesignCredential: authentication.telesignCredential } : { ok: false };
+}

@@ -1,0 +1,202 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseCallbackConfig } from "../src/config.ts";
+import { callbackSignatureValid } from "../src/telesign/callback-signature.ts";
+import { hmacSignature } from "../src/telesign/request-signing.ts";
+import { createCallbackReceiver } from "../src/telesign-callback.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
+import { useBlobsServer } from "./support/blobs.ts";
+import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+
+const { blobsStore } = useBlobsServer();
+
+// A known-good vector: Telesign's delivered status, signed with the SDK tests' key.
+const vector = {
+  credential: { customerId: "FFFFFFFF-EEEE-DDDD-1234-AB1234567890", apiKey: "VGVzdCBLZXk=" },
+  body: readFileSync(new URL("./fixtures/telesign/status-delivered.json", import.meta.url)),
+  signature: "h2+KOYBpplLVrkz8Zmpfu4nyxI/yujMx47Sku5sw6nY=",
+};
+const referenceId = "364C82042F68010C91E2B8633BE34860";
+const tsa = `TSA ${vector.credential.customerId}:${vector.signature}`;
+
+describe("callbackSignatureValid", () => {
+  const valid = (headers: Record<string, string>, body: Uint8Array = vector.body, credential = vector.credential) =>
+    callbackSignatureValid(new Headers(headers), body, credential);
+
+  it("matches the known-good vector", () => {
+    expect(hmacSignature(vector.credential.apiKey, vector.body)).toBe(vector.signature);
+  });
+
+  it.each([
+    ["Authorization: TSA id:signature", { authorization: tsa }],
+    ["X-TS-Authorization: signature", { "x-ts-authorization": vector.signature }],
+    ["X-TS-Authorization: TSA id:signature", { "x-ts-authorization": tsa }],
+    ["both headers", { authorization: tsa, "x-ts-authorization": vector.signature }],
+    [
+      "a wrong Authorization beside a right X-TS-Authorization",
+      { authorization: "TSA x:y", "x-ts-authorization": vector.signature },
+    ],
+  ])("accepts %s", (_, headers) => {
+    expect(valid(headers)).toBe(true);
+  });
+
+  it.each([
+    ["no header", {}],
+    ["a bare signature in Authorization", { authorization: vector.signature }],
+    ["another customer id", { authorization: `TSA 00000000-0000-0000-0000-000000000000:${vector.signature}` }],
+    ["a truncated signature", { authorization: tsa.slice(0, -2) }],
+    ["Basic credentials", { authorization: "Basic RkZGRkZGRkY6VkdWemRDQkxaWGs9" }],
+  ])("refuses %s", (_, headers) => {
+    expect(valid(headers)).toBe(false);
+  });
+
+  it("refuses the right signature under another key", () => {
+    expect(valid({ authorization: tsa }, vector.body, { ...vector.credential, apiKey: "T3RoZXIgS2V5" })).toBe(false);
+  });
+
+  it("refuses a body altered by one byte, or re-serialised", () => {
+    const altered = Buffer.from(vector.body);
+    altered[altered.length - 3] = (altered[altered.length - 3] ?? 0) ^ 1;
+    expect(valid({ authorization: tsa }, altered)).toBe(false);
+    const reserialised = Buffer.from(JSON.stringify(JSON.parse(vector.body.toString())));
+    expect(valid({ authorization: tsa }, reserialised)).toBe(false);
+  });
+});
+
+describe("the callback receiver", () => {
+  function receiver(transactions: TransactionStore, env: Record<string, string> = {}) {
+    const config = parseCallbackConfig({
+      TELESIGN_CUSTOMER_ID: vector.credential.customerId,
+      TELESIGN_API_KEY: vector.credential.apiKey,
+      ...env,
+    });
+    const receive = createCallbackReceiver({ config, transactions: () => transactions });
+    return (body: Uint8Array | string, headers: Record<string, string> = { authorization: tsa }, method = "POST") =>
+      receive(
+        new Request("https://hook.example/.netlify/functions/telesign-callback", {
+          method,
+          headers,
+          body: method === "GET" ? null : (body as BodyInit),
+        }),
+      );
+  }
+
+  const signed = (body: string) => ({
+    authorization: `TSA ${vector.credential.customerId}:${hmacSignature(vector.credential.apiKey, body)}`,
+  });
+  const callback = (code: number, updatedOn: string, externalId: string | null = "evt-42") =>
+    JSON.stringify({
+      reference_id: referenceId,
+      external_id: externalId,
+      status: { code, description: `status ${code}`, updated_on: updatedOn, last_channel: "sms" },
+    });
+
+  it("stores Telesign's signed status and answers 200", async () => {
+    const transactions = blobsTransactionStore(blobsStore());
+    const from = capturedLines.length;
+    const response = await receiver(transactions)(vector.body);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true });
+    expect(await transactions.get(referenceId)).toMatchObject({
+      referenceId,
+      history: [
+        {
+          code: 3000,
+          description: "Delivered",
+          updatedOn: "2024-11-12T13:12:29.551105Z",
+          lastChannel: "sms",
+          source: "callback",
+        },
+      ],
+    });
+    expect(logLinesSince(from)).toMatchObject([
+      { message: "telesign callback", outcome: "stored", referenceId, telesignCode: 3000 },
+    ]);
+  });
+
+  it.each([
+    ["unsigned", {}],
+    [
+      "signed with another key",
+      { authorization: `TSA ${vector.credential.customerId}:${hmacSignature("T3RoZXIgS2V5", vector.body)}` },
+    ],
+  ])("refuses a callback %s with 401 and stores nothing", async (_, headers) => {
+    const store = blobsStore();
+    const response = await receiver(blobsTransactionStore(store))(vector.body, headers);
+    expect(response.status).toBe(401);
+    expect((await store.list()).blobs).toEqual([]);
+  });
+
+  it("refuses a body altered after signing", async () => {
+    const store = blobsStore();
+    const altered = vector.body.toString().replace("3000", "3001");
+    const response = await receiver(blobsTransactionStore(store))(altered);
+    expect(response.status).toBe(401);
+    expect((await store.list()).blobs).toEqual([]);
+  });
+
+  it("answers 400 to a signed body that is not a callback, and stores nothing", async () => {
+    const store = blobsStore();
+    const body = '{"hello":"world"}';
+    const response = await receiver(blobsTransactionStore(store))(body, signed(body));
+    expect(response.status).toBe(400);
+    expect((await store.list()).blobs).toEqual([]);
+  });
+
+  it("keeps one consistent history across retries, out-of-order delivery, and the hook's record coming last", async () => {
+    const transactions = blobsTransactionStore(blobsStore());
+    const receive = receiver(transactions);
+    const delivered = callback(3000, "2026-01-05T10:00:03.000Z");
+    const gateway = callback(3002, "2026-01-05T10:00:01.000Z");
+    for (const body of [delivered, delivered, gateway, delivered])
+      expect((await receive(body, signed(body))).status).toBe(200);
+    await transactions.recordSend({
+      referenceId,
+      eventId: "evt-42",
+      channel: "sms",
+      phone: "+1******3210",
+      status: { code: 3001, description: "Message in progress", updatedOn: "2026-01-05T10:00:00.000Z" },
+    });
+    const record = await transactions.getByEventId("evt-42");
+    expect(record?.history.map((entry) => [entry.code, entry.source])).toEqual([
+      [3001, "send"],
+      [3002, "callback"],
+      [3000, "callback"],
+    ]);
+  });
+
+  it("answers 405 to anything but POST", async () => {
+    const response = await receiver(blobsTransactionStore(blobsStore()))("", {}, "GET");
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+  });
+
+  it("answers 413 to a body over 64 KB", async () => {
+    const body = "x".repeat(64 * 1024 + 1);
+    expect((await receiver(blobsTransactionStore(blobsStore()))(body, signed(body))).status).toBe(413);
+  });
+
+  it("answers 500 and logs why when it cannot verify (no API key)", async () => {
+    const config = parseCallbackConfig({ TELESIGN_CUSTOMER_ID: vector.credential.customerId });
+    const transactions = blobsTransactionStore(blobsStore());
+    const receive = createCallbackReceiver({ config, transactions: () => transactions });
+    const from = capturedLines.length;
+    const response = await receive(
+      new Request("https://hook.example/cb", { method: "POST", headers: { authorization: tsa }, body: vector.body }),
+    );
+    expect(response.status).toBe(500);
+    expect(logLinesSince(from)).toMatchObject([
+      {
+        level: "error",
+        outcome: "misconfigured",
+        problems: ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"],
+      },
+    ]);
+  });
+
+  it("answers 503 when the store fails, so that Telesign retries", async () => {
+    const failing = { recordStatus: () => Promise.reject(new Error("store down")) } as unknown as TransactionStore;
+    const response = await receiver(failing)(vector.body);
+    expect(response.status).toBe(503);
+  });
+});

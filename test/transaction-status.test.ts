@@ -1,0 +1,193 @@
+import { HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import { parseStatusConfig } from "../src/config.ts";
+import { createTransactionStatus } from "../src/transaction-status.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
+import { useBlobsServer } from "./support/blobs.ts";
+import { baseEnv, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
+import { server } from "./support/msw-server.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+import { markSensitive } from "./support/sensitive.ts";
+
+const { blobsStore } = useBlobsServer();
+const readToken = "status-reader-5521";
+markSensitive(readToken);
+
+/** A code sent through the hook (SMS, recorded), and the status endpoint over the same store and Telesign. */
+async function sentCode(env: Record<string, string | undefined> = {}) {
+  const transactions = blobsTransactionStore(blobsStore());
+  const hook = startHook(env, {}, { transactions: () => transactions });
+  const { json } = await hook.call(
+    oktaRequest({ phoneNumber: "+1 (555) 555-3210", otpCode: "864209", msgTemplate: "Your code is 864209" }),
+  );
+  await Promise.all(hook.afterResponse);
+  const referenceId: string = json.commands[0].value[0].transactionId;
+  const status = statusEndpoint(transactions, env);
+  return { referenceId, transactions, status, simulator: hook.simulator };
+}
+
+function statusEndpoint(transactions: TransactionStore, env: Record<string, string | undefined> = {}) {
+  const transactionStatus = createTransactionStatus({
+    config: parseStatusConfig({ ...baseEnv, STATUS_API_TOKENS: readToken, ...env }),
+    transactions: () => transactions,
+  });
+  return async (query: string, headers: Record<string, string> = { authorization: oktaSecret }, method = "GET") => {
+    const response = await transactionStatus(
+      new Request(`https://hook.example/.netlify/functions/telesign-status?${query}`, { method, headers }),
+    );
+    const text = await response.text();
+    return { status: response.status, response, text, json: JSON.parse(text) as Record<string, any> };
+  };
+}
+
+describe("the status endpoint", () => {
+  it("merges the stored record with Telesign's status, and reads it as Okta would", async () => {
+    const { referenceId, status } = await sentCode();
+    const { status: httpStatus, json } = await status(`referenceId=${referenceId}`);
+    expect(httpStatus).toBe(200);
+    expect(json).toEqual({
+      referenceId,
+      eventId: "uS5871kJThSsU8qlA1LTcg",
+      oktaRequestId: "reqRgSk8IBBRhuo0YdlEDTmUw",
+      requestType: "com.okta.user.telephony.pre-enrollment",
+      channel: "sms",
+      phone: "+1******3210",
+      status: {
+        code: 3000,
+        description: "Delivered",
+        updatedOn: expect.any(String),
+        lastChannel: "sms",
+        source: "status",
+        okta: "SUCCESSFUL",
+      },
+      history: [
+        { code: 3001, description: "Message in progress", updatedOn: expect.any(String), source: "send" },
+        { code: 3000, description: "Delivered", updatedOn: expect.any(String), lastChannel: "sms", source: "status" },
+      ],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      store: "ok",
+      telesign: { lookup: "ok", code: 3000, description: "Delivered" },
+    });
+  });
+
+  it("finds a transaction by Okta's eventId, with a read-only token", async () => {
+    const { referenceId, status } = await sentCode();
+    const { json } = await status("eventId=uS5871kJThSsU8qlA1LTcg", { authorization: `Bearer ${readToken}` });
+    expect(json.referenceId).toBe(referenceId);
+  });
+
+  it("reports a final failure as FAILED", async () => {
+    const transactions = blobsTransactionStore(blobsStore());
+    const hook = startHook({}, {}, { transactions: () => transactions });
+    const { json: sent } = await hook.call(oktaRequest({ phoneNumber: "+15555553031" }));
+    await Promise.all(hook.afterResponse);
+    const { json } = await statusEndpoint(transactions)(`referenceId=${sent.commands[0].value[0].transactionId}`);
+    expect(json.status).toMatchObject({ code: 3031, okta: "FAILED" });
+  });
+
+  it.each([
+    [
+      "get-status not enabled (3206)",
+      401,
+      { status: { code: 3206, description: "Product not enabled" } },
+      "not_enabled",
+    ],
+    [
+      "an expired reference (-10004)",
+      404,
+      { status: { code: -10004, description: "Reference id not found or expired" } },
+      "expired",
+    ],
+    [
+      "an invalid reference (3311)",
+      400,
+      { status: { code: 3311, description: "Invalid reference_id" } },
+      "invalid_reference",
+    ],
+    ["a refused credential (3400)", 401, { status: { code: 3400, description: "Not authorized" } }, "refused"],
+  ])("answers from the stored callbacks when Telesign answers %s", async (_, httpStatus, body, lookup) => {
+    const { referenceId, transactions, status } = await sentCode();
+    await transactions.recordStatus(referenceId, {
+      code: 3000,
+      description: "Delivered",
+      updatedOn: new Date(Date.now() + 1000).toISOString(),
+      source: "callback",
+    });
+    server.use(http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.json(body, { status: httpStatus })));
+    const { status: answered, json } = await status(`referenceId=${referenceId}`);
+    expect(answered).toBe(200);
+    expect(json.status).toMatchObject({ code: 3000, source: "callback", okta: "SUCCESSFUL" });
+    expect(json.telesign).toMatchObject({ lookup, code: body.status.code });
+  });
+
+  it("answers from the store within the deadline when Telesign hangs", async () => {
+    const { referenceId, status } = await sentCode({ TELESIGN_TIMEOUT_MS: "200" });
+    server.use(http.get(`${telesignUrl}/v1/omnichannel/:id`, () => new Promise<never>(() => {})));
+    const started = performance.now();
+    const { json } = await status(`referenceId=${referenceId}`);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(json.telesign.lookup).toBe("timeout");
+    expect(json.status).toMatchObject({ code: 3001, okta: "PENDING" });
+  });
+
+  it("asks Telesign about a reference id it never stored", async () => {
+    const { referenceId, simulator } = await sentCode();
+    const { json } = await statusEndpoint(blobsTransactionStore(blobsStore()))(`referenceId=${referenceId}`);
+    expect(json).toMatchObject({ referenceId, status: { code: 3000 }, store: "ok" });
+    expect(json).not.toHaveProperty("phone");
+    expect(simulator.received.at(-1)).toMatchObject({ method: "GET", path: `/v1/omnichannel/${referenceId}` });
+  });
+
+  it("answers 404 when neither the store nor Telesign knows the transaction", async () => {
+    const { status } = await sentCode();
+    expect((await status(`referenceId=${"A".repeat(32)}`)).status).toBe(404);
+    expect((await status("eventId=unknown-event")).status).toBe(404);
+  });
+
+  it.each([
+    ["no credential", {}],
+    ["a wrong secret", { authorization: "wrong" }],
+    ["a wrong token", { authorization: "Bearer wrong" }],
+  ])("refuses %s with 401", async (_, headers) => {
+    const { referenceId, status } = await sentCode();
+    const { status: answered, response } = await status(`referenceId=${referenceId}`, headers);
+    expect(answered).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it.each([
+    ["", "give exactly one of referenceId and eventId"],
+    ["referenceId=123&eventId=abc", "give exactly one of referenceId and eventId"],
+    ["referenceId=not-hex", "referenceId must be 32 hexadecimal digits"],
+    ["eventId=", "eventId must be 1 to 200 characters"],
+  ])("answers 400 to the query %j", async (query, error) => {
+    const { status } = await sentCode();
+    expect(await status(query)).toMatchObject({ status: 400, json: { error } });
+  });
+
+  it("answers 405 to anything but GET", async () => {
+    const { referenceId, status } = await sentCode();
+    const { status: answered, response } = await status(
+      `referenceId=${referenceId}`,
+      { authorization: oktaSecret },
+      "POST",
+    );
+    expect(answered).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET");
+  });
+
+  it("never shows the code, the message or the full phone number", async () => {
+    const { referenceId, status } = await sentCode();
+    const { text } = await status(`referenceId=${referenceId}`);
+    expect(text).not.toMatch(/864209|15555553210|555-3210|Your code/);
+  });
+
+  it("still answers from Telesign when the store is down", async () => {
+    const { referenceId } = await sentCode();
+    const failing = { get: () => Promise.reject(new Error("store down")) } as unknown as TransactionStore;
+    const { status: answered, json } = await statusEndpoint(failing)(`referenceId=${referenceId}`);
+    expect(answered).toBe(200);
+    expect(json).toMatchObject({ store: "unavailable", status: { code: 3000 } });
+  });
+});
