@@ -202,3 +202,59 @@ export async function sendPreview(
   const durationMs = Math.round(performance.now() - started);
   return { httpStatus, durationMs, body, ...judgeAnswer({ httpStatus, durationMs, body }) };
 }
+
+export interface DeliveryStatus {
+  code: number;
+  description: string;
+  okta: "SUCCESSFUL" | "PENDING" | "FAILED";
+  source: string;
+}
+
+/** The status endpoint beside a hook URL (`…/telesign` → `…/telesign-status`). */
+export function statusUrlOf(hookUrl: string): string {
+  const url = new URL(hookUrl);
+  url.pathname = url.pathname.replace(/\/[^/]*$/, "/telesign-status");
+  return url.toString();
+}
+
+/**
+ * Polls the hook's status endpoint until the transaction reaches a final status (SUCCESSFUL or
+ * FAILED), or the time is up; tells each change of status as it is seen.
+ */
+export async function waitForFinalStatus(
+  statusUrl: string,
+  referenceId: string,
+  {
+    authHeader,
+    timeoutMs = 30_000,
+    intervalMs = 1_000,
+    onChange,
+  }: {
+    authHeader?: { name: string; value: string };
+    timeoutMs?: number;
+    intervalMs?: number;
+    onChange?: (status: DeliveryStatus) => void;
+  },
+): Promise<DeliveryStatus | undefined> {
+  const url = new URL(statusUrl);
+  url.searchParams.set("referenceId", referenceId);
+  const headers = authHeader === undefined ? undefined : { [authHeader.name]: authHeader.value };
+  const deadline = Date.now() + timeoutMs;
+  let last: DeliveryStatus | undefined;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
+      const body = (await response.json()) as { status?: DeliveryStatus | null };
+      const status = body.status ?? undefined;
+      if (status !== undefined && (status.code !== last?.code || status.source !== last?.source)) {
+        last = status;
+        onChange?.(status);
+      }
+      if (status !== undefined && status.okta !== "PENDING") return status;
+    } catch {
+      // not answering yet: try again
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return last;
+}

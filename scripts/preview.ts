@@ -11,7 +11,9 @@ import {
   type RequestTypeName,
   requestTypeNames,
   sendPreview,
+  statusUrlOf,
   type Verdict,
+  waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { readLocalHook } from "./local-stack.ts";
 
@@ -27,6 +29,9 @@ const usage = `Usage: npm run preview -- [options]
   --header <name>       the auth header (default authorization)
   --auth <value>        its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
   --all                 every request type with each channel
+  --wait                after an accepted send, follow its delivery status to the end (needs
+                        Telesign callbacks or get-status; npm start has both)
+  --wait-seconds <n>    how long to follow it (default 30)
   --quiet               print the verdicts only`;
 
 const exitCodes: Record<Verdict, number> = { accept: 0, "fall back": 1, skip: 2 };
@@ -53,6 +58,8 @@ function parseOptions() {
       header: { type: "string", default: "authorization" },
       auth: { type: "string" },
       all: { type: "boolean", default: false },
+      wait: { type: "boolean", default: false },
+      "wait-seconds": { type: "string", default: "30" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -96,8 +103,39 @@ async function run(options: typeof parsed): Promise<number> {
       `${verdictMark(exchange.verdict)} ${type.replace("com.okta.user.telephony.", "")} ${channel}: ${exchange.explanation} (${exchange.durationMs} ms)`,
     );
     worst = Math.max(worst, exitCodes[exchange.verdict]);
+    const referenceId = transactionIdOf(exchange.body);
+    if (options.wait && exchange.verdict === "accept" && referenceId !== undefined) {
+      const final = await followDelivery(url, referenceId, authHeader, Number(options["wait-seconds"]) * 1000);
+      if (final?.okta !== "SUCCESSFUL") worst = Math.max(worst, exitCodes["fall back"]);
+    }
   }
   return worst;
+}
+
+async function followDelivery(
+  hookUrl: string,
+  referenceId: string,
+  authHeader: { name: string; value: string } | undefined,
+  timeoutMs: number,
+) {
+  console.log(`   following ${referenceId} at ${statusUrlOf(hookUrl)}`);
+  const final = await waitForFinalStatus(statusUrlOf(hookUrl), referenceId, {
+    authHeader,
+    timeoutMs,
+    onChange: (status) =>
+      console.log(`   ${status.okta.padEnd(10)} ${status.code} ${status.description} (from ${status.source})`),
+  });
+  if (final === undefined || final.okta === "PENDING") console.log(`   no final status within ${timeoutMs / 1000} s`);
+  return final;
+}
+
+function transactionIdOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { commands?: [{ value?: [{ transactionId?: string }] }] }).commands?.[0]?.value?.[0]
+      ?.transactionId;
+  } catch {
+    return undefined;
+  }
 }
 
 function printExchange(exchange: PreviewExchange) {

@@ -18,6 +18,7 @@ const { values: options } = parseArgs({
     "simulator-port": { type: "string", default: "8787" },
     "delivery-delay": { type: "string", default: "2000" },
     "callback-url": { type: "string" },
+    "no-callbacks": { type: "boolean", default: false },
     live: { type: "boolean", default: false },
   },
 });
@@ -33,7 +34,10 @@ async function startWithSimulator() {
     simulatorPort: Number(options["simulator-port"]),
     simulator: {
       deliveryDelayMs: Number(options["delivery-delay"]),
-      callbackUrl: options["callback-url"],
+      // Telesign's callbacks go to the local callback function unless told otherwise.
+      callbackUrl: options["no-callbacks"]
+        ? undefined
+        : (options["callback-url"] ?? `http://127.0.0.1:${port}/.netlify/functions/telesign-callback`),
       onMessage: printInbox,
       onCallback: (message, httpStatus) =>
         console.log(`telesign │ callback for ${message.referenceId} → ${httpStatus || "no answer"}`),
@@ -54,6 +58,7 @@ Try it:
   npm run preview                     # one request, as Okta's Preview tab sends it
   npm run preview -- --channel voice  # a voice call
   npm run preview -- --all            # every request type and channel
+  npm run preview -- --wait           # then follow its delivery status (callback → status)
 
 Simulator scenarios (phone numbers ending in):
 ${Object.entries(scenarios)

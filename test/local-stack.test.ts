@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { previewRequest, sendPreview } from "../preview/okta-preview.ts";
+import { previewRequest, sendPreview, statusUrlOf, waitForFinalStatus } from "../preview/okta-preview.ts";
 import { freePort, type LocalStack, projectRoot, startLocalStack } from "../scripts/local-stack.ts";
 import { capturedLines } from "./support/log-capture.ts";
 import { markSensitive } from "./support/sensitive.ts";
@@ -15,9 +15,11 @@ const timeoutMs = 1_500;
 let stack: LocalStack;
 
 beforeAll(async () => {
+  const port = await freePort();
   stack = await startLocalStack({
-    port: await freePort(),
+    port,
     env: { TELESIGN_TIMEOUT_MS: String(timeoutMs) },
+    simulator: { deliveryDelayMs: 300, callbackUrl: `http://127.0.0.1:${port}/.netlify/functions/telesign-callback` },
     // The emulator's output (the function's logs) joins the suite-wide leak check.
     onOutput: (line) => capturedLines.push(line),
   });
@@ -37,6 +39,19 @@ function preview(phoneNumber: string, channel: "sms" | "voice" = "sms") {
     otpCode,
   });
   return sendPreview(stack.url, request, { authHeader: { name: stack.headerName, value: stack.secret } });
+}
+
+/** The sources in a transaction's history once a callback is in it (or after 10 s). */
+async function historySources(referenceId: string): Promise<string[]> {
+  let sources: string[] = [];
+  for (let attempt = 0; attempt < 50 && !sources.includes("callback"); attempt++) {
+    const response = await fetch(`${statusUrlOf(stack.url)}?referenceId=${referenceId}`, {
+      headers: { [stack.headerName]: stack.secret },
+    });
+    sources = ((await response.json()) as { history: { source: string }[] }).history.map((entry) => entry.source);
+    if (!sources.includes("callback")) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return sources;
 }
 
 describe("the local stack", () => {
@@ -71,6 +86,27 @@ describe("the local stack", () => {
     const message = stack.telesign.simulator.messages.get(body.commands[0].value[0].transactionId);
     expect(message).toMatchObject({ channel: "sms", phoneNumber: "15555550142", content: "(HOOK)Your code is 604213" });
   });
+
+  it("closes the loop: send, Telesign's signed callback, then the status endpoint", async () => {
+    for (const [ending, final] of [
+      ["0100", { code: 3000, okta: "SUCCESSFUL" }],
+      ["3031", { code: 3031, okta: "FAILED" }],
+    ] as const) {
+      const exchange = await preview(`+1555555${ending}`);
+      const referenceId = JSON.parse(exchange.body).commands[0].value[0].transactionId;
+      const seen: number[] = [];
+      const status = await waitForFinalStatus(statusUrlOf(stack.url), referenceId, {
+        authHeader: { name: stack.headerName, value: stack.secret },
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        onChange: (change) => seen.push(change.code),
+      });
+      expect(status).toMatchObject(final);
+      expect(seen.at(-1)).toBe(final.code);
+      // Telesign's get-status may tell first; the signed callback must land in the record too.
+      expect(await historySources(referenceId)).toContain("callback");
+    }
+  }, 60_000);
 
   it("delivers a voice call", async () => {
     const exchange = await preview("+33 1 23 45 67 89", "voice");
