@@ -19,13 +19,35 @@ const optionalText = z
   .transform((value) => (value === "" ? undefined : value))
   .optional();
 
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .transform((url) => url.replace(/\/+$/, ""));
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(httpUrl.optional())
+  .optional();
+
+/** Signature algorithms a verifier may accept: asymmetric only, never `none` or an HMAC. */
+export const asymmetricAlgorithms = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
 const environmentSchema = z.object({
   TELESIGN_CUSTOMER_ID: optionalText,
   TELESIGN_API_KEY: optionalText,
-  TELESIGN_API_URL: z
-    .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-    .default("https://rest-ww.telesign.com")
-    .transform((url) => url.replace(/\/+$/, "")),
+  TELESIGN_API_URL: httpUrl.default("https://rest-ww.telesign.com"),
   TELESIGN_AUTH_METHOD: z.enum(["basic", "digest"], { error: "must be basic or digest" }).default("basic"),
   TELESIGN_TIMEOUT_MS: z.coerce
     .number({ error: "must be a number of milliseconds" })
@@ -34,7 +56,9 @@ const environmentSchema = z.object({
     .max(10_000, "must be at most 10000")
     .default(2500),
   TELESIGN_SMS_SENDER_ID: optionalText,
-  OKTA_AUTH_MODE: z.enum(["header", "passthrough"], { error: "must be header or passthrough" }).default("header"),
+  OKTA_AUTH_MODE: z
+    .enum(["header", "passthrough", "oauth"], { error: "must be header, passthrough or oauth" })
+    .default("header"),
   OKTA_AUTH_HEADER: z
     .string()
     .trim()
@@ -42,6 +66,18 @@ const environmentSchema = z.object({
     .regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")
     .default("authorization"),
   OKTA_AUTH_SECRETS: commaSeparated.default([]),
+  OKTA_OAUTH_ISSUER: optionalUrl,
+  OKTA_OAUTH_AUDIENCE: z.string().trim().min(1).default("api://default"),
+  OKTA_OAUTH_SCOPE: optionalText,
+  OKTA_OAUTH_CLIENT_ID: optionalText,
+  OKTA_OAUTH_JWKS_URL: optionalUrl,
+  OKTA_OAUTH_ALGORITHMS: commaSeparated
+    .pipe(
+      z
+        .array(z.enum(asymmetricAlgorithms, { error: `must list algorithms among ${asymmetricAlgorithms.join(", ")}` }))
+        .min(1),
+    )
+    .default(["RS256"]),
   STATUS_API_TOKENS: commaSeparated.default([]),
   TRANSACTION_RETENTION_DAYS: z.coerce
     .number({ error: "must be a number of days" })
@@ -66,10 +102,21 @@ export interface TelesignCredential {
   apiKey: string;
 }
 
+export interface OAuthSettings {
+  issuer: string;
+  audience: string;
+  scope: string;
+  clientId?: string;
+  jwksUrl: string;
+  algorithms: string[];
+}
+
 export type OktaAuthentication =
   | { mode: "header"; headerName: string; secrets: string[] }
   /** Okta's header carries `Basic base64(customerId:apiKey)`, used as the Telesign credential. */
-  | { mode: "passthrough"; headerName: string; customerId?: string };
+  | { mode: "passthrough"; headerName: string; customerId?: string }
+  /** Okta sends `Authorization: Bearer <JWT>` from its authorization server. */
+  | ({ mode: "oauth"; headerName: "authorization" } & OAuthSettings);
 
 export interface TelesignConfig {
   apiUrl: string;
@@ -110,7 +157,17 @@ const telesignVariables = [
   "TELESIGN_TIMEOUT_MS",
   "TELESIGN_SMS_SENDER_ID",
 ] as const;
-const oktaVariables = ["OKTA_AUTH_MODE", "OKTA_AUTH_HEADER", "OKTA_AUTH_SECRETS"] as const;
+const oktaVariables = [
+  "OKTA_AUTH_MODE",
+  "OKTA_AUTH_HEADER",
+  "OKTA_AUTH_SECRETS",
+  "OKTA_OAUTH_ISSUER",
+  "OKTA_OAUTH_AUDIENCE",
+  "OKTA_OAUTH_SCOPE",
+  "OKTA_OAUTH_CLIENT_ID",
+  "OKTA_OAUTH_JWKS_URL",
+  "OKTA_OAUTH_ALGORITHMS",
+] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -135,12 +192,28 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
   const credential = credentialOf(vars);
   const problems: string[] = [];
   let okta: OktaAuthentication;
-  if (vars.OKTA_AUTH_MODE === "header") {
-    okta = { mode: "header", headerName: vars.OKTA_AUTH_HEADER, secrets: vars.OKTA_AUTH_SECRETS };
+  const mode = vars.OKTA_AUTH_MODE;
+  if (mode !== "passthrough" && credential === undefined) {
+    problems.push(`TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is ${mode}`);
+  }
+  if (mode === "header") {
+    okta = { mode, headerName: vars.OKTA_AUTH_HEADER, secrets: vars.OKTA_AUTH_SECRETS };
     if (okta.secrets.length === 0) problems.push("OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header");
-    if (credential === undefined) {
-      problems.push("TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header");
-    }
+  } else if (mode === "oauth") {
+    const issuer = vars.OKTA_OAUTH_ISSUER ?? "";
+    okta = {
+      mode,
+      headerName: "authorization",
+      issuer,
+      audience: vars.OKTA_OAUTH_AUDIENCE,
+      scope: vars.OKTA_OAUTH_SCOPE ?? "",
+      clientId: vars.OKTA_OAUTH_CLIENT_ID,
+      jwksUrl: vars.OKTA_OAUTH_JWKS_URL ?? `${issuer}/v1/keys`,
+      algorithms: vars.OKTA_OAUTH_ALGORITHMS,
+    };
+    if (vars.OKTA_OAUTH_ISSUER === undefined)
+      problems.push("OKTA_OAUTH_ISSUER is required when OKTA_AUTH_MODE is oauth");
+    if (vars.OKTA_OAUTH_SCOPE === undefined) problems.push("OKTA_OAUTH_SCOPE is required when OKTA_AUTH_MODE is oauth");
   } else {
     okta = { mode: "passthrough", headerName: vars.OKTA_AUTH_HEADER, customerId: vars.TELESIGN_CUSTOMER_ID };
     if (vars.OKTA_AUTH_SECRETS.length > 0) {

@@ -3,7 +3,7 @@ import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
 import { type OktaAnswer, oktaAnswer, oktaAnswerToFailure } from "./mapping/okta-answer.ts";
 import { omnichannelMessage } from "./mapping/omnichannel-message.ts";
-import { authenticateOkta } from "./okta/authenticate.ts";
+import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { isKnownRequestType, parseTelephonyRequest } from "./okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, telephonyError } from "./okta/telephony-response.ts";
 import { maskPhoneNumber } from "./phone-number.ts";
@@ -52,6 +52,11 @@ interface Answer {
 }
 
 export function createTelephonyHook({ config, transactions, fetch, log = jsonLogger }: TelephonyHookDependencies) {
+  // Built once per instance: in oauth mode it holds the JWKS cache across warm invocations.
+  const authenticateOkta: OktaAuthenticator | undefined = config.ok
+    ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
+    : undefined;
+
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
     const arrival = performance.now();
     const fields: LogFields = {};
@@ -94,8 +99,8 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
         ),
       };
     }
-    if (!config.ok) {
-      fields.problems = config.problems;
+    if (!config.ok || authenticateOkta === undefined) {
+      fields.problems = config.ok ? [] : config.problems;
       return {
         outcome: "misconfigured",
         level: "error",
@@ -108,7 +113,7 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
     }
     const { telesign, okta } = config.config;
 
-    const authentication = authenticateOkta(request.headers, okta);
+    const authentication = await authenticateOkta(request.headers, remainingMs(telesign.timeoutMs, arrival));
     if (!authentication.ok) {
       fields.reason = authentication.reason;
       return {
@@ -118,6 +123,7 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
             { reason: "The request did not carry this hook's credential", location: okta.headerName },
           ]),
           401,
+          authentication.challenge === undefined ? {} : { "www-authenticate": authentication.challenge },
         ),
       };
     }
@@ -156,11 +162,10 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
     const message = omnichannelMessage(oktaRequest, telesign);
-    const remainingMs = Math.floor(telesign.timeoutMs - (performance.now() - arrival));
     const delivery = await deliver(message, {
       ...telesign,
       credential,
-      timeoutMs: remainingMs,
+      timeoutMs: remainingMs(telesign.timeoutMs, arrival),
       ...(fetch && { fetch }),
     });
     const answerContext = { channel, locale: oktaRequest.locale, durationMs: performance.now() - arrival };
@@ -222,6 +227,11 @@ async function deliver(
   } catch (error) {
     return { error: error as TelesignError };
   }
+}
+
+/** What is left of the budget, counted from the request's arrival. */
+function remainingMs(budgetMs: number, arrival: number): number {
+  return Math.floor(budgetMs - (performance.now() - arrival));
 }
 
 function levelOf(outcome: Outcome): LogLevel {

@@ -1,7 +1,7 @@
 import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
 import { secretsEqual } from "./constant-time.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";
-import { authenticateOkta } from "./okta/authenticate.ts";
+import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { getStatus } from "./telesign/client.ts";
 import { TelesignTimeoutError } from "./telesign/errors.ts";
 import type { TelesignAnswer } from "./telesign/omnichannel-message.ts";
@@ -57,6 +57,11 @@ export function createTransactionStatus({
   fetch,
   log = jsonLogger,
 }: TransactionStatusDependencies) {
+  const authenticateOkta =
+    config.ok && config.config.okta !== undefined
+      ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
+      : undefined;
+
   return async function transactionStatus(request: Request): Promise<Response> {
     const arrival = performance.now();
     const fields: LogFields = {};
@@ -80,7 +85,12 @@ export function createTransactionStatus({
       return json(500, { error: "not configured" });
     }
     const { telesign } = config.config;
-    const access = authorize(request.headers, config.config);
+    const access = await authorize(
+      request.headers,
+      config.config.readTokens,
+      authenticateOkta,
+      config.config.telesign.timeoutMs,
+    );
     if (!access.ok) return json(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
 
     const query = new URL(request.url).searchParams;
@@ -168,14 +178,19 @@ export function createTransactionStatus({
 type Access = { ok: true; telesignCredential?: TelesignCredential } | { ok: false };
 
 /** A read-only token, or Okta's own credential (which, in passthrough mode, is Telesign's). */
-function authorize(headers: Headers, { okta, readTokens }: StatusConfig): Access {
+async function authorize(
+  headers: Headers,
+  readTokens: string[],
+  authenticateOkta: OktaAuthenticator | undefined,
+  timeoutMs: number,
+): Promise<Access> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
   if (bearer !== undefined) {
     let matched = false;
     for (const token of readTokens) matched = secretsEqual(bearer, token) || matched;
     if (matched) return { ok: true };
   }
-  if (okta === undefined) return { ok: false };
-  const authentication = authenticateOkta(headers, okta);
+  if (authenticateOkta === undefined) return { ok: false };
+  const authentication = await authenticateOkta(headers, timeoutMs);
   return authentication.ok ? { ok: true, telesignCredential: authentication.telesignCredential } : { ok: false };
 }

@@ -64,8 +64,8 @@ describe("parseConfig", () => {
     [
       {},
       [
-        "OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header",
         "TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header",
+        "OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header",
       ],
     ],
     [{ ...required, TELESIGN_API_URL: "ftp://example.com" }, ["TELESIGN_API_URL must be an http(s) URL"]],
@@ -75,7 +75,7 @@ describe("parseConfig", () => {
     [{ ...required, TELESIGN_TIMEOUT_MS: "50" }, ["TELESIGN_TIMEOUT_MS must be at least 100"]],
     [{ ...required, TELESIGN_TIMEOUT_MS: "60000" }, ["TELESIGN_TIMEOUT_MS must be at most 10000"]],
     [{ ...required, OKTA_AUTH_HEADER: "bad header:" }, ["OKTA_AUTH_HEADER must be an HTTP header name"]],
-    [{ ...required, OKTA_AUTH_MODE: "oauth2" }, ["OKTA_AUTH_MODE must be header or passthrough"]],
+    [{ ...required, OKTA_AUTH_MODE: "oauth2" }, ["OKTA_AUTH_MODE must be header, passthrough or oauth"]],
     [
       { ...required, OKTA_AUTH_MODE: "passthrough" },
       ["OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough"],

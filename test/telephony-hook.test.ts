@@ -469,7 +469,7 @@ describe("configuration errors", () => {
       { TELESIGN_API_KEY: undefined },
       "TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header",
     ],
-    ["an unknown auth mode", { OKTA_AUTH_MODE: "none" }, "OKTA_AUTH_MODE must be header or passthrough"],
+    ["an unknown auth mode", { OKTA_AUTH_MODE: "none" }, "OKTA_AUTH_MODE must be header, passthrough or oauth"],
     [
       "a timeout that is not a number",
       { TELESIGN_TIMEOUT_MS: "soon" },

@@ -1,25 +1,53 @@
 import type { OktaAuthentication, TelesignCredential } from "../config.ts";
 import { secretsEqual } from "../constant-time.ts";
+import { raceAbort } from "../deadline.ts";
+import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
 
 /**
- * Okta's authentication of each hook call, checked before anything else. It fails closed: a
- * missing or malformed header is a failure, never a pass.
+ * Okta's authentication of each call, checked before anything else. It fails closed: a missing
+ * or malformed credential, or one that cannot be checked in time, is a failure, never a pass.
  */
 
 export type Authentication =
   /** In passthrough mode, the Telesign credential that Okta's header carried. */
   | { ok: true; telesignCredential?: TelesignCredential }
-  /** `reason` is for the logs and never repeats the header's value. */
-  | { ok: false; reason: string };
+  /** `reason` is for the logs and never repeats the credential; `challenge` is the WWW-Authenticate header. */
+  | { ok: false; reason: string; challenge?: string };
 
-export function authenticateOkta(headers: Headers, authentication: OktaAuthentication): Authentication {
-  const value = headers.get(authentication.headerName);
-  if (value === null || value === "") {
-    return { ok: false, reason: `missing ${authentication.headerName} header` };
+export type OktaAuthenticator = (headers: Headers, timeoutMs: number) => Promise<Authentication>;
+
+const invalidToken = 'Bearer error="invalid_token"';
+
+/**
+ * @param budgetMs the request's whole budget: a JWKS fetch gets at most half of it, so that
+ *   Telesign still has time after a cold fetch.
+ */
+export function createOktaAuthenticator(
+  authentication: OktaAuthentication,
+  budgetMs: number,
+  jwks: Partial<JwksOptions> = {},
+): OktaAuthenticator {
+  if (authentication.mode === "oauth") {
+    const verify = createAccessTokenVerifier(authentication, { timeoutMs: Math.floor(budgetMs / 2), ...jwks });
+    return async (headers, timeoutMs) => {
+      try {
+        const checked = await raceAbort(
+          verify(headers.get("authorization")),
+          AbortSignal.timeout(Math.max(0, timeoutMs)),
+        );
+        return checked.ok ? { ok: true } : { ...checked, challenge: invalidToken };
+      } catch {
+        return { ok: false, reason: "token could not be verified in time", challenge: invalidToken };
+      }
+    };
   }
-  return authentication.mode === "header"
-    ? matchSecret(value, authentication.secrets)
-    : telesignCredentialOf(value, authentication.customerId);
+  return async (headers) => {
+    const value = headers.get(authentication.headerName);
+    if (value === null || value === "") return { ok: false, reason: `missing ${authentication.headerName} header` };
+    return authentication.mode === "header"
+      ? matchSecret(value, authentication.secrets)
+      : telesignCredentialOf(value, authentication.customerId);
+  };
 }
 
 function matchSecret(value: string, secrets: string[]): Authentication {

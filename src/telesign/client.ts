@@ -1,4 +1,5 @@
 import type { TelesignAuthMethod, TelesignCredential } from "../config.ts";
+import { raceAbort } from "../deadline.ts";
 import { jsonValueOf } from "../json.ts";
 import { TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
 import { type OmnichannelMessage, type TelesignAnswer, telesignAnswerSchema } from "./omnichannel-message.ts";
@@ -60,13 +61,4 @@ async function callTelesign(
   const answer = telesignAnswerSchema.safeParse(jsonValueOf(received.text));
   if (!answer.success) throw new TelesignHttpError(endpoint, received.status);
   return { ...answer.data, httpStatus: received.status };
-}
-
-/** Settles no later than the signal's abort, even if a transport ignores the signal. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
