@@ -1,4 +1,5 @@
 import type { HookConfig, Parsed } from "./config.ts";
+import type { DuplicateEvents } from "./duplicate-events.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
 import { type OktaAnswer, oktaAnswer, oktaAnswerToFailure } from "./mapping/okta-answer.ts";
@@ -8,9 +9,7 @@ import { isKnownRequestType, parseTelephonyRequest } from "./okta/telephony-requ
 import { errorSummaries, oktaResponse, telephonyError } from "./okta/telephony-response.ts";
 import { maskPhoneNumber } from "./phone-number.ts";
 import { readBodyWithin } from "./request-body.ts";
-import { sendMessage, type TelesignClientOptions } from "./telesign/client.ts";
-import { type TelesignError, TelesignTimeoutError } from "./telesign/errors.ts";
-import type { OmnichannelMessage, TelesignAnswer } from "./telesign/omnichannel-message.ts";
+import { sendWithinDeadline } from "./telesign/send-within-deadline.ts";
 import type { SendFacts } from "./transactions/transaction-record.ts";
 import type { TransactionStore } from "./transactions/transaction-store.ts";
 
@@ -22,6 +21,8 @@ import type { TransactionStore } from "./transactions/transaction-store.ts";
 
 export interface TelephonyHookDependencies {
   config: Parsed<HookConfig>;
+  /** Keeps a repeated eventId from reaching Telesign twice; none, no guard. */
+  duplicates?: DuplicateEvents;
   /** Where accepted messages are recorded for delivery status; none, no records. */
   transactions?: () => TransactionStore;
   fetch?: typeof fetch;
@@ -43,7 +44,8 @@ type Outcome =
   | "unauthenticated"
   | "too_large"
   | "invalid_request"
-  | "internal_error";
+  | "internal_error"
+  | "duplicate";
 
 interface Answer {
   outcome: Outcome;
@@ -51,7 +53,13 @@ interface Answer {
   level?: LogLevel;
 }
 
-export function createTelephonyHook({ config, transactions, fetch, log = jsonLogger }: TelephonyHookDependencies) {
+export function createTelephonyHook({
+  config,
+  duplicates,
+  transactions,
+  fetch,
+  log = jsonLogger,
+}: TelephonyHookDependencies) {
   // Built once per instance: in oauth mode it holds the JWKS cache across warm invocations.
   const authenticateOkta: OktaAuthenticator | undefined = config.ok
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
@@ -159,19 +167,44 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
     });
     if (!isKnownRequestType(oktaRequest.requestType)) fields.unknownRequestType = true;
 
+    const deadline = arrival + telesign.timeoutMs;
+    const claim =
+      duplicates === undefined || oktaRequest.eventId === undefined
+        ? undefined
+        : await duplicates.claim({
+            eventId: oktaRequest.eventId,
+            eventTime: oktaRequest.eventTime,
+            expiresAt: codeExpiry(oktaRequest),
+            deadline,
+          });
+    if (claim?.kind === "repeat") {
+      return {
+        outcome: "duplicate",
+        response: oktaResponse(
+          claim.answer ??
+            telephonyError(errorSummaries.duplicateInProgress, [
+              { reason: "The first request of this event has no answer yet", location: "eventId" },
+            ]),
+        ),
+      };
+    }
+    if (claim?.guard === "memory") fields.duplicateGuard = "memory";
+
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
     const message = omnichannelMessage(oktaRequest, telesign);
-    const delivery = await deliver(message, {
-      ...telesign,
-      credential,
-      timeoutMs: remainingMs(telesign.timeoutMs, arrival),
-      ...(fetch && { fetch }),
-    });
+    const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
+    if (delivery.attempts > 1) fields.telesignAttempts = delivery.attempts;
     const answerContext = { channel, locale: oktaRequest.locale, durationMs: performance.now() - arrival };
+    const mapped =
+      "error" in delivery
+        ? oktaAnswerToFailure(delivery.error, answerContext)
+        : oktaAnswer(delivery.answer, answerContext);
+    // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
+    if (claim !== undefined)
+      afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
     if ("error" in delivery) {
       fields.error = delivery.error.message;
-      const mapped = oktaAnswerToFailure(delivery.error, answerContext);
       return { outcome: mapped.outcome, response: oktaResponse(mapped.body) };
     }
     const { answer: telesignAnswer } = delivery;
@@ -180,7 +213,6 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
       telesignCode: telesignAnswer.status.code,
       telesignHttpStatus: telesignAnswer.httpStatus,
     });
-    const mapped = oktaAnswer(telesignAnswer, answerContext);
     if (mapped.outcome === "accepted" && telesignAnswer.reference_id !== undefined) {
       const send: SendFacts = {
         referenceId: telesignAnswer.reference_id,
@@ -201,32 +233,40 @@ export function createTelephonyHook({ config, transactions, fetch, log = jsonLog
   }
 
   /** The record is written after Okta has its answer: a slow or failing store never delays a code. */
-  function recordAfterResponse(send: SendFacts, { waitUntil }: RequestContext) {
+  function recordAfterResponse(send: SendFacts, context: RequestContext) {
     if (transactions === undefined) return;
-    const recording = Promise.resolve()
-      .then(() => transactions().recordSend(send))
-      .catch((error: unknown) =>
-        log("error", "transaction record not written", {
-          referenceId: send.referenceId,
-          eventId: send.eventId,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        }),
-      );
-    waitUntil?.(recording);
+    afterResponse(
+      Promise.resolve().then(() => transactions().recordSend(send)),
+      context,
+      "transaction record not written",
+      { referenceId: send.referenceId, eventId: send.eventId },
+    );
+  }
+
+  /** Work that goes on after the answer; its failure is logged, never thrown. */
+  function afterResponse(
+    work: Promise<unknown>,
+    { waitUntil }: RequestContext,
+    failure: string,
+    fields: LogFields = {},
+  ) {
+    const logged = work.catch((error: unknown) =>
+      log("error", failure, {
+        ...fields,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+    );
+    waitUntil?.(logged);
   }
 }
 
-async function deliver(
-  message: OmnichannelMessage,
-  options: TelesignClientOptions,
-): Promise<{ answer: TelesignAnswer } | { error: TelesignError }> {
-  // With no time left, Telesign is not called at all: its answer could not reach Okta.
-  if (options.timeoutMs <= 0) return { error: new TelesignTimeoutError("POST /v1/omnichannel", options.timeoutMs) };
-  try {
-    return { answer: await sendMessage(message, options) };
-  } catch (error) {
-    return { error: error as TelesignError };
-  }
+const minuteMs = 60_000;
+
+/** When the code expires: Okta's otpExpires, else five minutes after the event, kept between 30 s and 15 min from now. */
+function codeExpiry({ otpExpires, eventTime }: { otpExpires?: string; eventTime?: string }): number {
+  const now = Date.now();
+  const stated = Date.parse(otpExpires ?? "") || Date.parse(eventTime ?? "") + 5 * minuteMs || now + 5 * minuteMs;
+  return Math.min(Math.max(stated, now + 30_000), now + 15 * minuteMs);
 }
 
 /** What is left of the budget, counted from the request's arrival. */

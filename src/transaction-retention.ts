@@ -1,4 +1,5 @@
 import type { Parsed, RetentionConfig } from "./config.ts";
+import type { DuplicateEvents } from "./duplicate-events.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import type { TransactionStore } from "./transactions/transaction-store.ts";
 
@@ -10,6 +11,8 @@ import type { TransactionStore } from "./transactions/transaction-store.ts";
 export interface RetentionSweepDependencies {
   config: Parsed<RetentionConfig>;
   transactions: () => TransactionStore;
+  /** Claims only matter while a code lives: those of days before yesterday go too. */
+  duplicates?: DuplicateEvents;
   now?: () => Date;
   log?: Logger;
 }
@@ -19,6 +22,7 @@ const dayMs = 24 * 60 * 60 * 1000;
 export function createRetentionSweep({
   config,
   transactions,
+  duplicates,
   now = () => new Date(),
   log = jsonLogger,
 }: RetentionSweepDependencies) {
@@ -31,9 +35,11 @@ export function createRetentionSweep({
     const started = performance.now();
     try {
       const deleted = await transactions().deleteCreatedBefore(cutoff);
+      const claims = (await duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs))) ?? 0;
       log("info", "transaction retention", {
         outcome: "swept",
         deleted,
+        claims,
         cutoff: cutoff.toISOString().slice(0, 10),
         durationMs: Math.round(performance.now() - started),
       });

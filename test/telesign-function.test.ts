@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { claimStoreName } from "../src/duplicate-events.ts";
 import { blobsTransactionStore, transactionStoreName } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { baseEnv, hookUrl, oktaSecret, useTelesignSimulator } from "./support/hook.ts";
@@ -33,7 +34,7 @@ describe("netlify/functions/telesign", () => {
     expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(simulator.sentBodies()).toHaveLength(1);
 
-    expect(afterResponse).toHaveLength(1);
+    expect(afterResponse).toHaveLength(2); // the duplicate-event claim, then the transaction record
     await Promise.all(afterResponse);
     const store = blobsTransactionStore(blobs.namedStore(transactionStoreName));
     expect(await store.getByEventId("uS5871kJThSsU8qlA1LTcg")).toMatchObject({
@@ -41,6 +42,10 @@ describe("netlify/functions/telesign", () => {
       phone: "+98****3210",
       channel: "sms",
     });
+    const claim = await blobs
+      .namedStore(claimStoreName)
+      .get("claims/2022-01-28/uS5871kJThSsU8qlA1LTcg", { type: "json" });
+    expect(claim).toMatchObject({ state: "answered", answer: body });
   });
 
   it("answers Okta with an error object, not a crash, when unconfigured", async () => {

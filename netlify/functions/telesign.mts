@@ -3,15 +3,22 @@
  *
  * Okta POSTs one request per one-time passcode (enrollment, sign-in, unlock, password reset).
  * The hook authenticates Okta, validates the request, sends the code through Telesign Messaging
- * (SMS or voice) and answers with Okta's `commands` or `error` body within the deadline. Each
- * accepted message is recorded for delivery status after the answer (`context.waitUntil`).
+ * (SMS or voice) and answers with Okta's `commands` or `error` body within the deadline. A
+ * repeated eventId gets the first answer instead of a second message. Each accepted message is
+ * recorded for delivery status after the answer (`context.waitUntil`).
  * Configuration: environment variables, see the README.
  */
 import type { Context } from "@netlify/functions";
 import { loadConfig, parseConfig } from "../../src/config.ts";
+import { createDuplicateEvents, netlifyClaimStore } from "../../src/duplicate-events.ts";
+import { jsonLogger } from "../../src/log.ts";
 import { createTelephonyHook } from "../../src/telephony-hook.ts";
 import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
 
-const telephonyHook = createTelephonyHook({ config: loadConfig(parseConfig), transactions: netlifyTransactionStore });
+const telephonyHook = createTelephonyHook({
+  config: loadConfig(parseConfig),
+  duplicates: createDuplicateEvents({ store: netlifyClaimStore, log: jsonLogger }),
+  transactions: netlifyTransactionStore,
+});
 
 export default (request: Request, context: Context): Promise<Response> => telephonyHook(request, context);

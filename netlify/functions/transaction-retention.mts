@@ -1,14 +1,18 @@
 /**
- * Daily: deletes transaction records older than TRANSACTION_RETENTION_DAYS (default 7).
+ * Daily: deletes transaction records older than TRANSACTION_RETENTION_DAYS (default 7), and the
+ * duplicate-event claims of days before yesterday.
  */
 import type { Config } from "@netlify/functions";
 import { loadConfig, parseRetentionConfig } from "../../src/config.ts";
+import { createDuplicateEvents, netlifyClaimStore } from "../../src/duplicate-events.ts";
+import { jsonLogger } from "../../src/log.ts";
 import { createRetentionSweep } from "../../src/transaction-retention.ts";
 import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
 
 const sweepTransactions = createRetentionSweep({
   config: loadConfig(parseRetentionConfig),
   transactions: netlifyTransactionStore,
+  duplicates: createDuplicateEvents({ store: netlifyClaimStore, log: jsonLogger }),
 });
 
 export default async (): Promise<Response> => {

@@ -22,6 +22,10 @@ export type Delivery =
 
 export interface TelephonyRequest {
   eventId?: string;
+  /** ISO-8601, as Okta sent it; a repeat of the same event carries the same. */
+  eventTime?: string;
+  /** When the code expires (ISO-8601), as Okta sent it. */
+  otpExpires?: string;
   requestType?: string;
   /** `data.context.request.id`: links the hook call to Okta's System Log. */
   oktaRequestId?: string;
@@ -83,6 +87,7 @@ const messageProfileSchema = z.object(
       return channel;
     }),
     otpCode: z.unknown().optional(),
+    otpExpires: description,
     locale: description,
   },
   required("an object"),
@@ -91,6 +96,7 @@ const messageProfileSchema = z.object(
 const telephonyRequestSchema = z.object(
   {
     eventId: description,
+    eventTime: description,
     requestType: description,
     data: z.object(
       {
@@ -130,7 +136,7 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
       })),
     };
   }
-  const { eventId, requestType, data } = parsed.data;
+  const { eventId, eventTime, requestType, data } = parsed.data;
   const profile = data.messageProfile;
 
   let delivery: Delivery;
@@ -160,6 +166,8 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
 
   const request: TelephonyRequest = { delivery };
   if (eventId !== undefined) request.eventId = eventId;
+  if (eventTime !== undefined) request.eventTime = eventTime;
+  if (profile.otpExpires !== undefined) request.otpExpires = profile.otpExpires;
   if (requestType !== undefined) request.requestType = requestType;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
   if (profile.locale !== undefined) request.locale = profile.locale;

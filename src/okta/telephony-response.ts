@@ -40,6 +40,7 @@ export const errorSummaries = {
   providerUnreachable: "Message provider unreachable",
   providerError: "Message provider error",
   internalError: "Internal error",
+  duplicateInProgress: "Duplicate request in progress",
 } as const;
 
 export function telephonyAction(action: TelephonyAction): TelephonyCommands {

@@ -13,14 +13,16 @@ export class TelesignTimeoutError extends Error {
   }
 }
 
-/** The request may not have reached Telesign: refused, reset, DNS failure. */
+/** The connection failed: refused, reset, DNS failure. `code` is the system's (ECONNREFUSED, …). */
 export class TelesignNetworkError extends Error {
   override name = "TelesignNetworkError";
+  readonly code: string | undefined;
   constructor(
     readonly endpoint: string,
     cause: unknown,
   ) {
     super(`${endpoint} failed: ${networkReason(cause)}`, { cause });
+    this.code = systemCode(cause);
   }
 }
 
@@ -37,9 +39,16 @@ export class TelesignHttpError extends Error {
 
 export type TelesignError = TelesignTimeoutError | TelesignNetworkError | TelesignHttpError;
 
+function innermost(error: unknown): unknown {
+  return error instanceof Error && error.cause instanceof Error ? error.cause : error;
+}
+
+function systemCode(error: unknown): string | undefined {
+  const code = (innermost(error) as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 function networkReason(error: unknown): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string") return code;
-  return cause instanceof Error ? cause.message : "unknown network error";
+  const cause = innermost(error);
+  return systemCode(error) ?? (cause instanceof Error ? cause.message : "unknown network error");
 }
