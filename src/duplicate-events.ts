@@ -121,18 +121,22 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
     expiresAt: number,
     deadline: number,
   ): Promise<{ kind: "first"; store: Store } | { kind: "repeat"; answer: TelephonyResponse | undefined } | undefined> {
+    // Each store call gets its own short timeout, and none outlives the request's deadline.
+    const withinTimeout = <T>(work: Promise<T>) =>
+      raceAbort(
+        work,
+        AbortSignal.timeout(Math.max(1, Math.floor(Math.min(claimTimeoutMs, deadline - performance.now())))),
+      );
     try {
       const claims = openStore();
       for (;;) {
-        const timeout = AbortSignal.timeout(Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())));
-        const written = await raceAbort(
+        const written = await withinTimeout(
           claims.setJSON(key, { state: "sending", expiresAt } satisfies StoredClaim, { onlyIfNew: true }),
-          timeout,
         );
         if (written.modified) return { kind: "first", store: claims };
         // Another request holds the claim: its answer, once it has one.
         while (performance.now() + pollMs < deadline) {
-          const held = (await raceAbort(claims.get(key, { type: "json" }), timeout)) as StoredClaim | null;
+          const held = (await withinTimeout(claims.get(key, { type: "json" }))) as StoredClaim | null;
           if (held === null) break; // released after a failure: claim it again
           if (held.state === "answered" || held.expiresAt < Date.now()) return { kind: "repeat", answer: held.answer };
           await new Promise((resolve) => setTimeout(resolve, pollMs));
@@ -173,5 +177,7 @@ function claimKey(eventId: string, eventTime: string | undefined): string | unde
 }
 
 function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
-  return raceAbort(work, AbortSignal.timeout(Math.max(0, deadline - performance.now()))).catch(() => undefined);
+  return raceAbort(work, AbortSignal.timeout(Math.max(0, Math.floor(deadline - performance.now())))).catch(
+    () => undefined,
+  );
 }

@@ -1,0 +1,226 @@
+import { delay, HttpResponse, http } from "msw";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.ts";
+import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { jsonLogger } from "../src/log.ts";
+import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { useBlobsServer } from "./support/blobs.ts";
+import { baseEnv, hookUrl, oktaSecret, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
+import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { server } from "./support/msw-server.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+
+const blobs = useBlobsServer();
+
+/** A hook instance, as on one Netlify instance; instances given the same store share claims. */
+function instance(store = blobs.blobsStore(), env: Record<string, string> = {}) {
+  const duplicates = createDuplicateEvents({ store: () => store, log: jsonLogger });
+  const hook = createTelephonyHook({ config: parseConfig({ ...baseEnv, ...env }), duplicates });
+  const afterResponse: Promise<unknown>[] = [];
+  const call = async (body: unknown) => {
+    const response = await hook(
+      new Request(hookUrl, { method: "POST", headers: { authorization: oktaSecret }, body: JSON.stringify(body) }),
+      { waitUntil: (work) => afterResponse.push(work) },
+    );
+    return (await response.json()) as Record<string, any>;
+  };
+  return { call, store, settled: () => Promise.all(afterResponse) };
+}
+
+describe("a repeated eventId", () => {
+  it("gets the first answer and never reaches Telesign twice", async () => {
+    const simulator = useTelesignSimulator();
+    const { call } = instance();
+    const first = await call(oktaRequest());
+    const from = capturedLines.length;
+    const repeat = await call(oktaRequest());
+    expect(repeat).toEqual(first);
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(logLinesSince(from)).toMatchObject([
+      { level: "warn", outcome: "duplicate", eventId: "uS5871kJThSsU8qlA1LTcg" },
+    ]);
+  });
+
+  it("sent concurrently to one instance, is sent once and answered alike", async () => {
+    const simulator = useTelesignSimulator();
+    const { call } = instance();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(oktaRequest())));
+    expect(simulator.sentBodies()).toHaveLength(1);
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]?.commands[0].value[0].status).toBe("SUCCESSFUL");
+  });
+
+  it("on another instance, after the first succeeded, gets the stored answer", async () => {
+    const simulator = useTelesignSimulator();
+    const first = instance();
+    const answer = await first.call(oktaRequest());
+    await first.settled();
+    const other = instance(first.store);
+    expect(await other.call(oktaRequest())).toEqual(answer);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("on another instance, while the first is in flight, waits for its answer", async () => {
+    const simulator = useTelesignSimulator();
+    server.use(
+      http.post(`${telesignUrl}/v1/omnichannel`, async ({ request }) => {
+        await delay(400);
+        return simulator.handle(request);
+      }),
+    );
+    const first = instance();
+    const other = instance(first.store);
+    const firstAnswer = first.call(oktaRequest());
+    // The second request arrives once the first holds the claim.
+    while ((await first.store.list({ prefix: "claims/" })).blobs.length === 0) await delay(10);
+    const [a, b] = await Promise.all([firstAnswer, other.call(oktaRequest())]);
+    expect(b).toEqual(a);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("is sent again after Telesign refused the first (nothing was sent)", async () => {
+    const simulator = useTelesignSimulator();
+    const { call, settled } = instance();
+    const request = oktaRequest({ phoneNumber: "+15555553101" });
+    expect((await call(request)).error.errorSummary).toBe("3101");
+    await settled();
+    expect((await call(request)).error.errorSummary).toBe("3101");
+    expect(simulator.sentBodies()).toHaveLength(2);
+  });
+
+  it("is not sent again after the first timed out (Telesign may have sent it)", async () => {
+    const simulator = useTelesignSimulator();
+    const { call, settled } = instance(undefined, { TELESIGN_TIMEOUT_MS: "300" });
+    const request = oktaRequest({ phoneNumber: "+15555550408" });
+    const first = await call(request);
+    await settled();
+    expect(first.error.errorSummary).toBe("Message provider timed out");
+    expect(await call(request)).toEqual(first);
+    expect(simulator.received).toHaveLength(1);
+  });
+
+  it("with another eventId is another code", async () => {
+    const simulator = useTelesignSimulator();
+    const { call } = instance();
+    await call(oktaRequest());
+    await call(oktaRequest({}, { eventId: "another-event-id" }));
+    expect(simulator.sentBodies()).toHaveLength(2);
+  });
+});
+
+describe("when the store cannot help", () => {
+  it("still delivers when Blobs is unreachable, guards in memory, and logs it", async () => {
+    const simulator = useTelesignSimulator();
+    const duplicates = createDuplicateEvents({
+      store: () => {
+        throw new Error("MissingBlobsEnvironmentError");
+      },
+      log: jsonLogger,
+    });
+    const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
+    const send = async () =>
+      (
+        await hook(
+          new Request(hookUrl, {
+            method: "POST",
+            headers: { authorization: oktaSecret },
+            body: JSON.stringify(oktaRequest()),
+          }),
+        )
+      ).json();
+    const from = capturedLines.length;
+    const first = (await send()) as Record<string, any>;
+    expect(first.commands[0].value[0].status).toBe("SUCCESSFUL");
+    expect(logLinesSince(from)).toMatchObject([
+      { level: "warn", message: "duplicate guard unavailable", error: "Error: MissingBlobsEnvironmentError" },
+      { outcome: "accepted", duplicateGuard: "memory" },
+    ]);
+    expect(await send()).toEqual(first);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("delivers within the deadline when Blobs hangs", async () => {
+    const simulator = useTelesignSimulator();
+    const hanging = {
+      setJSON: () => new Promise<never>(() => {}),
+      get: () => new Promise<never>(() => {}),
+    } as never;
+    const duplicates = createDuplicateEvents({ store: () => hanging, log: jsonLogger });
+    const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
+    const started = performance.now();
+    const response = await hook(
+      new Request(hookUrl, {
+        method: "POST",
+        headers: { authorization: oktaSecret },
+        body: JSON.stringify(oktaRequest()),
+      }),
+    );
+    expect(((await response.json()) as Record<string, any>).commands[0].value[0].status).toBe("SUCCESSFUL");
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("guards in memory a request without a valid eventTime", async () => {
+    const simulator = useTelesignSimulator();
+    const { call, store } = instance();
+    const request = oktaRequest({}, { eventTime: "yesterday" });
+    const first = await call(request);
+    expect(await call(request)).toEqual(first);
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect((await store.list()).blobs).toEqual([]);
+  });
+});
+
+describe("resubmission", () => {
+  it("resubmits after 3500 and delivers once Telesign is back", async () => {
+    const simulator = useTelesignSimulator();
+    let unavailable = 2;
+    server.use(
+      http.post(`${telesignUrl}/v1/omnichannel`, async ({ request }) => {
+        if (unavailable-- > 0)
+          return HttpResponse.json({ status: { code: 3500, description: "System unavailable" } }, { status: 503 });
+        return simulator.handle(request);
+      }),
+    );
+    const { call } = instance();
+    const from = capturedLines.length;
+    const answer = await call(oktaRequest());
+    expect(answer.commands[0].value[0].status).toBe("SUCCESSFUL");
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(logLinesSince(from)).toMatchObject([{ outcome: "accepted", telesignAttempts: 3 }]);
+  });
+
+  it("gives up on 3500 when the deadline does not leave time for another attempt", async () => {
+    useTelesignSimulator();
+    let calls = 0;
+    server.use(
+      http.post(`${telesignUrl}/v1/omnichannel`, async () => {
+        calls++;
+        await delay(150);
+        return HttpResponse.json({ status: { code: 3500, description: "System unavailable" } }, { status: 503 });
+      }),
+    );
+    const { call } = instance(undefined, { TELESIGN_TIMEOUT_MS: "300" });
+    expect((await call(oktaRequest())).error.errorSummary).toBe("3500");
+    expect(calls).toBe(1);
+  });
+
+  it.each([
+    ["a timeout", () => delay("infinite").then(() => HttpResponse.json({}))],
+    ["an HTML 502", () => new HttpResponse("<html>502</html>", { status: 502 })],
+    ["a network error with no code", () => HttpResponse.error()],
+    ["a refusal (3101)", () => HttpResponse.json({ status: { code: 3101, description: "Invalid" } }, { status: 400 })],
+  ])("never resubmits after %s", async (_, answer) => {
+    useTelesignSimulator();
+    let calls = 0;
+    server.use(
+      http.post(`${telesignUrl}/v1/omnichannel`, () => {
+        calls++;
+        return answer();
+      }),
+    );
+    const { call } = instance(undefined, { TELESIGN_TIMEOUT_MS: "500" });
+    await call(oktaRequest());
+    expect(calls).toBe(1);
+  });
+});
