@@ -66,6 +66,8 @@ export interface TelesignSimulatorOptions {
   apiKey: string;
   /** Sender ids Telesign has allow-listed for this account. */
   senderIds?: string[];
+  /** Scenarios by the phone number's last four digits (default: the built-in ones; `{}` for none). */
+  scenarios?: Record<string, Scenario>;
   /** The longest a hanging scenario waits before giving up (it also stops when the caller aborts). */
   maxHangMs?: number;
   /** Told of every accepted message: the simulator's "inbox". */
@@ -168,7 +170,7 @@ export class TelesignSimulator {
     if ("rejection" in checked) return checked.rejection;
     const { channel, phoneNumber } = checked;
 
-    const scenario = scenarios[phoneNumber.slice(-4)];
+    const scenario = (this.options.scenarios ?? scenarios)[phoneNumber.slice(-4)];
     if (scenario?.hang) {
       await hangUntil(signal, this.options.maxHangMs ?? 30_000);
       return status(504, 3500, "System unavailable, please try again later");

@@ -6,6 +6,20 @@ export type MessageProfile = Record<string, unknown>;
 
 /** Okta's official sample request, with message profile fields replaced or removed (`undefined`). */
 export function oktaRequest(profile: MessageProfile = {}, top: Record<string, unknown> = {}): OktaRequestBody {
+  const body = sampleWith(profile, top);
+  const messageProfile = body.data.messageProfile as MessageProfile;
+  // Every log line of the test file is checked for these.
+  markSensitive(
+    messageProfile.otpCode as string,
+    messageProfile.msgTemplate as string,
+    messageProfile.phoneNumber as string,
+    String(messageProfile.phoneNumber ?? "").replace(/\D/g, ""),
+  );
+  return body;
+}
+
+/** The same, without registering its values as sensitive (for generated values of any length). */
+export function sampleWith(profile: MessageProfile = {}, top: Record<string, unknown> = {}): OktaRequestBody {
   const body = structuredClone(sample) as OktaRequestBody & Record<string, unknown>;
   Object.assign(body, top);
   const messageProfile = body.data.messageProfile as MessageProfile;
@@ -13,12 +27,6 @@ export function oktaRequest(profile: MessageProfile = {}, top: Record<string, un
     if (value === undefined) delete messageProfile[field];
     else messageProfile[field] = value;
   }
-  markSensitive(
-    messageProfile.otpCode as string,
-    messageProfile.msgTemplate as string,
-    messageProfile.phoneNumber as string,
-    String(messageProfile.phoneNumber ?? "").replace(/\D/g, ""),
-  );
   return body;
 }
 
