@@ -1,0 +1,212 @@
+import { createServer, type Server } from "node:net";
+import { delay, HttpResponse, http } from "msw";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../scripts/local-stack.ts";
+import { parseConfig } from "../src/config.ts";
+import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { baseEnv, hookUrl, oktaSecret, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
+import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { server } from "./support/msw-server.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+
+/**
+ * One row per way Telesign can fail: what Okta gets, and when. Transport faults are real where
+ * they can be on loopback (a refused port, a server that resets mid-response); a DNS failure is
+ * the error Node's fetch raises for one.
+ */
+
+const budgetMs = 600;
+/** Timers and the event loop on a busy machine: the benchmark measures precisely, tests bound. */
+const slackMs = 200;
+
+let resetting: Server;
+let resettingUrl: string;
+let refusedUrl: string;
+
+beforeAll(async () => {
+  // Answers headers and half a body, then drops the connection.
+  resetting = createServer((socket) => {
+    socket.once("data", () => {
+      socket.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"reference_id":"35C8',
+      );
+      setTimeout(() => socket.destroy(), 20);
+    });
+  });
+  await new Promise<void>((resolve) => resetting.listen(0, "127.0.0.1", resolve));
+  resettingUrl = `http://127.0.0.1:${(resetting.address() as { port: number }).port}`;
+  refusedUrl = `http://127.0.0.1:${await freePort()}`;
+});
+afterAll(() => new Promise<void>((resolve) => resetting.close(() => resolve())));
+
+interface Fault {
+  fault: string;
+  /** Telesign's behaviour, through msw; or another base URL (real loopback faults); or a fetch. */
+  telesign?: () => Response | Promise<Response>;
+  apiUrl?: () => string;
+  fetch?: typeof fetch;
+  /** What Okta gets: a Telesign code, a fixed errorSummary, or success. */
+  expected: string;
+  /** How many times Telesign may be called: resubmitted only where nothing can have been sent. */
+  calls?: number;
+  /** Whether the answer comes at the deadline (a timeout) rather than at once. */
+  atDeadline?: boolean;
+}
+
+const status = (httpStatus: number, code: number, description: string) => () =>
+  HttpResponse.json({ status: { code, description }, external_id: null }, { status: httpStatus });
+
+const dnsFailure: typeof fetch = async () => {
+  const cause = Object.assign(new Error("getaddrinfo ENOTFOUND rest-ww.telesign.com"), { code: "ENOTFOUND" });
+  throw new TypeError("fetch failed", { cause });
+};
+
+const matrix: Fault[] = [
+  {
+    fault: "30xx: insufficient funds (3073, HTTP 200)",
+    telesign: status(200, 3073, "Insufficient funds"),
+    expected: "3073",
+  },
+  {
+    fault: "31xx: invalid phone number (3101, HTTP 400)",
+    telesign: status(400, 3101, "Invalid phone number"),
+    expected: "3101",
+  },
+  { fault: "31xx: invalid request (3110, HTTP 400)", telesign: status(400, 3110, "Invalid request"), expected: "3110" },
+  { fault: "32xx: rate limit (3204, HTTP 429)", telesign: status(429, 3204, "Rate limit exceeded"), expected: "3204" },
+  {
+    fault: "33xx: missing parameter (3306, HTTP 400)",
+    telesign: status(400, 3306, "Missing parameter"),
+    expected: "3306",
+  },
+  { fault: "34xx: not authorized (3400, HTTP 401)", telesign: status(401, 3400, "Not authorized"), expected: "3400" },
+  {
+    fault: "35xx: unavailable (3500, HTTP 503), resubmitted",
+    telesign: status(503, 3500, "System unavailable"),
+    expected: "3500",
+    calls: 3,
+  },
+  {
+    fault: "HTML 502 from a proxy",
+    telesign: () => new HttpResponse("<html>502 Bad Gateway</html>", { status: 502 }),
+    expected: "Message provider error",
+  },
+  {
+    fault: "HTML 503 from a proxy, resubmitted",
+    telesign: () => new HttpResponse("<html>503</html>", { status: 503 }),
+    expected: "Message provider error",
+    calls: 3,
+  },
+  { fault: "an empty body", telesign: () => new HttpResponse("", { status: 200 }), expected: "Message provider error" },
+  {
+    fault: "truncated JSON",
+    telesign: () => new HttpResponse('{"reference_id":"35C8B5D5","status":{"code":30', { status: 200 }),
+    expected: "Message provider error",
+  },
+  {
+    fault: "HTTP 413 with an HTML page",
+    telesign: () => new HttpResponse("<html>413</html>", { status: 413 }),
+    expected: "Message provider error",
+  },
+  {
+    fault: "connection refused, resubmitted",
+    apiUrl: () => refusedUrl,
+    expected: "Message provider unreachable",
+    calls: 3,
+  },
+  { fault: "connection reset mid-response", apiUrl: () => resettingUrl, expected: "Message provider unreachable" },
+  { fault: "DNS failure, resubmitted", fetch: dnsFailure, expected: "Message provider unreachable", calls: 3 },
+  {
+    fault: "no answer at all",
+    telesign: () => delay("infinite").then(() => HttpResponse.json({})),
+    expected: "Message provider timed out",
+    atDeadline: true,
+  },
+  {
+    fault: "headers, then a body that never ends",
+    telesign: () =>
+      new HttpResponse(
+        new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode("{")) }),
+        {
+          status: 200,
+        },
+      ),
+    expected: "Message provider timed out",
+    atDeadline: true,
+  },
+  {
+    fault: "a slow answer just under the deadline",
+    telesign: () =>
+      delay(budgetMs - 150).then(() =>
+        HttpResponse.json({
+          reference_id: "35C8B5D509BC10689196FED2AD551B8A",
+          status: { code: 3001, description: "Message in progress" },
+        }),
+      ),
+    expected: "SUCCESSFUL",
+  },
+  {
+    fault: "a slow answer just over the deadline",
+    telesign: () =>
+      delay(budgetMs + 150).then(() =>
+        HttpResponse.json({
+          reference_id: "35C8B5D509BC10689196FED2AD551B8A",
+          status: { code: 3001, description: "Message in progress" },
+        }),
+      ),
+    expected: "Message provider timed out",
+    atDeadline: true,
+  },
+];
+
+describe("the fault matrix", () => {
+  it.each(matrix.map((row) => [row.fault, row] as const))("%s", async (_, row) => {
+    useTelesignSimulator();
+    let calls = 0;
+    if (row.telesign !== undefined) {
+      const answer = row.telesign;
+      server.use(
+        http.post(`${telesignUrl}/v1/omnichannel`, () => {
+          calls++;
+          return answer();
+        }),
+      );
+    }
+    const countingFetch: typeof fetch = (input, init) => {
+      calls++;
+      return (row.fetch ?? fetch)(input, init);
+    };
+    const config = parseConfig({
+      ...baseEnv,
+      TELESIGN_TIMEOUT_MS: String(budgetMs),
+      ...(row.apiUrl && { TELESIGN_API_URL: row.apiUrl() }),
+    });
+    const hook = createTelephonyHook({ config, fetch: row.telesign === undefined ? countingFetch : undefined });
+    const from = capturedLines.length;
+
+    const started = performance.now();
+    const response = await hook(
+      new Request(hookUrl, {
+        method: "POST",
+        headers: { authorization: oktaSecret },
+        body: JSON.stringify(oktaRequest()),
+      }),
+    );
+    const elapsed = performance.now() - started;
+    const body = (await response.json()) as Record<string, any>;
+
+    expect(response.status).toBe(200);
+    if (row.expected === "SUCCESSFUL") expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
+    else expect(body.error.errorSummary).toBe(row.expected);
+    expect(elapsed).toBeLessThan(budgetMs + slackMs);
+    if (row.atDeadline) expect(elapsed).toBeGreaterThanOrEqual(budgetMs - 20);
+    if (row.calls !== undefined) {
+      expect(calls).toBeGreaterThan(1);
+      expect(calls).toBeLessThanOrEqual(row.calls);
+    } else {
+      expect(calls).toBe(1);
+    }
+    const [line] = logLinesSince(from);
+    expect(line?.durationMs).toBeLessThan(budgetMs + slackMs);
+  });
+});
