@@ -68,6 +68,8 @@ export interface TelesignSimulatorOptions {
   senderIds?: string[];
   /** Scenarios by the phone number's last four digits (default: the built-in ones; `{}` for none). */
   scenarios?: Record<string, Scenario>;
+  /** Telesign's own latency: every answer waits this long (default 0). */
+  latencyMs?: number;
   /** The longest a hanging scenario waits before giving up (it also stops when the caller aborts). */
   maxHangMs?: number;
   /** Told of every accepted message: the simulator's "inbox". */
@@ -139,6 +141,7 @@ export class TelesignSimulator {
       headers: Object.fromEntries(request.headers),
       body,
     });
+    if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     if (!this.authenticated(request, url.pathname, body)) return status(401, 3400, "Not authorized");
 
     if (url.pathname === omnichannelPath && request.method === "POST") return this.send(body, request.signal);
