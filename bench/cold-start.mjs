@@ -1,0 +1,19 @@
+// One cold start: a fresh Node process imports a function as Netlify deployed it, serves its
+// first request, prints the time from process start to the answer, and exits.
+import { pathToFileURL } from "node:url";
+
+const [file, method = "POST"] = process.argv.slice(2);
+const { default: handler } = await import(pathToFileURL(file).href);
+const response = await handler(
+  new Request("http://127.0.0.1/.netlify/functions/bench", {
+    method,
+    headers: { authorization: process.env.BENCH_HOOK_AUTHORIZATION ?? "", "content-type": "application/json" },
+    body: process.env.BENCH_REQUEST_BODY,
+  }),
+  { waitUntil: () => {} },
+);
+const text = await response.text();
+process.stdout.write(
+  `${JSON.stringify({ ms: performance.now(), status: response.status, ok: text.includes("SUCCESSFUL") })}\n`,
+);
+process.exit(0);

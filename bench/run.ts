@@ -1,0 +1,358 @@
+/**
+ * `npm run bench`: the hook side by side with the floor (bench/functions/floor.mts, the least any
+ * hook can do), in one process tree and one run, so that ratios survive a noisy machine.
+ *
+ *   1. warm, in process: the real handler, a zero-latency fake Telesign
+ *   2. over HTTP, through Netlify's local emulation, Telesign answering after a fixed delay
+ *   3. cold start: a fresh Node process imports the function as Netlify's bundler deploys it
+ *   4. deadline: answer times against the budget when Telesign hangs
+ *
+ * `--smoke` runs each part tiny, to keep the script working; figures from it mean nothing.
+ * Results: a table on stdout and bench/results/bench.json.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { BlobsServer } from "@netlify/blobs/server";
+import { zipFunctions } from "@netlify/zip-it-and-ship-it";
+import { previewRequest } from "../preview/okta-preview.ts";
+import { freePort, projectRoot, simulatorCredential, spawnEmulator, stopEmulator } from "../scripts/local-stack.ts";
+import { serveTelesignSimulator } from "../simulator/server.ts";
+import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
+import { parseConfig } from "../src/config.ts";
+import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import type { Logger } from "../src/log.ts";
+import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { basicAuthorization } from "../src/telesign/request-signing.ts";
+import floor from "./functions/floor.mts";
+
+const smoke = process.argv.includes("--smoke");
+const hookSecret = "bench-hook-secret";
+const floorAuthorization = basicAuthorization(simulatorCredential);
+const env = {
+  TELESIGN_CUSTOMER_ID: simulatorCredential.customerId,
+  TELESIGN_API_KEY: simulatorCredential.apiKey,
+  OKTA_AUTH_SECRETS: hookSecret,
+  FLOOR_TELESIGN_AUTHORIZATION: floorAuthorization,
+};
+
+type Channel = "sms" | "voice";
+let eventCounter = 0;
+/** A fresh Okta request (a new eventId each time, as from Okta). */
+function oktaBody(channel: Channel): string {
+  const request = previewRequest({
+    requestType: "com.okta.user.telephony.mfa-verification",
+    channel,
+    phoneNumber: "+15555550100",
+    locale: "EN-US",
+    otpCode: "482915",
+  });
+  request.eventId = `bench-${process.pid}-${eventCounter++}`;
+  return JSON.stringify(request);
+}
+
+interface Stats {
+  n: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function stats(latencies: number[], seconds: number): Stats {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  const round = (value: number) => Number(value.toFixed(3));
+  return {
+    n: sorted.length,
+    perSecond: Math.round(sorted.length / seconds),
+    p50: round(at(0.5)),
+    p99: round(at(0.99)),
+    max: round(sorted.at(-1) ?? 0),
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+// 1. Warm, in process -------------------------------------------------------------------------
+
+async function warmInProcess() {
+  const simulator = new TelesignSimulator({ ...simulatorCredential, scenarios: {} });
+  const direct: typeof fetch = (input, init) => simulator.handle(new Request(input, init));
+  const discard: Logger = (level, message, fields) => void JSON.stringify({ level, message, ...fields });
+  const hook = createTelephonyHook({
+    config: parseConfig({ ...env, TELESIGN_API_URL: "http://telesign.bench" }),
+    duplicates: createDuplicateEvents({ log: discard }),
+    fetch: direct,
+    log: discard,
+  });
+  process.env.TELESIGN_API_URL = "http://telesign.bench";
+  process.env.FLOOR_TELESIGN_AUTHORIZATION = floorAuthorization;
+  const realFetch = globalThis.fetch;
+
+  const candidates = {
+    hook: (body: string) =>
+      hook(new Request("http://hook.bench/", { method: "POST", headers: { authorization: hookSecret }, body })),
+    floor: (body: string) => {
+      globalThis.fetch = direct; // the floor calls the global fetch: the same fake Telesign
+      return floor(new Request("http://hook.bench/", { method: "POST", body })).finally(() => {
+        globalThis.fetch = realFetch;
+      });
+    },
+  };
+  const perRound = smoke ? 50 : 2_000;
+  const rounds = smoke ? 1 : 5;
+  const results: Record<string, Stats> = {};
+  for (const channel of ["sms", "voice"] as const) {
+    const samples: Record<string, { latencies: number[]; seconds: number }> = {
+      hook: { latencies: [], seconds: 0 },
+      floor: { latencies: [], seconds: 0 },
+    };
+    // Warm-up: both candidates compiled and cached before anything is measured.
+    for (const call of Object.values(candidates))
+      for (let i = 0; i < 200; i++) await (await call(oktaBody(channel))).text();
+    // Interleaved rounds: both candidates see the same machine moments.
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, call] of Object.entries(candidates)) {
+        const bodies = Array.from({ length: perRound }, () => oktaBody(channel));
+        const sample = samples[name] as { latencies: number[]; seconds: number };
+        const started = performance.now();
+        for (const body of bodies) {
+          const t0 = performance.now();
+          const response = await call(body);
+          await response.text();
+          sample.latencies.push(performance.now() - t0);
+        }
+        sample.seconds += (performance.now() - started) / 1000;
+      }
+    }
+    for (const [name, { latencies, seconds }] of Object.entries(samples))
+      results[`${name} ${channel}`] = stats(latencies, seconds);
+  }
+  return results;
+}
+
+// 2. Over HTTP, through Netlify's local emulation ---------------------------------------------
+
+async function overHttp() {
+  const delayMs = 150;
+  const telesign = await serveTelesignSimulator({ ...simulatorCredential, scenarios: {}, latencyMs: delayMs });
+  const emulatorEnv = { ...env, TELESIGN_API_URL: telesign.url };
+  const hookPort = await freePort();
+  const floorPort = await freePort();
+  const emulators = [
+    spawnEmulator(hookPort, emulatorEnv),
+    spawnEmulator(floorPort, emulatorEnv, path.join("bench", "functions")),
+  ];
+  const urls = {
+    hook: `http://127.0.0.1:${hookPort}/.netlify/functions/telesign`,
+    floor: `http://127.0.0.1:${floorPort}/.netlify/functions/floor`,
+  };
+  try {
+    for (const url of Object.values(urls)) await untilAnswering(url);
+    const results: Record<string, Stats & { addedP50: number; addedP99: number }> = {};
+    for (const concurrency of smoke ? [1] : [1, 4, 16]) {
+      const requests = smoke ? 4 : concurrency * 12;
+      for (const [name, url] of Object.entries(urls)) {
+        const latencies: number[] = [];
+        const started = performance.now();
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (next++ < requests) {
+              const t0 = performance.now();
+              const response = await fetch(url, {
+                method: "POST",
+                headers: { authorization: hookSecret },
+                body: oktaBody("sms"),
+              });
+              await response.text();
+              latencies.push(performance.now() - t0);
+            }
+          }),
+        );
+        const measured = stats(latencies, (performance.now() - started) / 1000);
+        results[`${name} c=${concurrency}`] = {
+          ...measured,
+          addedP50: measured.p50 - delayMs,
+          addedP99: measured.p99 - delayMs,
+        };
+      }
+    }
+    return { telesignDelayMs: delayMs, results };
+  } finally {
+    for (const emulator of emulators) stopEmulator(emulator);
+    await telesign.close();
+  }
+}
+
+async function untilAnswering(url: string) {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    try {
+      const response = await fetch(url, { method: "GET" });
+      await response.text();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`${url} never answered`);
+}
+
+// 3. Cold start, as Netlify deploys it ---------------------------------------------------------
+
+async function coldStart() {
+  const work = await mkdtemp(path.join(tmpdir(), "bench-cold-"));
+  const blobsDirectory = path.join(work, "blobs");
+  const blobs = new BlobsServer({ directory: blobsDirectory, token: "bench", logger: () => {} });
+  const { port: blobsPort } = await blobs.start();
+  const telesign = await serveTelesignSimulator({ ...simulatorCredential, scenarios: {} });
+  const blobsUrl = `http://127.0.0.1:${blobsPort}`;
+  try {
+    const built = {
+      hook: await deployed(path.join(projectRoot, "netlify", "functions"), "telesign", work),
+      floor: await deployed(path.join(projectRoot, "bench", "functions"), "floor", work),
+    };
+    const runs = smoke ? 1 : 15;
+    const times: Record<string, number[]> = { hook: [], floor: [] };
+    for (let run = 0; run < runs; run++) {
+      for (const [name, { entry }] of Object.entries(built)) {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [path.join(projectRoot, "bench", "cold-start.mjs"), entry],
+          {
+            env: {
+              ...process.env,
+              ...env,
+              TELESIGN_API_URL: telesign.url,
+              BENCH_HOOK_AUTHORIZATION: hookSecret,
+              BENCH_REQUEST_BODY: oktaBody("sms"),
+              NETLIFY_BLOBS_CONTEXT: Buffer.from(
+                JSON.stringify({ edgeURL: blobsUrl, uncachedEdgeURL: blobsUrl, siteID: "bench", token: "bench" }),
+              ).toString("base64"),
+            },
+          },
+        );
+        const last = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { ms: number; ok: boolean };
+        if (!last.ok) throw new Error(`${name}: the cold start did not answer SUCCESSFUL`);
+        times[name]?.push(last.ms);
+      }
+    }
+    return {
+      runs,
+      hook: {
+        medianMs: Number(median(times.hook ?? []).toFixed(1)),
+        zipBytes: built.hook.zipBytes,
+        unzippedBytes: built.hook.unzippedBytes,
+      },
+      floor: {
+        medianMs: Number(median(times.floor ?? []).toFixed(1)),
+        zipBytes: built.floor.zipBytes,
+        unzippedBytes: built.floor.unzippedBytes,
+      },
+    };
+  } finally {
+    await telesign.close();
+    await blobs.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Builds one function with Netlify's bundler, as a deploy does, and unzips it. */
+async function deployed(directory: string, name: string, work: string) {
+  const out = path.join(work, `zip-${name}`);
+  const [result] = await zipFunctions(directory, out, {
+    basePath: projectRoot,
+    repositoryRoot: projectRoot,
+    config: { "*": { nodeBundler: "esbuild" } },
+    featureFlags: {},
+  }).then((all) => all.filter((fn) => fn.name === name));
+  if (result === undefined) throw new Error(`${name} was not built`);
+  const unzipped = path.join(work, `unzipped-${name}`);
+  await mkdir(unzipped, { recursive: true });
+  await promisify(execFile)("unzip", ["-q", "-o", result.path, "-d", unzipped]);
+  // The entry point names the function module, wherever the bundler put it.
+  const entryPoint = await readFile(path.join(unzipped, "___netlify-entry-point.mjs"), "utf8");
+  const functionFile = path.join(unzipped, /getLambdaHandler\('([^']+)'\)/.exec(entryPoint)?.[1] ?? `${name}.mjs`);
+  return { entry: functionFile, zipBytes: (await stat(result.path)).size, unzippedBytes: await sizeOf(unzipped) };
+}
+
+async function sizeOf(directory: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(directory, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+// 4. Deadline ----------------------------------------------------------------------------------
+
+async function deadline() {
+  const budgetMs = 500;
+  const hanging: typeof fetch = () => new Promise<never>(() => {});
+  const hook = createTelephonyHook({
+    config: parseConfig({ ...env, TELESIGN_TIMEOUT_MS: String(budgetMs) }),
+    fetch: hanging,
+    log: () => {},
+  });
+  const overshoots: number[] = [];
+  const runs = smoke ? 2 : 200;
+  for (let batch = 0; batch < runs / 20; batch++) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, runs) }, async () => {
+        const started = performance.now();
+        const response = await hook(
+          new Request("http://hook.bench/", {
+            method: "POST",
+            headers: { authorization: hookSecret },
+            body: oktaBody("sms"),
+          }),
+        );
+        await response.text();
+        overshoots.push(performance.now() - started - budgetMs);
+      }),
+    );
+  }
+  const sorted = overshoots.sort((a, b) => a - b);
+  const at = (p: number) =>
+    Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1));
+  return { budgetMs, runs: sorted.length, overshootMs: { p50: at(0.5), p99: at(0.99), max: at(1) } };
+}
+
+// Run ------------------------------------------------------------------------------------------
+
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+console.log(
+  `bench on ${machine.cpus} × ${machine.cpu}, Node ${machine.node}${smoke ? " (smoke run: figures mean nothing)" : ""}`,
+);
+
+const warm = await warmInProcess();
+console.log("\n1. warm, in process (zero-latency Telesign), ms");
+console.table(warm);
+for (const channel of ["sms", "voice"]) {
+  const hook = warm[`hook ${channel}`] as Stats;
+  const floorStats = warm[`floor ${channel}`] as Stats;
+  console.log(
+    `   ${channel}: hook adds ${(hook.p99 - floorStats.p99).toFixed(3)} ms at p99; keeps ${Math.round((100 * hook.perSecond) / floorStats.perSecond)} % of the floor's throughput`,
+  );
+}
+
+const http = await overHttp();
+console.log(`\n2. over HTTP through Netlify's emulation (Telesign answers in ${http.telesignDelayMs} ms), ms`);
+console.table(http.results);
+
+const cold = await coldStart();
+console.log("\n3. cold start, built by Netlify's bundler (median of runs, process start to first answer)");
+console.table({ hook: cold.hook, floor: cold.floor });
+console.log(`   hook / floor = ${(cold.hook.medianMs / cold.floor.medianMs).toFixed(2)}×`);
+
+const budget = await deadline();
+console.log(`\n4. deadline: Telesign hangs, budget ${budget.budgetMs} ms, ${budget.runs} answers`);
+console.table(budget.overshootMs);
+
+const results = { when: new Date().toISOString(), machine, smoke, warm, http, cold, deadline: budget };
+await mkdir(path.join(projectRoot, "bench", "results"), { recursive: true });
+await writeFile(path.join(projectRoot, "bench", "results", "bench.json"), `${JSON.stringify(results, null, 2)}\n`);
+console.log("\nwritten to bench/results/bench.json");
