@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { z } from "zod";
+import { z } from "zod/mini";
 import { jsonValueOf } from "../src/json.ts";
 import type { knownRequestTypes } from "../src/okta/telephony-request.ts";
 
@@ -77,29 +77,34 @@ export const oktaMaxBodyBytes = 256 * 1024;
 
 const telephonyAction = z.object({
   status: z.enum(["SUCCESSFUL", "PENDING", "FAILED"]),
-  provider: z.string().optional(),
-  transactionId: z.string().optional(),
-  transactionMetadata: z.string().optional(),
+  provider: z.optional(z.string()),
+  transactionId: z.optional(z.string()),
+  transactionMetadata: z.optional(z.string()),
 });
 
 const commandsBody = z.object({
   commands: z
-    .array(z.object({ type: z.literal("com.okta.telephony.action"), value: z.array(telephonyAction).min(1) }))
-    .min(1),
+    .array(
+      z.object({
+        type: z.literal("com.okta.telephony.action"),
+        value: z.array(telephonyAction).check(z.minLength(1)),
+      }),
+    )
+    .check(z.minLength(1)),
 });
 
 const errorBody = z.object({
   error: z.object({
-    errorSummary: z.string().min(1),
-    errorCauses: z
-      .array(
+    errorSummary: z.string().check(z.minLength(1)),
+    errorCauses: z.optional(
+      z.array(
         z.object({
-          errorSummary: z.string().optional(),
-          reason: z.string().optional(),
-          location: z.string().optional(),
+          errorSummary: z.optional(z.string()),
+          reason: z.optional(z.string()),
+          location: z.optional(z.string()),
         }),
-      )
-      .optional(),
+      ),
+    ),
   }),
 });
 

@@ -1,34 +1,37 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 
 /**
  * Configuration from environment variables, parsed once per cold start. Each function parses
- * only the variables it uses, so that a mistake in one never stops another.
- * This is the only module that reads `process.env`.
+ * only the variables it uses, so that a mistake in one never stops another. A variable set to
+ * an empty value counts as unset. This is the only module that reads `process.env`.
  */
 
-const commaSeparated = z.string().transform((value) =>
-  value
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== ""),
+const commaSeparated = z.pipe(
+  z.string(),
+  z.transform((value) =>
+    value
+      .split(",")
+      .map((part) => part.trim())
+      .filter((part) => part !== ""),
+  ),
 );
 
-const optionalText = z
-  .string()
-  .trim()
-  .transform((value) => (value === "" ? undefined : value))
-  .optional();
+const optionalText = z.optional(z.string().check(z.trim()));
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-  .transform((url) => url.replace(/\/+$/, ""));
+const httpUrl = z.pipe(
+  z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+  z.transform((url) => url.replace(/\/+$/, "")),
+);
 
-const optionalUrl = z
-  .string()
-  .trim()
-  .transform((value) => (value === "" ? undefined : value))
-  .pipe(httpUrl.optional())
-  .optional();
+function wholeNumber(unit: string, minimum: number, maximum: number) {
+  return z.coerce
+    .number({ error: `must be a number of ${unit}` })
+    .check(
+      z.multipleOf(1, `must be a whole number of ${unit}`),
+      z.minimum(minimum, `must be at least ${minimum}`),
+      z.maximum(maximum, `must be at most ${maximum}`),
+    );
+}
 
 /** Signature algorithms a verifier may accept: asymmetric only, never `none` or an HMAC. */
 export const asymmetricAlgorithms = [
@@ -47,44 +50,35 @@ export const asymmetricAlgorithms = [
 const environmentSchema = z.object({
   TELESIGN_CUSTOMER_ID: optionalText,
   TELESIGN_API_KEY: optionalText,
-  TELESIGN_API_URL: httpUrl.default("https://rest-ww.telesign.com"),
-  TELESIGN_AUTH_METHOD: z.enum(["basic", "digest"], { error: "must be basic or digest" }).default("basic"),
-  TELESIGN_TIMEOUT_MS: z.coerce
-    .number({ error: "must be a number of milliseconds" })
-    .int("must be a whole number of milliseconds")
-    .min(100, "must be at least 100")
-    .max(10_000, "must be at most 10000")
-    .default(2500),
+  TELESIGN_API_URL: z._default(httpUrl, "https://rest-ww.telesign.com"),
+  TELESIGN_AUTH_METHOD: z._default(z.enum(["basic", "digest"], { error: "must be basic or digest" }), "basic"),
+  TELESIGN_TIMEOUT_MS: z._default(wholeNumber("milliseconds", 100, 10_000), 2500),
   TELESIGN_SMS_SENDER_ID: optionalText,
-  OKTA_AUTH_MODE: z
-    .enum(["header", "passthrough", "oauth"], { error: "must be header, passthrough or oauth" })
-    .default("header"),
-  OKTA_AUTH_HEADER: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")
-    .default("authorization"),
-  OKTA_AUTH_SECRETS: commaSeparated.default([]),
-  OKTA_OAUTH_ISSUER: optionalUrl,
-  OKTA_OAUTH_AUDIENCE: z.string().trim().min(1).default("api://default"),
+  OKTA_AUTH_MODE: z._default(
+    z.enum(["header", "passthrough", "oauth"], { error: "must be header, passthrough or oauth" }),
+    "header",
+  ),
+  OKTA_AUTH_HEADER: z._default(
+    z.string().check(z.trim(), z.toLowerCase(), z.regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")),
+    "authorization",
+  ),
+  OKTA_AUTH_SECRETS: z._default(commaSeparated, []),
+  OKTA_OAUTH_ISSUER: z.optional(httpUrl),
+  OKTA_OAUTH_AUDIENCE: z._default(z.string().check(z.trim(), z.minLength(1)), "api://default"),
   OKTA_OAUTH_SCOPE: optionalText,
   OKTA_OAUTH_CLIENT_ID: optionalText,
-  OKTA_OAUTH_JWKS_URL: optionalUrl,
-  OKTA_OAUTH_ALGORITHMS: commaSeparated
-    .pipe(
+  OKTA_OAUTH_JWKS_URL: z.optional(httpUrl),
+  OKTA_OAUTH_ALGORITHMS: z._default(
+    z.pipe(
+      commaSeparated,
       z
         .array(z.enum(asymmetricAlgorithms, { error: `must list algorithms among ${asymmetricAlgorithms.join(", ")}` }))
-        .min(1),
-    )
-    .default(["RS256"]),
-  STATUS_API_TOKENS: commaSeparated.default([]),
-  TRANSACTION_RETENTION_DAYS: z.coerce
-    .number({ error: "must be a number of days" })
-    .int("must be a whole number of days")
-    .min(1, "must be at least 1")
-    .max(365, "must be at most 365")
-    .default(7),
+        .check(z.minLength(1, "must list at least one algorithm")),
+    ),
+    ["RS256"],
+  ),
+  STATUS_API_TOKENS: z._default(commaSeparated, []),
+  TRANSACTION_RETENTION_DAYS: z._default(wholeNumber("days", 1, 365), 7),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -176,9 +170,10 @@ function variables<N extends VariableName>(env: Env, names: readonly N[]): Parse
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const name of names) {
-    const parsed = environmentSchema.shape[name].safeParse(env[name]);
+    const value = env[name]?.trim() === "" ? undefined : env[name];
+    const parsed = environmentSchema.shape[name].safeParse(value);
     if (parsed.success) config[name] = parsed.data;
-    else problems.push(...parsed.error.issues.map((issue) => `${name} ${issue.message}`));
+    else problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config as Pick<Environment, N> };
 }

@@ -1,5 +1,5 @@
 import { getStore, type Store } from "@netlify/blobs";
-import { raceAbort } from "./deadline.ts";
+import { withinMs } from "./deadline.ts";
 import type { Logger } from "./log.ts";
 import type { TelephonyResponse } from "./okta/telephony-response.ts";
 
@@ -123,10 +123,7 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
   ): Promise<{ kind: "first"; store: Store } | { kind: "repeat"; answer: TelephonyResponse | undefined } | undefined> {
     // Each store call gets its own short timeout, and none outlives the request's deadline.
     const withinTimeout = <T>(work: Promise<T>) =>
-      raceAbort(
-        work,
-        AbortSignal.timeout(Math.max(1, Math.floor(Math.min(claimTimeoutMs, deadline - performance.now())))),
-      );
+      withinMs(Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())), () => work);
     try {
       const claims = openStore();
       for (;;) {
@@ -177,7 +174,5 @@ function claimKey(eventId: string, eventTime: string | undefined): string | unde
 }
 
 function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
-  return raceAbort(work, AbortSignal.timeout(Math.max(0, Math.floor(deadline - performance.now())))).catch(
-    () => undefined,
-  );
+  return withinMs(deadline - performance.now(), () => work).catch(() => undefined);
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 import type { CallbackConfig, Parsed } from "./config.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";
@@ -22,13 +22,13 @@ export interface CallbackReceiverDependencies {
 const maxCallbackBytes = 64 * 1024;
 
 const callbackSchema = z.object({
-  reference_id: z.string().regex(/^[0-9A-Fa-f]{32}$/),
-  external_id: z.string().min(1).nullish(),
+  reference_id: z.string().check(z.regex(/^[0-9A-Fa-f]{32}$/)),
+  external_id: z.nullish(z.string().check(z.minLength(1))),
   status: z.object({
-    code: z.number().int(),
-    description: z.string().default(""),
-    updated_on: z.string().min(1).optional(),
-    last_channel: z.string().optional(),
+    code: z.number().check(z.multipleOf(1)),
+    description: z._default(z.string(), ""),
+    updated_on: z.optional(z.string().check(z.minLength(1))),
+    last_channel: z.optional(z.string()),
   }),
 });
 

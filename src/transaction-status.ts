@@ -1,5 +1,5 @@
 import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
-import { secretsEqual } from "./constant-time.ts";
+import { matchesAny, secretDigest } from "./constant-time.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { getStatus } from "./telesign/client.ts";
@@ -186,9 +186,7 @@ async function authorize(
 ): Promise<Access> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
   if (bearer !== undefined) {
-    let matched = false;
-    for (const token of readTokens) matched = secretsEqual(bearer, token) || matched;
-    if (matched) return { ok: true };
+    if (matchesAny(bearer, readTokens.map(secretDigest))) return { ok: true };
   }
   if (authenticateOkta === undefined) return { ok: false };
   const authentication = await authenticateOkta(headers, timeoutMs);

@@ -1,6 +1,6 @@
 import type { OktaAuthentication, TelesignCredential } from "../config.ts";
-import { secretsEqual } from "../constant-time.ts";
-import { raceAbort } from "../deadline.ts";
+import { matchesAny, secretDigest, secretsEqual } from "../constant-time.ts";
+import { withinMs } from "../deadline.ts";
 import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
 
 /**
@@ -31,30 +31,23 @@ export function createOktaAuthenticator(
     const verify = createAccessTokenVerifier(authentication, { timeoutMs: Math.floor(budgetMs / 2), ...jwks });
     return async (headers, timeoutMs) => {
       try {
-        const checked = await raceAbort(
-          verify(headers.get("authorization")),
-          AbortSignal.timeout(Math.max(0, timeoutMs)),
-        );
+        const checked = await withinMs(timeoutMs, () => verify(headers.get("authorization")));
         return checked.ok ? { ok: true } : { ...checked, challenge: invalidToken };
       } catch {
         return { ok: false, reason: "token could not be verified in time", challenge: invalidToken };
       }
     };
   }
+  // Every secret is compared, so that timing does not tell which one (or how many) matched.
+  const secretDigests = authentication.mode === "header" ? authentication.secrets.map(secretDigest) : [];
   return async (headers) => {
     const value = headers.get(authentication.headerName);
     if (value === null || value === "") return { ok: false, reason: `missing ${authentication.headerName} header` };
-    return authentication.mode === "header"
-      ? matchSecret(value, authentication.secrets)
-      : telesignCredentialOf(value, authentication.customerId);
+    if (authentication.mode === "passthrough") return telesignCredentialOf(value, authentication.customerId);
+    return matchesAny(value, secretDigests)
+      ? { ok: true }
+      : { ok: false, reason: "header value matches no configured secret" };
   };
-}
-
-function matchSecret(value: string, secrets: string[]): Authentication {
-  // Every secret is compared, so that timing does not tell which one (or how many) matched.
-  let matched = false;
-  for (const secret of secrets) matched = secretsEqual(value, secret) || matched;
-  return matched ? { ok: true } : { ok: false, reason: "header value matches no configured secret" };
 }
 
 const basicScheme = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i;

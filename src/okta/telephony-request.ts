@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 import { telesignPhoneNumber } from "../phone-number.ts";
 
 /**
@@ -41,7 +41,7 @@ export function deliveryChannelOf(value: string): DeliveryChannel | undefined {
   return undefined;
 }
 
-const description = z.string().optional().catch(undefined);
+const description = z.catch(z.optional(z.string()), undefined);
 
 /** The error of a required field: missing, or present with the wrong type. */
 function required(expected: string) {
@@ -50,43 +50,39 @@ function required(expected: string) {
   };
 }
 
+/** A string read through `read`, which answers undefined when the value is not acceptable. */
+function readString<T>(read: (value: string) => T | undefined, reason: string) {
+  return z.pipe(
+    z.string(required("a string")),
+    z.transform((value, context) => {
+      const result = read(value);
+      if (result === undefined) {
+        context.issues.push({ code: "custom", message: reason, input: value });
+        return z.NEVER;
+      }
+      return result;
+    }),
+  );
+}
+
 const otpCode = z.union(
   [
-    z
-      .string()
-      .trim()
-      .regex(/^[0-9A-Za-z]{1,20}$/),
+    z.string().check(z.trim(), z.regex(/^[0-9A-Za-z]{1,20}$/)),
     // A number arrives without leading zeros already; refuse one that lost digits in parsing.
-    z
-      .number()
-      .int()
-      .nonnegative()
-      .max(Number.MAX_SAFE_INTEGER)
-      .transform((code) => String(code)),
+    z.pipe(
+      z.number().check(z.multipleOf(1), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+      z.transform((code) => String(code)),
+    ),
   ],
   { error: "must be 1 to 20 letters or digits" },
 );
 
 const messageProfileSchema = z.object(
   {
-    msgTemplate: z.string({ error: "must be a string" }).optional(),
-    phoneNumber: z.string(required("a string")).transform((value, context) => {
-      const digits = telesignPhoneNumber(value);
-      if (digits === undefined) {
-        context.addIssue({ code: "custom", message: "must be a phone number of 7 to 15 digits" });
-        return z.NEVER;
-      }
-      return digits;
-    }),
-    deliveryChannel: z.string(required("a string")).transform((value, context) => {
-      const channel = deliveryChannelOf(value);
-      if (channel === undefined) {
-        context.addIssue({ code: "custom", message: "must be SMS or a voice call" });
-        return z.NEVER;
-      }
-      return channel;
-    }),
-    otpCode: z.unknown().optional(),
+    msgTemplate: z.optional(z.string({ error: "must be a string" })),
+    phoneNumber: readString(telesignPhoneNumber, "must be a phone number of 7 to 15 digits"),
+    deliveryChannel: readString(deliveryChannelOf, "must be SMS or a voice call"),
+    otpCode: z.optional(z.unknown()),
     otpExpires: description,
     locale: description,
   },
@@ -100,10 +96,10 @@ const telephonyRequestSchema = z.object(
     requestType: description,
     data: z.object(
       {
-        context: z
-          .object({ request: z.object({ id: description }).optional().catch(undefined) })
-          .optional()
-          .catch(undefined),
+        context: z.catch(
+          z.optional(z.object({ request: z.catch(z.optional(z.object({ id: description })), undefined) })),
+          undefined,
+        ),
         messageProfile: messageProfileSchema,
       },
       required("an object"),

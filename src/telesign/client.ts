@@ -1,5 +1,5 @@
 import type { TelesignAuthMethod, TelesignCredential } from "../config.ts";
-import { raceAbort } from "../deadline.ts";
+import { DeadlineExceeded, withinMs } from "../deadline.ts";
 import { jsonValueOf } from "../json.ts";
 import { TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
 import { type OmnichannelMessage, type TelesignAnswer, telesignAnswerSchema } from "./omnichannel-message.ts";
@@ -46,16 +46,14 @@ async function callTelesign(
   };
   if (body !== undefined) headers["content-type"] = contentType;
 
-  const signal = AbortSignal.timeout(timeoutMs);
-  const exchange = async () => {
-    const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body ?? null, signal });
-    return { status: response.status, text: await response.text() };
-  };
   let received: { status: number; text: string };
   try {
-    received = await raceAbort(exchange(), signal);
+    received = await withinMs(timeoutMs, async (signal) => {
+      const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body ?? null, signal });
+      return { status: response.status, text: await response.text() };
+    });
   } catch (error) {
-    if (signal.aborted) throw new TelesignTimeoutError(endpoint, timeoutMs);
+    if (error instanceof DeadlineExceeded) throw new TelesignTimeoutError(endpoint, timeoutMs);
     throw new TelesignNetworkError(endpoint, error);
   }
   const answer = telesignAnswerSchema.safeParse(jsonValueOf(received.text));

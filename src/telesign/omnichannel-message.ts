@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "zod/mini";
 
 /** The body of Telesign's `POST /v1/omnichannel`, as far as this hook uses it. */
 export interface OmnichannelMessage {
@@ -14,13 +14,13 @@ export interface OmnichannelMessage {
 
 /** Telesign's answer to a send or a status request: it always carries `status.code`. */
 export const telesignAnswerSchema = z.object({
-  reference_id: z.string().optional(),
-  external_id: z.string().nullish(),
+  reference_id: z.optional(z.string()),
+  external_id: z.nullish(z.string()),
   status: z.object({
-    code: z.number().int(),
-    description: z.string().default(""),
-    last_channel: z.string().optional(),
-    updated_on: z.string().optional(),
+    code: z.number().check(z.multipleOf(1)),
+    description: z._default(z.string(), ""),
+    last_channel: z.optional(z.string()),
+    updated_on: z.optional(z.string()),
   }),
 });
 
