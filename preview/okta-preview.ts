@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { jsonValueOf } from "../src/json.ts";
 import type { knownRequestTypes } from "../src/okta/telephony-request.ts";
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
+import { buildFunctions } from "./build.ts";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve
@@ -51,6 +52,8 @@ export async function startLocalStack({
   simulator = {},
   onOutput,
 }: LocalStackOptions): Promise<LocalStack> {
+  // The emulator serves the functions as they are deployed: built.
+  await buildFunctions();
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, ...simulator, port: simulatorPort });
   const hook: LocalHook = {
     url: `http://127.0.0.1:${port}/.netlify/functions/telesign`,

@@ -10,6 +10,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { scenarios } from "../simulator/telesign-simulator.ts";
+import { buildFunctions } from "./build.ts";
 import { projectRoot, spawnEmulator, startLocalStack, stopEmulator } from "./local-stack.ts";
 
 const { values: options } = parseArgs({
@@ -24,7 +25,7 @@ const { values: options } = parseArgs({
 });
 const port = Number(options.port);
 
-if (options.live) startLive();
+if (options.live) await startLive();
 else await startWithSimulator();
 
 async function startWithSimulator() {
@@ -71,7 +72,7 @@ Ctrl-C stops everything.
   onExit(() => stack.stop());
 }
 
-function startLive() {
+async function startLive() {
   if (!existsSync(path.join(projectRoot, ".env"))) {
     console.error(
       "npm run start:live reads .env: copy .env.example to .env and fill in your Telesign and Okta values.",
@@ -82,6 +83,7 @@ function startLive() {
 Okta telephony hook   http://127.0.0.1:${port}/.netlify/functions/telesign
 `);
   // Netlify's emulation reads .env itself, as it does for `netlify dev`.
+  await buildFunctions();
   const emulator = spawnEmulator(port, {});
   emulator.stdout?.pipe(process.stdout);
   emulator.stderr?.pipe(process.stderr);

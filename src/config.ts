@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /**
  * Configuration from environment variables, parsed once per cold start. Each function parses

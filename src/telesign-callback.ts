@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { CallbackConfig, Parsed } from "./config.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import type { JWTPayload } from "jose";
 import type { OAuthSettings } from "../config.ts";
 
 /**
@@ -24,17 +24,22 @@ const clockToleranceSeconds = 30;
 const maxTokenAge = "24h";
 
 export function createAccessTokenVerifier(settings: OAuthSettings, jwksOptions: JwksOptions) {
-  const jwks = createRemoteJWKSet(new URL(settings.jwksUrl), {
-    timeoutDuration: jwksOptions.timeoutMs,
-    cooldownDuration: jwksOptions.cooldownMs ?? 30_000,
-    cacheMaxAge: jwksOptions.maxAgeMs ?? 10 * 60_000,
-  });
+  // Loaded only here: the other authentication modes never pay for jose at a cold start.
+  const verifier = import("jose").then(({ createRemoteJWKSet, jwtVerify }) => ({
+    jwtVerify,
+    jwks: createRemoteJWKSet(new URL(settings.jwksUrl), {
+      timeoutDuration: jwksOptions.timeoutMs,
+      cooldownDuration: jwksOptions.cooldownMs ?? 30_000,
+      cacheMaxAge: jwksOptions.maxAgeMs ?? 10 * 60_000,
+    }),
+  }));
 
   return async function verifyAccessToken(authorization: string | null): Promise<TokenCheck> {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
     if (token === undefined) return { ok: false, reason: "no Bearer token in authorization" };
     let payload: JWTPayload;
     try {
+      const { jwtVerify, jwks } = await verifier;
       ({ payload } = await jwtVerify(token, jwks, {
         issuer: settings.issuer,
         audience: settings.audience,

@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /** The body of Telesign's `POST /v1/omnichannel`, as far as this hook uses it. */
 export interface OmnichannelMessage {
