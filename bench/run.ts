@@ -273,21 +273,24 @@ async function coldStart() {
 
 /** Builds one function with Netlify's bundler, as a deploy does, and unzips it. */
 async function deployed(directory: string, name: string, work: string, nodeBundler: "none" | "esbuild") {
-  const out = path.join(work, `zip-${name}-${nodeBundler}`);
-  const [result] = await zipFunctions(directory, out, {
-    basePath: projectRoot,
-    repositoryRoot: projectRoot,
-    config: { "*": { nodeBundler } },
-    featureFlags: {},
-  }).then((all) => all.filter((fn) => fn.name === name));
-  if (result === undefined) throw new Error(`${name} was not built`);
-  const unzipped = path.join(work, `unzipped-${name}-${nodeBundler}`);
-  await mkdir(unzipped, { recursive: true });
-  await promisify(execFile)("unzip", ["-q", "-o", result.path, "-d", unzipped]);
+  const build = async (archiveFormat: "zip" | "none") => {
+    const [result] = await zipFunctions(directory, path.join(work, `${name}-${nodeBundler}-${archiveFormat}`), {
+      archiveFormat,
+      basePath: projectRoot,
+      repositoryRoot: projectRoot,
+      config: { "*": { nodeBundler } },
+      featureFlags: {},
+    }).then((all) => all.filter((fn) => fn.name === name));
+    if (result === undefined) throw new Error(`${name} was not built`);
+    return result.path;
+  };
+  // The zip is what is deployed (its size); the same build unpacked is what runs.
+  const zip = await build("zip");
+  const unpacked = await build("none");
   // The entry point names the function module, wherever the bundler put it.
-  const entryPoint = await readFile(path.join(unzipped, "___netlify-entry-point.mjs"), "utf8");
-  const functionFile = path.join(unzipped, /getLambdaHandler\('([^']+)'\)/.exec(entryPoint)?.[1] ?? `${name}.mjs`);
-  return { entry: functionFile, zipBytes: (await stat(result.path)).size, unzippedBytes: await sizeOf(unzipped) };
+  const entryPoint = await readFile(path.join(unpacked, "___netlify-entry-point.mjs"), "utf8");
+  const functionFile = path.join(unpacked, /getLambdaHandler\('([^']+)'\)/.exec(entryPoint)?.[1] ?? `${name}.mjs`);
+  return { entry: functionFile, zipBytes: (await stat(zip)).size, unzippedBytes: await sizeOf(unpacked) };
 }
 
 async function sizeOf(directory: string): Promise<number> {
