@@ -11,15 +11,18 @@ import { build } from "esbuild";
 const projectRoot = path.resolve(import.meta.dirname, "..");
 export const builtFunctions = path.join(projectRoot, "dist", "functions");
 
-export async function buildFunctions(): Promise<string[]> {
-  const sources = path.join(projectRoot, "netlify", "functions");
+/** Bundles every `.mts` function of `sources` into `output` (by default, the site's own). */
+export async function buildFunctions(
+  sources = path.join(projectRoot, "netlify", "functions"),
+  output = builtFunctions,
+): Promise<string[]> {
   const entryPoints = (await readdir(sources))
     .filter((file) => file.endsWith(".mts"))
     .map((file) => path.join(sources, file));
-  await rm(builtFunctions, { recursive: true, force: true });
+  await rm(output, { recursive: true, force: true });
   await build({
     entryPoints,
-    outdir: builtFunctions,
+    outdir: output,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
