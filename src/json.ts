@@ -6,3 +6,8 @@ export function jsonValueOf(text: string): unknown {
     return undefined;
   }
 }
+
+/** A JSON response that no cache keeps. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}

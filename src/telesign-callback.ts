@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { CallbackConfig, Parsed } from "./config.ts";
-import { jsonValueOf } from "./json.ts";
+import { jsonResponse, jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { readBodyWithin } from "./request-body.ts";
 import { callbackSignatureValid } from "./telesign/callback-signature.ts";
@@ -32,9 +32,6 @@ const callbackSchema = z.object({
   }),
 });
 
-const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
-
 export function createCallbackReceiver({ config, transactions, log = jsonLogger }: CallbackReceiverDependencies) {
   return async function receiveCallback(request: Request): Promise<Response> {
     const arrival = performance.now();
@@ -45,7 +42,7 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
     } catch (error) {
       fields.outcome = "internal_error";
       fields.error = error instanceof Error ? error.name : typeof error;
-      response = answer(500, { error: "internal error" });
+      response = jsonResponse(500, { error: "internal error" });
     }
     fields.durationMs = Math.round(performance.now() - arrival);
     log(response.status === 200 ? "info" : response.status >= 500 ? "error" : "warn", "telesign callback", fields);
@@ -55,20 +52,20 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
   async function receive(request: Request, fields: LogFields): Promise<Response> {
     if (request.method !== "POST") {
       fields.outcome = "method_not_allowed";
-      return answer(405, { error: "method not allowed" }, { allow: "POST" });
+      return jsonResponse(405, { error: "method not allowed" }, { allow: "POST" });
     }
     if (!config.ok) {
       Object.assign(fields, { outcome: "misconfigured", problems: config.problems });
-      return answer(500, { error: "not configured" });
+      return jsonResponse(500, { error: "not configured" });
     }
     const body = await readBodyWithin(request, maxCallbackBytes);
     if (body === undefined) {
       fields.outcome = "too_large";
-      return answer(413, { error: "request too large" });
+      return jsonResponse(413, { error: "request too large" });
     }
     if (!callbackSignatureValid(request.headers, body, config.config.credential)) {
       fields.outcome = "bad_signature";
-      return answer(401, { error: "invalid signature" });
+      return jsonResponse(401, { error: "invalid signature" });
     }
     const callback = callbackSchema.safeParse(jsonValueOf(body.toString("utf8")));
     if (!callback.success) {
@@ -76,7 +73,7 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
         outcome: "invalid_callback",
         issues: callback.error.issues.map((issue) => issue.path.join(".")),
       });
-      return answer(400, { error: "not a Telesign delivery-status callback" });
+      return jsonResponse(400, { error: "not a Telesign delivery-status callback" });
     }
     const { reference_id, external_id, status } = callback.data;
     const referenceId = reference_id.toUpperCase();
@@ -96,9 +93,9 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
     } catch (error) {
       // Telesign retries a callback that did not get 200.
       Object.assign(fields, { outcome: "not_stored", error: error instanceof Error ? error.message : String(error) });
-      return answer(503, { error: "not stored, retry" });
+      return jsonResponse(503, { error: "not stored, retry" });
     }
     fields.outcome = "stored";
-    return answer(200, { received: true });
+    return jsonResponse(200, { received: true });
   }
 }

@@ -1,5 +1,6 @@
 import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
 import { matchesAny, secretDigest } from "./constant-time.ts";
+import { jsonResponse } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { getStatus } from "./telesign/client.ts";
@@ -48,9 +49,6 @@ interface Lookup {
 
 const referenceIdPattern = /^[0-9A-Fa-f]{32}$/;
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
-
 export function createTransactionStatus({
   config,
   transactions,
@@ -70,7 +68,7 @@ export function createTransactionStatus({
       response = await answer(request, fields);
     } catch (error) {
       fields.error = error instanceof Error ? error.name : typeof error;
-      response = json(500, { error: "internal error" });
+      response = jsonResponse(500, { error: "internal error" });
     }
     fields.httpStatus = response.status;
     fields.durationMs = Math.round(performance.now() - arrival);
@@ -79,10 +77,10 @@ export function createTransactionStatus({
   };
 
   async function answer(request: Request, fields: LogFields): Promise<Response> {
-    if (request.method !== "GET") return json(405, { error: "method not allowed" }, { allow: "GET" });
+    if (request.method !== "GET") return jsonResponse(405, { error: "method not allowed" }, { allow: "GET" });
     if (!config.ok) {
       fields.problems = config.problems;
-      return json(500, { error: "not configured" });
+      return jsonResponse(500, { error: "not configured" });
     }
     const { telesign } = config.config;
     const access = await authorize(
@@ -91,19 +89,19 @@ export function createTransactionStatus({
       authenticateOkta,
       config.config.telesign.timeoutMs,
     );
-    if (!access.ok) return json(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
+    if (!access.ok) return jsonResponse(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
 
     const query = new URL(request.url).searchParams;
     const askedReference = query.get("referenceId");
     const askedEvent = query.get("eventId");
     if ((askedReference === null) === (askedEvent === null)) {
-      return json(400, { error: "give exactly one of referenceId and eventId" });
+      return jsonResponse(400, { error: "give exactly one of referenceId and eventId" });
     }
     if (askedReference !== null && !referenceIdPattern.test(askedReference)) {
-      return json(400, { error: "referenceId must be 32 hexadecimal digits" });
+      return jsonResponse(400, { error: "referenceId must be 32 hexadecimal digits" });
     }
     if (askedEvent !== null && (askedEvent === "" || askedEvent.length > 200)) {
-      return json(400, { error: "eventId must be 1 to 200 characters" });
+      return jsonResponse(400, { error: "eventId must be 1 to 200 characters" });
     }
 
     let record: TransactionRecord | undefined;
@@ -120,20 +118,20 @@ export function createTransactionStatus({
     }
     const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
     fields.referenceId = referenceId;
-    if (referenceId === undefined) return json(404, { error: "not found", store });
+    if (referenceId === undefined) return jsonResponse(404, { error: "not found", store });
 
     const credential = access.telesignCredential ?? telesign.credential;
     const lookup: Lookup =
       credential === undefined ? { result: "not_configured" } : await askTelesign(referenceId, credential);
     fields.telesignLookup = lookup.result;
     if (record === undefined && lookup.entry === undefined) {
-      return json(404, { error: "not found", store, telesign: { lookup: lookup.result } });
+      return jsonResponse(404, { error: "not found", store, telesign: { lookup: lookup.result } });
     }
     const merged =
       lookup.entry === undefined ? record : withStatus(record ?? { referenceId, history: [] }, lookup.entry);
     const history = merged?.history ?? [];
     const current = currentStatus({ history });
-    return json(200, {
+    return jsonResponse(200, {
       referenceId,
       eventId: record?.eventId,
       oktaRequestId: record?.oktaRequestId,

@@ -1,3 +1,5 @@
+import { jsonResponse } from "../json.ts";
+
 /**
  * What Okta accepts back from a telephony inline hook: a `commands` answer or an `error` object.
  * `errorSummary` may be shown to the end user: it never carries a secret, the phone number,
@@ -52,5 +54,5 @@ export function telephonyError(errorSummary: string, causes: Omit<ErrorCause, "e
 }
 
 export function oktaResponse(body: TelephonyResponse, status = 200, headers: Record<string, string> = {}): Response {
-  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+  return jsonResponse(status, body, headers);
 }
