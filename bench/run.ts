@@ -159,9 +159,14 @@ async function overHttp() {
   const floorPort = await freePort();
   // The emulator serves built functions (netlify.toml: node_bundler = "none"): both are built.
   await buildFunctions();
-  const floorBuilt = await mkdtemp(path.join(tmpdir(), "bench-floor-"));
-  await buildFunctions(path.join(projectRoot, "bench", "functions"), floorBuilt);
-  const emulators = [spawnEmulator(hookPort, emulatorEnv), spawnEmulator(floorPort, emulatorEnv, floorBuilt)];
+  // The floor is its own little site, so that the two emulators never share a work folder.
+  const floorSite = await mkdtemp(path.join(tmpdir(), "bench-floor-"));
+  await buildFunctions(path.join(projectRoot, "bench", "functions"), path.join(floorSite, "functions"));
+  await writeFile(
+    path.join(floorSite, "netlify.toml"),
+    '[functions]\n  directory = "functions"\n  node_bundler = "none"\n',
+  );
+  const emulators = [spawnEmulator(hookPort, emulatorEnv), spawnEmulator(floorPort, emulatorEnv, floorSite)];
   const urls = {
     hook: `http://127.0.0.1:${hookPort}/.netlify/functions/telesign`,
     floor: `http://127.0.0.1:${floorPort}/.netlify/functions/floor`,
@@ -204,7 +209,7 @@ async function overHttp() {
   } finally {
     for (const emulator of emulators) stopEmulator(emulator);
     await telesign.close();
-    await rm(floorBuilt, { recursive: true, force: true });
+    await rm(floorSite, { recursive: true, force: true });
   }
 }
 

@@ -94,15 +94,14 @@ export async function readLocalHook(): Promise<LocalHook | undefined> {
   }
 }
 
-/** Runs Netlify's emulation; `env` is laid over this process's environment. */
-export function spawnEmulator(port: number, env: Record<string, string>, functionsDirectory?: string): ChildProcess {
+/** Runs Netlify's emulation of a project (by default this one); `env` is laid over this process's environment. */
+export function spawnEmulator(port: number, env: Record<string, string>, project = projectRoot): ChildProcess {
   const require = createRequire(import.meta.url);
   const netlifyCli = path.join(path.dirname(require.resolve("netlify-cli/package.json")), "bin", "run.js");
   const loopbackOnly = path.join(import.meta.dirname, "loopback-only.mjs");
   const args = ["--import", loopbackOnly, netlifyCli, "functions:serve", "--offline", "--port", String(port)];
-  if (functionsDirectory !== undefined) args.push("--functions", functionsDirectory);
   return spawn(process.execPath, args, {
-    cwd: projectRoot,
+    cwd: project,
     env: { ...process.env, ...env, NETLIFY_TELEMETRY_DISABLED: "1", BROWSER: "none" },
     stdio: ["ignore", "pipe", "pipe"],
   });
