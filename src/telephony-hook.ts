@@ -157,13 +157,14 @@ export function createTelephonyHook({
       };
     }
     const oktaRequest = parsed.request;
-    const { channel, phoneNumber } = oktaRequest.delivery;
+    const { channel } = oktaRequest.delivery;
+    const phone = maskPhoneNumber(oktaRequest.delivery.phoneNumber);
     Object.assign(fields, {
       eventId: oktaRequest.eventId,
       oktaRequestId: oktaRequest.oktaRequestId,
       requestType: oktaRequest.requestType,
       channel,
-      phone: maskPhoneNumber(phoneNumber),
+      phone,
     });
     if (!isKnownRequestType(oktaRequest.requestType)) fields.unknownRequestType = true;
 
@@ -220,7 +221,7 @@ export function createTelephonyHook({
         oktaRequestId: oktaRequest.oktaRequestId,
         requestType: oktaRequest.requestType,
         channel,
-        phone: maskPhoneNumber(phoneNumber),
+        phone,
         status: {
           code: telesignAnswer.status.code,
           description: telesignAnswer.status.description,
