@@ -8,7 +8,7 @@ import { jsonLogger } from "../src/log.ts";
 import { parseTelephonyRequest } from "../src/okta/telephony-request.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
 import { createTelephonyHook, maxRequestBytes } from "../src/telephony-hook.ts";
-import { baseEnv, hookUrl, oktaSecret, useTelesignSimulator } from "./support/hook.ts";
+import { baseEnv, hookUrl, oktaPost, oktaSecret, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines } from "./support/log-capture.ts";
 import { oktaRequest, sampleWith } from "./support/okta-requests.ts";
 
@@ -178,13 +178,7 @@ describe("any input", () => {
           const duplicates = createDuplicateEvents({ log: jsonLogger });
           const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
           const send = async (eventId: string) => {
-            const response = await hook(
-              new Request(hookUrl, {
-                method: "POST",
-                headers: { authorization: oktaSecret },
-                body: JSON.stringify(oktaRequest({}, { eventId })),
-              }),
-            );
+            const response = await hook(oktaPost(oktaRequest({}, { eventId })));
             return { eventId, answer: await response.text() };
           };
           const answers = concurrently ? await Promise.all(eventIds.map(send)) : [];

@@ -5,7 +5,7 @@ import { createDuplicateEvents } from "../src/duplicate-events.ts";
 import { jsonLogger } from "../src/log.ts";
 import { createTelephonyHook } from "../src/telephony-hook.ts";
 import { useBlobsServer } from "./support/blobs.ts";
-import { baseEnv, hookUrl, oktaSecret, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
+import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
@@ -18,10 +18,7 @@ function instance(store = blobs.blobsStore(), env: Record<string, string> = {}) 
   const hook = createTelephonyHook({ config: parseConfig({ ...baseEnv, ...env }), duplicates });
   const afterResponse: Promise<unknown>[] = [];
   const call = async (body: unknown) => {
-    const response = await hook(
-      new Request(hookUrl, { method: "POST", headers: { authorization: oktaSecret }, body: JSON.stringify(body) }),
-      { waitUntil: (work) => afterResponse.push(work) },
-    );
+    const response = await hook(oktaPost(body), { waitUntil: (work) => afterResponse.push(work) });
     return (await response.json()) as Record<string, any>;
   };
   return { call, store, settled: () => Promise.all(afterResponse) };
@@ -118,16 +115,7 @@ describe("when the store cannot help", () => {
       log: jsonLogger,
     });
     const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
-    const send = async () =>
-      (
-        await hook(
-          new Request(hookUrl, {
-            method: "POST",
-            headers: { authorization: oktaSecret },
-            body: JSON.stringify(oktaRequest()),
-          }),
-        )
-      ).json();
+    const send = async () => (await hook(oktaPost())).json();
     const from = capturedLines.length;
     const first = (await send()) as Record<string, any>;
     expect(first.commands[0].value[0].status).toBe("SUCCESSFUL");
@@ -148,13 +136,7 @@ describe("when the store cannot help", () => {
     const duplicates = createDuplicateEvents({ store: () => hanging, log: jsonLogger });
     const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
     const started = performance.now();
-    const response = await hook(
-      new Request(hookUrl, {
-        method: "POST",
-        headers: { authorization: oktaSecret },
-        body: JSON.stringify(oktaRequest()),
-      }),
-    );
+    const response = await hook(oktaPost());
     expect(((await response.json()) as Record<string, any>).commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(performance.now() - started).toBeLessThan(1_500);
     expect(simulator.sentBodies()).toHaveLength(1);

@@ -4,10 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/local-stack.ts";
 import { parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/telephony-hook.ts";
-import { baseEnv, hookUrl, oktaSecret, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
+import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
-import { oktaRequest } from "./support/okta-requests.ts";
 
 /**
  * One row per way Telesign can fail: what Okta gets, and when. Transport faults are real where
@@ -185,13 +184,7 @@ describe("the fault matrix", () => {
     const from = capturedLines.length;
 
     const started = performance.now();
-    const response = await hook(
-      new Request(hookUrl, {
-        method: "POST",
-        headers: { authorization: oktaSecret },
-        body: JSON.stringify(oktaRequest()),
-      }),
-    );
+    const response = await hook(oktaPost());
     const elapsed = performance.now() - started;
     const body = (await response.json()) as Record<string, any>;
 

@@ -6,7 +6,7 @@ import { createAccessTokenVerifier } from "../src/okta/access-token.ts";
 import { createTelephonyHook } from "../src/telephony-hook.ts";
 import { createTransactionStatus } from "../src/transaction-status.ts";
 import type { TransactionStore } from "../src/transactions/transaction-store.ts";
-import { baseEnv, hookUrl, startHook } from "./support/hook.ts";
+import { baseEnv, oktaPost, startHook } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
@@ -349,9 +349,7 @@ describe("one hook instance, many requests", () => {
     for (let coldStart = 0; coldStart < 2; coldStart++) {
       const hook = createTelephonyHook({ config: parseConfig({ ...baseEnv, ...oauthEnv }) });
       startHook(); // serves the Telesign simulator
-      const response = await hook(
-        new Request(hookUrl, { method: "POST", headers: bearer(token), body: JSON.stringify(oktaRequest()) }),
-      );
+      const response = await hook(oktaPost(oktaRequest(), bearer(token)));
       expect(response.status).toBe(200);
     }
     expect(fetches.count).toBe(2);

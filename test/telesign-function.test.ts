@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { claimStoreName } from "../src/duplicate-events.ts";
 import { blobsTransactionStore, transactionStoreName } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
-import { baseEnv, hookUrl, oktaSecret, useTelesignSimulator } from "./support/hook.ts";
+import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
 const blobs = useBlobsServer();
@@ -22,13 +22,7 @@ describe("netlify/functions/telesign", () => {
   it("serves Okta's sample from environment variables, and records it in Netlify Blobs after answering", async () => {
     const simulator = useTelesignSimulator();
     const { call, afterResponse } = await deployedFunction(baseEnv);
-    const response = await call(
-      new Request(hookUrl, {
-        method: "POST",
-        headers: { authorization: oktaSecret, "content-type": "application/json" },
-        body: JSON.stringify(oktaRequest()),
-      }),
-    );
+    const response = await call(oktaPost());
     expect(response.status).toBe(200);
     const body = (await response.json()) as { commands: [{ value: [{ status: string; transactionId: string }] }] };
     expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");

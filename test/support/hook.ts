@@ -6,6 +6,7 @@ import { parseConfig } from "../../src/config.ts";
 import { createTelephonyHook } from "../../src/telephony-hook.ts";
 import type { TransactionStore } from "../../src/transactions/transaction-store.ts";
 import { server } from "./msw-server.ts";
+import { oktaRequest } from "./okta-requests.ts";
 import { markSensitive } from "./sensitive.ts";
 
 export const telesignUrl = "https://rest-ww.telesign.com";
@@ -27,6 +28,18 @@ export function useTelesignSimulator(options: Partial<TelesignSimulatorOptions> 
   const simulator = new TelesignSimulator({ customerId, apiKey, maxHangMs: 5_000, ...options });
   server.use(http.all(`${telesignUrl}/*`, ({ request }) => simulator.handle(request)));
   return simulator;
+}
+
+/** Okta's POST of a telephony request to the hook, carrying the hook's secret by default. */
+export function oktaPost(
+  body: unknown = oktaRequest(),
+  headers: Record<string, string> = { authorization: oktaSecret },
+) {
+  return new Request(hookUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 interface CallOptions {
