@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import type { CallbackConfig, Parsed } from "./config.ts";
 import { jsonResponse, jsonValueOf } from "./json.ts";
-import { jsonLogger, type LogFields, type Logger } from "./log.ts";
+import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { readBodyWithin } from "./request-body.ts";
 import { callbackSignatureValid } from "./telesign/callback-signature.ts";
 import type { TransactionStore } from "./transactions/transaction-store.ts";
@@ -33,21 +33,8 @@ const callbackSchema = z.object({
 });
 
 export function createCallbackReceiver({ config, transactions, log = jsonLogger }: CallbackReceiverDependencies) {
-  return async function receiveCallback(request: Request): Promise<Response> {
-    const arrival = performance.now();
-    const fields: LogFields = {};
-    let response: Response;
-    try {
-      response = await receive(request, fields);
-    } catch (error) {
-      fields.outcome = "internal_error";
-      fields.error = error instanceof Error ? error.name : typeof error;
-      response = jsonResponse(500, { error: "internal error" });
-    }
-    fields.durationMs = Math.round(performance.now() - arrival);
-    log(response.status === 200 ? "info" : response.status >= 500 ? "error" : "warn", "telesign callback", fields);
-    return response;
-  };
+  return (request: Request): Promise<Response> =>
+    answerLogged(log, "telesign callback", (fields) => receive(request, fields));
 
   async function receive(request: Request, fields: LogFields): Promise<Response> {
     if (request.method !== "POST") {

@@ -1,7 +1,7 @@
 import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
 import { matchesAny, secretDigest } from "./constant-time.ts";
 import { jsonResponse } from "./json.ts";
-import { jsonLogger, type LogFields, type Logger } from "./log.ts";
+import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { getStatus } from "./telesign/client.ts";
 import { TelesignTimeoutError } from "./telesign/errors.ts";
@@ -60,21 +60,8 @@ export function createTransactionStatus({
       ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
       : undefined;
 
-  return async function transactionStatus(request: Request): Promise<Response> {
-    const arrival = performance.now();
-    const fields: LogFields = {};
-    let response: Response;
-    try {
-      response = await answer(request, fields);
-    } catch (error) {
-      fields.error = error instanceof Error ? error.name : typeof error;
-      response = jsonResponse(500, { error: "internal error" });
-    }
-    fields.httpStatus = response.status;
-    fields.durationMs = Math.round(performance.now() - arrival);
-    log(response.status < 400 || response.status === 404 ? "info" : "warn", "transaction status", fields);
-    return response;
-  };
+  return (request: Request): Promise<Response> =>
+    answerLogged(log, "transaction status", (fields) => answer(request, fields));
 
   async function answer(request: Request, fields: LogFields): Promise<Response> {
     if (request.method !== "GET") return jsonResponse(405, { error: "method not allowed" }, { allow: "GET" });
