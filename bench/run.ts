@@ -15,10 +15,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { BlobsServer } from "@netlify/blobs/server";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { buildFunctions, builtFunctions } from "../scripts/build.ts";
+import { startLocalBlobs } from "../scripts/local-blobs.ts";
 import { freePort, projectRoot, simulatorCredential, spawnEmulator, stopEmulator } from "../scripts/local-stack.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
@@ -230,11 +230,8 @@ async function untilAnswering(url: string) {
 
 async function coldStart() {
   const work = await mkdtemp(path.join(tmpdir(), "bench-cold-"));
-  const blobsDirectory = path.join(work, "blobs");
-  const blobs = new BlobsServer({ directory: blobsDirectory, token: "bench", logger: () => {} });
-  const { port: blobsPort } = await blobs.start();
+  const blobs = await startLocalBlobs();
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, scenarios: {} });
-  const blobsUrl = `http://127.0.0.1:${blobsPort}`;
   try {
     await buildFunctions();
     const built = {
@@ -258,9 +255,7 @@ async function coldStart() {
               TELESIGN_API_URL: telesign.url,
               BENCH_HOOK_AUTHORIZATION: hookSecret,
               BENCH_REQUEST_BODY: oktaBody("sms"),
-              NETLIFY_BLOBS_CONTEXT: Buffer.from(
-                JSON.stringify({ edgeURL: blobsUrl, uncachedEdgeURL: blobsUrl, siteID: "bench", token: "bench" }),
-              ).toString("base64"),
+              NETLIFY_BLOBS_CONTEXT: blobs.context,
             },
           },
         );

@@ -10,13 +10,12 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BlobsServer } from "@netlify/blobs/server";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
+import { startLocalBlobs } from "./local-blobs.ts";
 import { projectRoot, simulatorCredential } from "./local-stack.ts";
 
 const { values } = parseArgs({
@@ -43,14 +42,11 @@ const mix = [
 ] as const;
 
 const hookSecret = `load-${randomUUID()}`;
-const blobsDirectory = await mkdtemp(path.join(tmpdir(), "load-blobs-"));
-const blobs = new BlobsServer({ directory: blobsDirectory, token: "load", logger: () => {} });
-const { port: blobsPort } = await blobs.start();
+const blobs = await startLocalBlobs();
 const telesign = await serveTelesignSimulator({
   ...simulatorCredential,
   latencyMs: Number(values["telesign-latency"]),
 });
-const blobsUrl = `http://127.0.0.1:${blobsPort}`;
 
 const functionServer = fork(
   path.join(projectRoot, "scripts", "function-server.ts"),
@@ -66,9 +62,7 @@ const functionServer = fork(
       TELESIGN_API_KEY: simulatorCredential.apiKey,
       OKTA_AUTH_MODE: "header",
       OKTA_AUTH_SECRETS: hookSecret,
-      NETLIFY_BLOBS_CONTEXT: Buffer.from(
-        JSON.stringify({ edgeURL: blobsUrl, uncachedEdgeURL: blobsUrl, siteID: "load", token: "load" }),
-      ).toString("base64"),
+      NETLIFY_BLOBS_CONTEXT: blobs.context,
     },
   },
 );
@@ -207,7 +201,6 @@ await writeFile(path.resolve(projectRoot, values.out), `${JSON.stringify(result,
 functionServer.send({ stop: true });
 await telesign.close();
 await blobs.stop();
-await rm(blobsDirectory, { recursive: true, force: true });
 const passed = wrong.length === 0 && errors.length === 0 && leaks === 0 && heapSettled && done === requests;
 console.log(passed ? "load: passed" : "load: FAILED");
 process.exit(passed ? 0 : 1);
