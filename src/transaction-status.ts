@@ -3,7 +3,7 @@ import { matchesAny, secretDigest } from "./constant-time.ts";
 import { jsonResponse } from "./json.ts";
 import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
-import { getStatus } from "./telesign/client.ts";
+import { getStatus, type TelesignClientOptions } from "./telesign/client.ts";
 import { TelesignTimeoutError } from "./telesign/errors.ts";
 import type { TelesignAnswer } from "./telesign/omnichannel-message.ts";
 import {
@@ -59,6 +59,7 @@ export function createTransactionStatus({
     config.ok && config.config.okta !== undefined
       ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
       : undefined;
+  const readTokenDigests = config.ok ? config.config.readTokens.map(secretDigest) : [];
 
   return (request: Request): Promise<Response> =>
     answerLogged(log, "transaction status", (fields) => answer(request, fields));
@@ -70,12 +71,7 @@ export function createTransactionStatus({
       return jsonResponse(500, { error: "not configured" });
     }
     const { telesign } = config.config;
-    const access = await authorize(
-      request.headers,
-      config.config.readTokens,
-      authenticateOkta,
-      config.config.telesign.timeoutMs,
-    );
+    const access = await authorize(request.headers, readTokenDigests, authenticateOkta, telesign.timeoutMs);
     if (!access.ok) return jsonResponse(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
 
     const query = new URL(request.url).searchParams;
@@ -109,7 +105,9 @@ export function createTransactionStatus({
 
     const credential = access.telesignCredential ?? telesign.credential;
     const lookup: Lookup =
-      credential === undefined ? { result: "not_configured" } : await askTelesign(referenceId, credential);
+      credential === undefined
+        ? { result: "not_configured" }
+        : await askTelesign(referenceId, { ...telesign, credential });
     fields.telesignLookup = lookup.result;
     if (record === undefined && lookup.entry === undefined) {
       return jsonResponse(404, { error: "not found", store, telesign: { lookup: lookup.result } });
@@ -134,12 +132,10 @@ export function createTransactionStatus({
     });
   }
 
-  async function askTelesign(referenceId: string, credential: TelesignCredential): Promise<Lookup> {
-    if (!config.ok) return { result: "not_configured" };
-    const { apiUrl, authMethod, timeoutMs } = config.config.telesign;
+  async function askTelesign(referenceId: string, options: TelesignClientOptions): Promise<Lookup> {
     let answer: TelesignAnswer;
     try {
-      answer = await getStatus(referenceId, { apiUrl, authMethod, credential, timeoutMs, ...(fetch && { fetch }) });
+      answer = await getStatus(referenceId, { ...options, ...(fetch && { fetch }) });
     } catch (error) {
       return { result: error instanceof TelesignTimeoutError ? "timeout" : "unavailable" };
     }
@@ -165,13 +161,13 @@ type Access = { ok: true; telesignCredential?: TelesignCredential } | { ok: fals
 /** A read-only token, or Okta's own credential (which, in passthrough mode, is Telesign's). */
 async function authorize(
   headers: Headers,
-  readTokens: string[],
+  readTokenDigests: Buffer[],
   authenticateOkta: OktaAuthenticator | undefined,
   timeoutMs: number,
 ): Promise<Access> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
   if (bearer !== undefined) {
-    if (matchesAny(bearer, readTokens.map(secretDigest))) return { ok: true };
+    if (matchesAny(bearer, readTokenDigests)) return { ok: true };
   }
   if (authenticateOkta === undefined) return { ok: false };
   const authentication = await authenticateOkta(headers, timeoutMs);
