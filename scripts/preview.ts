@@ -15,6 +15,7 @@ import {
   type Verdict,
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
+import { jsonValueOf } from "../src/json.ts";
 import { readLocalHook } from "./local-stack.ts";
 
 const usage = `Usage: npm run preview -- [options]
@@ -130,12 +131,8 @@ async function followDelivery(
 }
 
 function transactionIdOf(body: string): string | undefined {
-  try {
-    return (JSON.parse(body) as { commands?: [{ value?: [{ transactionId?: string }] }] }).commands?.[0]?.value?.[0]
-      ?.transactionId;
-  } catch {
-    return undefined;
-  }
+  const answer = jsonValueOf(body) as { commands?: [{ value?: [{ transactionId?: string }] }] } | undefined;
+  return answer?.commands?.[0]?.value?.[0]?.transactionId;
 }
 
 function printExchange(exchange: PreviewExchange) {
