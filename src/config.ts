@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { jsonLogger, type Logger } from "./log.ts";
 
 /**
  * Configuration from environment variables, parsed once per cold start. Each function parses
@@ -18,18 +19,43 @@ const commaSeparated = z.pipe(
 
 const optionalText = z.optional(z.string().check(z.trim()));
 
-const httpUrl = z.pipe(
-  z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+/** Hosts that never leave the machine: the only ones reached over plain http (local runs, tests). */
+export const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/** Whether a URL is https, or http to a loopback host. */
+export function isSecureUrl(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+}
+
+const secureUrl = z.pipe(
+  z
+    .url({ protocol: /^https?$/, error: "must be an https URL" })
+    .check(
+      z.refine(
+        (url) => !URL.canParse(url) || isSecureUrl(new URL(url)),
+        "must be an https URL (http only to 127.0.0.1, localhost or [::1])",
+      ),
+    ),
   z.transform((url) => url.replace(/\/+$/, "")),
 );
 
-function wholeNumber(unit: string, minimum: number, maximum: number) {
+/**
+ * Okta waits 3 s for the whole exchange and then sends the code itself: a hook still waiting on
+ * Telesign then may deliver a second code. The budget leaves room for the network both ways.
+ */
+export const oktaLimitMs = 3_000;
+export const maxTelesignTimeoutMs = 2_500;
+
+/** A header secret shorter than this can be guessed; Okta's own generated secrets are longer. */
+export const minSecretLength = 16;
+
+function wholeNumber(unit: string, minimum: number, maximum: number, maximumReason = "") {
   return z.coerce
     .number({ error: `must be a number of ${unit}` })
     .check(
       z.multipleOf(1, `must be a whole number of ${unit}`),
       z.minimum(minimum, `must be at least ${minimum}`),
-      z.maximum(maximum, `must be at most ${maximum}`),
+      z.maximum(maximum, `must be at most ${maximum}${maximumReason}`),
     );
 }
 
@@ -50,9 +76,17 @@ export const asymmetricAlgorithms = [
 const environmentSchema = z.object({
   TELESIGN_CUSTOMER_ID: optionalText,
   TELESIGN_API_KEY: optionalText,
-  TELESIGN_API_URL: z._default(httpUrl, "https://rest-ww.telesign.com"),
+  TELESIGN_API_URL: z._default(secureUrl, "https://rest-ww.telesign.com"),
   TELESIGN_AUTH_METHOD: z._default(z.enum(["basic", "digest"], { error: "must be basic or digest" }), "basic"),
-  TELESIGN_TIMEOUT_MS: z._default(wholeNumber("milliseconds", 100, 10_000), 2500),
+  TELESIGN_TIMEOUT_MS: z._default(
+    wholeNumber(
+      "milliseconds",
+      100,
+      maxTelesignTimeoutMs,
+      `: Okta waits ${oktaLimitMs} ms for the whole exchange, network included`,
+    ),
+    2500,
+  ),
   TELESIGN_SMS_SENDER_ID: optionalText,
   OKTA_AUTH_MODE: z._default(
     z.enum(["header", "passthrough", "oauth"], { error: "must be header, passthrough or oauth" }),
@@ -62,12 +96,25 @@ const environmentSchema = z.object({
     z.string().check(z.trim(), z.toLowerCase(), z.regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")),
     "authorization",
   ),
-  OKTA_AUTH_SECRETS: z._default(commaSeparated, []),
-  OKTA_OAUTH_ISSUER: z.optional(httpUrl),
+  OKTA_AUTH_SECRETS: z._default(
+    z.pipe(
+      commaSeparated,
+      z
+        .array(z.string())
+        .check(
+          z.refine(
+            (secrets) => secrets.every((secret) => secret.length >= minSecretLength),
+            `must hold secrets of at least ${minSecretLength} characters each`,
+          ),
+        ),
+    ),
+    [],
+  ),
+  OKTA_OAUTH_ISSUER: z.optional(secureUrl),
   OKTA_OAUTH_AUDIENCE: z._default(z.string().check(z.trim(), z.minLength(1)), "api://default"),
   OKTA_OAUTH_SCOPE: optionalText,
   OKTA_OAUTH_CLIENT_ID: optionalText,
-  OKTA_OAUTH_JWKS_URL: z.optional(httpUrl),
+  OKTA_OAUTH_JWKS_URL: z.optional(secureUrl),
   OKTA_OAUTH_ALGORITHMS: z._default(
     z.pipe(
       commaSeparated,
@@ -107,8 +154,11 @@ export interface OAuthSettings {
 
 export type OktaAuthentication =
   | { mode: "header"; headerName: string; secrets: string[] }
-  /** Okta's header carries `Basic base64(customerId:apiKey)`, used as the Telesign credential. */
-  | { mode: "passthrough"; headerName: string; customerId?: string }
+  /**
+   * Okta's header carries `Basic base64(customerId:apiKey)`, used as the Telesign credential. With
+   * TELESIGN_API_KEY set, the header must carry exactly that credential.
+   */
+  | { mode: "passthrough"; headerName: string; customerId?: string; apiKey?: string }
   /** Okta sends `Authorization: Bearer <JWT>` from its authorization server. */
   | ({ mode: "oauth"; headerName: "authorization" } & OAuthSettings);
 
@@ -129,6 +179,8 @@ export interface HookConfig {
 export interface CallbackConfig {
   /** The key Telesign signs callbacks with, and the customer id they name. */
   credential: TelesignCredential;
+  /** Statuses older than the records kept are acknowledged and not stored. */
+  retentionDays: number;
 }
 
 export interface StatusConfig {
@@ -210,7 +262,15 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
       problems.push("OKTA_OAUTH_ISSUER is required when OKTA_AUTH_MODE is oauth");
     if (vars.OKTA_OAUTH_SCOPE === undefined) problems.push("OKTA_OAUTH_SCOPE is required when OKTA_AUTH_MODE is oauth");
   } else {
-    okta = { mode: "passthrough", headerName: vars.OKTA_AUTH_HEADER, customerId: vars.TELESIGN_CUSTOMER_ID };
+    okta = {
+      mode: "passthrough",
+      headerName: vars.OKTA_AUTH_HEADER,
+      customerId: vars.TELESIGN_CUSTOMER_ID,
+      apiKey: vars.TELESIGN_API_KEY,
+    };
+    if (vars.TELESIGN_API_KEY !== undefined && vars.TELESIGN_CUSTOMER_ID === undefined) {
+      problems.push("TELESIGN_CUSTOMER_ID is required with TELESIGN_API_KEY when OKTA_AUTH_MODE is passthrough");
+    }
     if (vars.OKTA_AUTH_SECRETS.length > 0) {
       problems.push("OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough");
     }
@@ -235,13 +295,13 @@ export function parseConfig(env: Env): Parsed<HookConfig> {
 
 /** The delivery-status callback receiver's configuration. */
 export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
-  const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY"]);
+  const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY", "TRANSACTION_RETENTION_DAYS"]);
   if (!vars.ok) return vars;
   const credential = credentialOf(vars.config);
   if (credential === undefined) {
     return { ok: false, problems: ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"] };
   }
-  return { ok: true, config: { credential } };
+  return { ok: true, config: { credential, retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
 }
 
 /** The status endpoint's configuration: it accepts Okta's credential or a read-only token. */
@@ -266,8 +326,15 @@ export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
 
 const loaded = new Map<(env: Env) => unknown, unknown>();
 
-/** A configuration of this process, parsed on first use. */
-export function loadConfig<T>(parse: (env: Env) => T): T {
-  if (!loaded.has(parse)) loaded.set(parse, parse(process.env));
-  return loaded.get(parse) as T;
+/**
+ * A configuration of this process, parsed on first use: when the function's instance starts.
+ * Its problems are logged then, in one line naming every one, not only when a request comes.
+ */
+export function loadConfig<T>(parse: (env: Env) => Parsed<T>, log: Logger = jsonLogger): Parsed<T> {
+  if (!loaded.has(parse)) {
+    const parsed = parse(process.env);
+    if (!parsed.ok) log("error", "configuration problems", { config: parse.name, problems: parsed.problems });
+    loaded.set(parse, parsed);
+  }
+  return loaded.get(parse) as Parsed<T>;
 }

@@ -1,7 +1,9 @@
 import { getStore, type Store } from "@netlify/blobs";
+import { type BoundedRun, forEachBounded } from "./bounded-work.ts";
 import { withinMs } from "./deadline.ts";
 import type { Logger } from "./log.ts";
 import type { TelephonyResponse } from "./okta/telephony-response.ts";
+import { idSegment } from "./store-key.ts";
 
 /**
  * Never two messages for one Okta event. The first request for an `eventId` claims it; a repeat
@@ -12,6 +14,10 @@ import type { TelephonyResponse } from "./okta/telephony-response.ts";
  * Two layers: this instance's memory (concurrent repeats wait on the same answer, no store
  * round trip), and Netlify Blobs for every instance (`onlyIfNew` makes exactly one claim win).
  * A store that cannot answer in time never blocks a code: the request is sent, and logged.
+ *
+ * Keys: `claims/{event}` is the claim, keyed by the eventId alone (its SHA-256, see store-key.ts:
+ * nothing else the request says can make a second claim); `claimed/{YYYY-MM-DD}/{event}` dates it
+ * by this hook's clock, for the sweep.
  */
 
 export type Claim =
@@ -30,8 +36,6 @@ export type Claim =
 
 export interface EventClaim {
   eventId: string;
-  /** Okta's eventTime: the same on every repeat, it dates the claim in the store. */
-  eventTime?: string;
   /** When the code expires (ms since epoch): the claim lasts until then. */
   expiresAt: number;
   /** The `performance.now()` time by which this request must have its answer. */
@@ -40,8 +44,11 @@ export interface EventClaim {
 
 export interface DuplicateEvents {
   claim(event: EventClaim): Promise<Claim>;
-  /** Deletes the shared claims of days before `cutoff`'s day. */
-  deleteClaimsBefore(cutoff: Date): Promise<number>;
+  /**
+   * Deletes the shared claims taken on days before `cutoff`'s day, until `deadline` (a
+   * `performance.now()` time); a run cut short is resumed by the next.
+   */
+  deleteClaimsBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
 }
 
 interface StoredClaim {
@@ -61,12 +68,22 @@ export const claimStoreName = "telesign-event-claims";
 const claimTimeoutMs = 400;
 const pollMs = 100;
 const maxRemembered = 10_000;
+/** Claims deleted at once by the sweep: each takes two round trips. */
+const sweepConcurrency = 32;
 
 export function netlifyClaimStore(): Store {
   return getStore({ name: claimStoreName, consistency: "strong" });
 }
 
-export function createDuplicateEvents({ store, log }: { store?: () => Store; log: Logger }): DuplicateEvents {
+export function createDuplicateEvents({
+  store,
+  log,
+  now = () => new Date(),
+}: {
+  store?: () => Store;
+  log: Logger;
+  now?: () => Date;
+}): DuplicateEvents {
   const remembered = new Map<string, Remembered>();
 
   function remember(eventId: string, entry: Remembered) {
@@ -80,7 +97,7 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
     }
   }
 
-  async function claim({ eventId, eventTime, expiresAt, deadline }: EventClaim): Promise<Claim> {
+  async function claim({ eventId, expiresAt, deadline }: EventClaim): Promise<Claim> {
     const known = remembered.get(eventId);
     if (known !== undefined && known.expiresAt > Date.now()) {
       return { kind: "repeat", answer: await untilDeadline(known.answer, deadline) };
@@ -91,9 +108,8 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
     });
     remember(eventId, { answer, expiresAt });
 
-    const key = claimKey(eventId, eventTime);
-    const shared =
-      store === undefined || key === undefined ? undefined : await claimShared(store, key, expiresAt, deadline);
+    const key = claimKey(eventId);
+    const shared = store === undefined ? undefined : await claimShared(store, eventId, expiresAt, deadline);
     if (shared?.kind === "repeat") {
       answerRepeats(shared.answer);
       if (shared.answer === undefined) remembered.delete(eventId);
@@ -105,11 +121,15 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
       async settle(firstAnswer, delivered) {
         answerRepeats(firstAnswer);
         if (!delivered) remembered.delete(eventId);
-        if (shared === undefined || key === undefined) return;
+        if (shared === undefined) return;
         const claims = shared.store;
-        if (delivered)
+        if (delivered) {
           await claims.setJSON(key, { state: "answered", expiresAt, answer: firstAnswer } satisfies StoredClaim);
-        else await claims.delete(key);
+          await shared.dated;
+        } else {
+          await shared.dated.catch(() => {});
+          await Promise.all([claims.delete(key), claims.delete(shared.datedKey)]);
+        }
       },
     };
   }
@@ -117,10 +137,15 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
   /** Takes the claim in the shared store, or waits for the answer of the request that holds it. */
   async function claimShared(
     openStore: () => Store,
-    key: string,
+    eventId: string,
     expiresAt: number,
     deadline: number,
-  ): Promise<{ kind: "first"; store: Store } | { kind: "repeat"; answer: TelephonyResponse | undefined } | undefined> {
+  ): Promise<
+    | { kind: "first"; store: Store; dated: Promise<unknown>; datedKey: string }
+    | { kind: "repeat"; answer: TelephonyResponse | undefined }
+    | undefined
+  > {
+    const key = claimKey(eventId);
     // Each store call gets its own short timeout, and none outlives the request's deadline.
     const withinTimeout = <T>(work: Promise<T>) =>
       withinMs(Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())), () => work);
@@ -130,7 +155,13 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
         const written = await withinTimeout(
           claims.setJSON(key, { state: "sending", expiresAt } satisfies StoredClaim, { onlyIfNew: true }),
         );
-        if (written.modified) return { kind: "first", store: claims };
+        if (written.modified) {
+          // The sweep's index is written beside the send, and awaited only after the response.
+          const datedKey = `claimed/${now().toISOString().slice(0, 10)}/${idSegment(eventId)}`;
+          const dated = claims.set(datedKey, "", { onlyIfNew: true });
+          dated.catch(() => {}); // settle() reports its failure
+          return { kind: "first", store: claims, dated, datedKey };
+        }
         // Another request holds the claim: its answer, once it has one.
         while (performance.now() + pollMs < deadline) {
           const held = (await withinTimeout(claims.get(key, { type: "json" }))) as StoredClaim | null;
@@ -150,28 +181,30 @@ export function createDuplicateEvents({ store, log }: { store?: () => Store; log
 
   return {
     claim,
-    async deleteClaimsBefore(cutoff) {
-      if (store === undefined) return 0;
+    async deleteClaimsBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
+      if (store === undefined) return { done: 0, complete: true };
       const claims = store();
       const cutoffDay = cutoff.toISOString().slice(0, 10);
-      const { blobs } = await claims.list({ prefix: "claims/" });
-      let deleted = 0;
-      for (const { key } of blobs) {
-        if (key.slice("claims/".length, "claims/".length + 10) >= cutoffDay) continue;
-        await claims.delete(key);
-        deleted++;
+      async function* datedPages() {
+        const { directories } = await claims.list({ prefix: "claimed/", directories: true });
+        for (const directory of directories.sort()) {
+          if (directory.slice("claimed/".length, "claimed/".length + 10) >= cutoffDay) continue;
+          for await (const { blobs } of claims.list({ prefix: directory.replace(/\/?$/, "/"), paginate: true })) {
+            yield blobs.map(({ key }) => key);
+          }
+        }
       }
-      return deleted;
+      // The claim first, its index last: a run cut in between leaves the index to resume from.
+      return forEachBounded(datedPages(), { concurrency: sweepConcurrency, deadline }, async (datedKey) => {
+        await claims.delete(`claims/${datedKey.slice(datedKey.lastIndexOf("/") + 1)}`);
+        await claims.delete(datedKey);
+        return true;
+      });
     },
   };
 }
 
-/** `claims/{day of eventTime}/{eventId}`; none without a valid eventTime (memory only then). */
-function claimKey(eventId: string, eventTime: string | undefined): string | undefined {
-  const time = Date.parse(eventTime ?? "");
-  if (Number.isNaN(time)) return undefined;
-  return `claims/${new Date(time).toISOString().slice(0, 10)}/${encodeURIComponent(eventId)}`;
-}
+const claimKey = (eventId: string) => `claims/${idSegment(eventId)}`;
 
 function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   return withinMs(deadline - performance.now(), () => work).catch(() => undefined);

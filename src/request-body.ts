@@ -1,29 +1,36 @@
-/**
- * The request body's bytes, read no further than a limit: a body over it is refused before
- * any of it is parsed, whether or not it declared its length.
- */
-export async function readBodyWithin(request: Request, maxBytes: number): Promise<Buffer | undefined> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && Number(declared) > maxBytes) return undefined;
-  if (request.body === null) return Buffer.alloc(0);
-  if (declared !== null) {
-    // A declared length within the limit, which the platform holds the body to: one read.
-    const bytes = Buffer.from(await request.arrayBuffer());
-    return bytes.byteLength > maxBytes ? undefined : bytes;
-  }
+import { DeadlineExceeded, withinMs } from "./deadline.ts";
 
+/**
+ * A request body's bytes, counted as they arrive (a declared `content-length` is never trusted to
+ * be true), read no further than a limit and for no longer than a time: a body over the limit, or
+ * trickled past the time, is refused before any of it is parsed.
+ */
+
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; refusal: "too_large" | "too_slow" };
+
+export async function readBodyWithin(request: Request, maxBytes: number, timeoutMs: number): Promise<BodyRead> {
+  // A declared length over the limit needs no reading; one under it proves nothing.
+  if (Number(request.headers.get("content-length")) > maxBytes) return { ok: false, refusal: "too_large" };
+  if (request.body === null) return { ok: true, body: Buffer.alloc(0) };
+  const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
+  try {
+    return await withinMs(timeoutMs, async (signal) => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || signal.aborted) return { ok: true, body: Buffer.concat(chunks) };
+        size += value.byteLength;
+        if (size > maxBytes) {
+          reader.cancel().catch(() => {});
+          return { ok: false, refusal: "too_large" };
+        }
+        chunks.push(value);
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof DeadlineExceeded)) throw error;
+    reader.cancel().catch(() => {});
+    return { ok: false, refusal: "too_slow" };
   }
-  return Buffer.concat(chunks);
 }

@@ -1,10 +1,12 @@
-import type { HookConfig, Parsed } from "./config.ts";
+import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "./config.ts";
+import { DeadlineExceeded, withinMs } from "./deadline.ts";
 import type { DuplicateEvents } from "./duplicate-events.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
 import { type OktaAnswer, oktaAnswer, oktaAnswerToFailure } from "./mapping/okta-answer.ts";
 import { omnichannelMessage } from "./mapping/omnichannel-message.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
+import { codeMessageIssue } from "./okta/code-message.ts";
 import { isKnownRequestType, parseTelephonyRequest } from "./okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, telephonyError } from "./okta/telephony-response.ts";
 import { maskPhoneNumber } from "./phone-number.ts";
@@ -37,13 +39,22 @@ export interface RequestContext {
 /** Okta's requests are about 1 KB; Telesign refuses messages over 10 KB. */
 export const maxRequestBytes = 32 * 1024;
 
+/**
+ * Whatever happens, Okta has its answer this long after the request arrived: the Telesign budget
+ * (at most 2,500 ms) plus a margin for the answer itself, well inside Okta's 3 s.
+ */
+const answerMarginMs = 100;
+
 type Outcome =
   | OktaAnswer["outcome"]
   | "method_not_allowed"
   | "misconfigured"
   | "unauthenticated"
   | "too_large"
+  | "too_slow"
   | "invalid_request"
+  | "message_refused"
+  | "hook_timeout"
   | "internal_error"
   | "duplicate";
 
@@ -69,18 +80,30 @@ export function createTelephonyHook({
     const arrival = performance.now();
     const fields: LogFields = {};
     let answer: Answer;
+    const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
     try {
-      answer = await answerOkta(request, fields, arrival, context);
+      answer = await withinMs(budgetMs + answerMarginMs, () => answerOkta(request, fields, arrival, context));
     } catch (error) {
-      // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      fields.error = error instanceof Error ? error.name : typeof error;
-      answer = {
-        outcome: "internal_error",
-        level: "error",
-        response: oktaResponse(
-          telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
-        ),
-      };
+      if (error instanceof DeadlineExceeded) {
+        // A safety net: every step has its own deadline, so this answers only a hook that hung.
+        answer = {
+          outcome: "hook_timeout",
+          level: "error",
+          response: oktaResponse(
+            telephonyError(errorSummaries.hookTimeout, [{ reason: "The hook did not finish in time", location: "" }]),
+          ),
+        };
+      } else {
+        // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
+        fields.error = error instanceof Error ? error.name : typeof error;
+        answer = {
+          outcome: "internal_error",
+          level: "error",
+          response: oktaResponse(
+            telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
+          ),
+        };
+      }
     }
     fields.outcome = answer.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);
@@ -136,8 +159,8 @@ export function createTelephonyHook({
       };
     }
 
-    const body = await readBodyWithin(request, maxRequestBytes);
-    if (body === undefined) {
+    const read = await readBodyWithin(request, maxRequestBytes, remainingMs(telesign.timeoutMs, arrival));
+    if (!read.ok && read.refusal === "too_large") {
       return {
         outcome: "too_large",
         response: oktaResponse(
@@ -148,7 +171,18 @@ export function createTelephonyHook({
         ),
       };
     }
-    const parsed = parseTelephonyRequest(jsonValueOf(body.toString("utf8")));
+    if (!read.ok) {
+      return {
+        outcome: "too_slow",
+        response: oktaResponse(
+          telephonyError(errorSummaries.requestTooSlow, [
+            { reason: "The body did not arrive within the hook's deadline", location: "(body)" },
+          ]),
+          408,
+        ),
+      };
+    }
+    const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
     if (!parsed.ok) {
       fields.issues = parsed.issues.map(({ location, reason }) => `${location} ${reason}`);
       return {
@@ -167,6 +201,14 @@ export function createTelephonyHook({
       phone,
     });
     if (!isKnownRequestType(oktaRequest.requestType)) fields.unknownRequestType = true;
+    const textIssue = codeMessageIssue(oktaRequest.delivery);
+    if (textIssue !== undefined) {
+      fields.issues = [`${textIssue.location} ${textIssue.reason}`];
+      return {
+        outcome: "message_refused",
+        response: oktaResponse(telephonyError(errorSummaries.messageRefused, [textIssue])),
+      };
+    }
 
     const deadline = arrival + telesign.timeoutMs;
     const claim =
@@ -174,7 +216,6 @@ export function createTelephonyHook({
         ? undefined
         : await duplicates.claim({
             eventId: oktaRequest.eventId,
-            eventTime: oktaRequest.eventTime,
             expiresAt: codeExpiry(oktaRequest),
             deadline,
           });

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { CallbackConfig, Parsed } from "./config.ts";
+import { withinMs } from "./deadline.ts";
 import { jsonResponse, jsonValueOf } from "./json.ts";
 import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
 import { readBodyWithin } from "./request-body.ts";
@@ -9,17 +10,28 @@ import type { TransactionStore } from "./transactions/transaction-store.ts";
 /**
  * Telesign's delivery-status callbacks: verified over the raw body, then added to the
  * transaction's status history. Telesign retries, and callbacks may come before the hook's own
- * record or out of order: the store keeps one consistent record. Only a stored status gets 200;
- * anything unsigned or mis-signed gets 401 and leaves nothing behind.
+ * record or out of order: the store keeps one consistent record, and a replay is the fact it repeats
+ * (one per reference id, code and `updated_on`). Only a stored (or deliberately ignored) status gets
+ * 200; anything unsigned or mis-signed gets 401 and leaves nothing behind.
+ *
+ * A status older than the retention window is acknowledged and not stored, and so is one without
+ * `updated_on` about a transaction the store does not hold: a replay never brings back a record
+ * that the retention sweep deleted.
  */
 
 export interface CallbackReceiverDependencies {
   config: Parsed<CallbackConfig>;
   transactions: () => TransactionStore;
   log?: Logger;
+  now?: () => Date;
+  /** How long reading the body, and then storing the status, may each take. */
+  stepTimeoutMs?: number;
 }
 
 const maxCallbackBytes = 64 * 1024;
+/** Telesign expects an answer within about 5 s: reading the body and storing each get less. */
+const defaultStepTimeoutMs = 2_000;
+const dayMs = 24 * 60 * 60 * 1000;
 
 const callbackSchema = z.object({
   reference_id: z.string().check(z.regex(/^[0-9A-Fa-f]{32}$/)),
@@ -32,7 +44,13 @@ const callbackSchema = z.object({
   }),
 });
 
-export function createCallbackReceiver({ config, transactions, log = jsonLogger }: CallbackReceiverDependencies) {
+export function createCallbackReceiver({
+  config,
+  transactions,
+  log = jsonLogger,
+  now = () => new Date(),
+  stepTimeoutMs = defaultStepTimeoutMs,
+}: CallbackReceiverDependencies) {
   return (request: Request): Promise<Response> =>
     answerLogged(log, "telesign callback", (fields) => receive(request, fields));
 
@@ -45,11 +63,14 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
       Object.assign(fields, { outcome: "misconfigured", problems: config.problems });
       return jsonResponse(500, { error: "not configured" });
     }
-    const body = await readBodyWithin(request, maxCallbackBytes);
-    if (body === undefined) {
-      fields.outcome = "too_large";
-      return jsonResponse(413, { error: "request too large" });
+    const read = await readBodyWithin(request, maxCallbackBytes, stepTimeoutMs);
+    if (!read.ok) {
+      fields.outcome = read.refusal;
+      return read.refusal === "too_large"
+        ? jsonResponse(413, { error: "request too large" })
+        : jsonResponse(408, { error: "request body too slow" });
     }
+    const { body } = read;
     if (!callbackSignatureValid(request.headers, body, config.config.credential)) {
       fields.outcome = "bad_signature";
       return jsonResponse(401, { error: "invalid signature" });
@@ -64,25 +85,50 @@ export function createCallbackReceiver({ config, transactions, log = jsonLogger 
     }
     const { reference_id, external_id, status } = callback.data;
     const referenceId = reference_id.toUpperCase();
-    Object.assign(fields, { referenceId, eventId: external_id ?? undefined, telesignCode: status.code });
+    const eventId = external_id ?? undefined;
+    Object.assign(fields, { referenceId, eventId, telesignCode: status.code });
+    const received = now();
+    if (Date.parse(status.updated_on ?? "") < oldestKept(received, config.config.retentionDays)) {
+      fields.outcome = "ignored_expired";
+      return jsonResponse(200, { received: true, stored: false });
+    }
+    let stored: boolean;
     try {
-      await transactions().recordStatus(
-        referenceId,
-        {
-          code: status.code,
-          description: status.description,
-          updatedOn: status.updated_on ?? new Date().toISOString(),
-          lastChannel: status.last_channel,
-          source: "callback",
-        },
-        external_id ?? undefined,
-      );
+      const records = transactions();
+      stored = await withinMs(stepTimeoutMs, async () => {
+        if (status.updated_on === undefined && !(await records.has(referenceId))) return false;
+        await records.recordStatus(
+          referenceId,
+          {
+            code: status.code,
+            description: status.description,
+            updatedOn: status.updated_on ?? received.toISOString(),
+            lastChannel: status.last_channel,
+            source: "callback",
+          },
+          { eventId, dated: status.updated_on !== undefined },
+        );
+        return true;
+      });
     } catch (error) {
       // Telesign retries a callback that did not get 200.
       Object.assign(fields, { outcome: "not_stored", error: error instanceof Error ? error.message : String(error) });
       return jsonResponse(503, { error: "not stored, retry" });
     }
+    if (!stored) {
+      fields.outcome = "ignored_undated";
+      return jsonResponse(200, { received: true, stored: false });
+    }
     fields.outcome = "stored";
     return jsonResponse(200, { received: true });
   }
+}
+
+/**
+ * The oldest status time still stored: the sweep deletes whole UTC days before `now` less the
+ * retention, and one more day of margin keeps a late status from outliving its send.
+ */
+function oldestKept(now: Date, retentionDays: number): number {
+  const cutoff = now.getTime() - retentionDays * dayMs;
+  return cutoff - (cutoff % dayMs) + dayMs;
 }

@@ -1,8 +1,9 @@
-import type { Parsed, StatusConfig, TelesignCredential } from "./config.ts";
+import type { Parsed, StatusConfig } from "./config.ts";
 import { matchesAny, secretDigest } from "./constant-time.ts";
+import { withinMs } from "./deadline.ts";
 import { jsonResponse } from "./json.ts";
 import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
-import { createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
+import { type Authentication, createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
 import { getStatus, type TelesignClientOptions } from "./telesign/client.ts";
 import { TelesignTimeoutError } from "./telesign/errors.ts";
 import type { TelesignAnswer } from "./telesign/omnichannel-message.ts";
@@ -19,6 +20,8 @@ import type { TransactionStore } from "./transactions/transaction-store.ts";
  * `GET ?referenceId=…` or `?eventId=…`: what happened to a code. The stored record (the hook's
  * send and Telesign's callbacks) merged with Telesign's own status, asked within the deadline.
  * Protected by Okta's credential or a read-only token; never shows the code or a full phone number.
+ * A passthrough credential that no TELESIGN_API_KEY can check is trusted only once Telesign itself
+ * accepted it for the asked transaction: a customer id alone never reads a record.
  */
 
 export interface TransactionStatusDependencies {
@@ -48,6 +51,12 @@ interface Lookup {
 }
 
 const referenceIdPattern = /^[0-9A-Fa-f]{32}$/;
+/** Reading the store gets at most this long; Telesign's lookup has TELESIGN_TIMEOUT_MS of its own. */
+const storeTimeoutMs = 1_000;
+/** Telesign's lookups that prove it accepted the credential for the transaction. */
+const acceptedLookups = new Set<TelesignLookup>(["ok", "not_enabled", "expired", "invalid_reference"]);
+
+const unauthorized = () => jsonResponse(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
 
 export function createTransactionStatus({
   config,
@@ -72,7 +81,7 @@ export function createTransactionStatus({
     }
     const { telesign } = config.config;
     const access = await authorize(request.headers, readTokenDigests, authenticateOkta, telesign.timeoutMs);
-    if (!access.ok) return jsonResponse(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
+    if (!access.ok) return unauthorized();
 
     const query = new URL(request.url).searchParams;
     const askedReference = query.get("referenceId");
@@ -91,17 +100,19 @@ export function createTransactionStatus({
     let store: "ok" | "unavailable" = "ok";
     try {
       const records = transactions();
-      record =
-        askedReference !== null
-          ? await records.get(askedReference.toUpperCase())
-          : await records.getByEventId(askedEvent ?? "");
+      record = await withinMs(storeTimeoutMs, () =>
+        askedReference !== null ? records.get(askedReference.toUpperCase()) : records.getByEventId(askedEvent ?? ""),
+      );
     } catch (error) {
       store = "unavailable";
       fields.storeError = error instanceof Error ? error.message : String(error);
     }
     const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
     fields.referenceId = referenceId;
-    if (referenceId === undefined) return jsonResponse(404, { error: "not found", store });
+    if (referenceId === undefined) {
+      if (access.unverified) return unauthorized(); // nothing to prove the credential on
+      return jsonResponse(404, { error: "not found", store });
+    }
 
     const credential = access.telesignCredential ?? telesign.credential;
     const lookup: Lookup =
@@ -109,6 +120,10 @@ export function createTransactionStatus({
         ? { result: "not_configured" }
         : await askTelesign(referenceId, { ...telesign, credential });
     fields.telesignLookup = lookup.result;
+    if (access.unverified && !acceptedLookups.has(lookup.result)) {
+      fields.refusal = "Telesign did not accept the passthrough credential";
+      return unauthorized();
+    }
     if (record === undefined && lookup.entry === undefined) {
       return jsonResponse(404, { error: "not found", store, telesign: { lookup: lookup.result } });
     }
@@ -156,7 +171,7 @@ export function createTransactionStatus({
   }
 }
 
-type Access = { ok: true; telesignCredential?: TelesignCredential } | { ok: false };
+type Access = Extract<Authentication, { ok: true }> | { ok: false };
 
 /** A read-only token, or Okta's own credential (which, in passthrough mode, is Telesign's). */
 async function authorize(
@@ -171,5 +186,5 @@ async function authorize(
   }
   if (authenticateOkta === undefined) return { ok: false };
   const authentication = await authenticateOkta(headers, timeoutMs);
-  return authentication.ok ? { ok: true, telesignCredential: authentication.telesignCredential } : { ok: false };
+  return authentication.ok ? authentication : { ok: false };
 }

@@ -141,68 +141,35 @@ describe("when the store cannot help", () => {
     expect(performance.now() - started).toBeLessThan(1_500);
     expect(simulator.sentBodies()).toHaveLength(1);
   });
-
-  it("guards in memory a request without a valid eventTime", async () => {
-    const simulator = useTelesignSimulator();
-    const { call, store } = instance();
-    const request = oktaRequest({}, { eventTime: "yesterday" });
-    const first = await call(request);
-    expect(await call(request)).toEqual(first);
-    expect(simulator.sentBodies()).toHaveLength(1);
-    expect((await store.list()).blobs).toEqual([]);
-  });
 });
 
-describe("resubmission", () => {
-  it("resubmits after 3500 and delivers once Telesign is back", async () => {
-    const simulator = useTelesignSimulator();
-    let unavailable = 2;
-    server.use(
-      http.post(`${telesignUrl}/v1/omnichannel`, async ({ request }) => {
-        if (unavailable-- > 0)
-          return HttpResponse.json({ status: { code: 3500, description: "System unavailable" } }, { status: 503 });
-        return simulator.handle(request);
-      }),
-    );
-    const { call } = instance();
-    const from = capturedLines.length;
-    const answer = await call(oktaRequest());
-    expect(answer.commands[0].value[0].status).toBe("SUCCESSFUL");
-    expect(simulator.sentBodies()).toHaveLength(1);
-    expect(logLinesSince(from)).toMatchObject([{ outcome: "accepted", telesignAttempts: 3 }]);
-  });
-
-  it("gives up on 3500 when the deadline does not leave time for another attempt", async () => {
-    useTelesignSimulator();
-    let calls = 0;
-    server.use(
-      http.post(`${telesignUrl}/v1/omnichannel`, async () => {
-        calls++;
-        await delay(150);
-        return HttpResponse.json({ status: { code: 3500, description: "System unavailable" } }, { status: 503 });
-      }),
-    );
-    const { call } = instance(undefined, { TELESIGN_TIMEOUT_MS: "300" });
-    expect((await call(oktaRequest())).error.errorSummary).toBe("3500");
-    expect(calls).toBe(1);
-  });
-
+describe("the claim is the eventId's alone", () => {
   it.each([
-    ["a timeout", () => delay("infinite").then(() => HttpResponse.json({}))],
-    ["an HTML 502", () => new HttpResponse("<html>502</html>", { status: 502 })],
-    ["a network error with no code", () => HttpResponse.error()],
-    ["a refusal (3101)", () => HttpResponse.json({ status: { code: 3101, description: "Invalid" } }, { status: 400 })],
-  ])("never resubmits after %s", async (_, answer) => {
-    useTelesignSimulator();
-    let calls = 0;
-    server.use(
-      http.post(`${telesignUrl}/v1/omnichannel`, () => {
-        calls++;
-        return answer();
-      }),
-    );
-    const { call } = instance(undefined, { TELESIGN_TIMEOUT_MS: "500" });
-    await call(oktaRequest());
-    expect(calls).toBe(1);
+    ["another eventTime", { eventTime: "2022-01-29T00:00:01.000Z" }],
+    ["no eventTime", { eventTime: undefined }],
+    ["an eventTime that is not a time", { eventTime: "yesterday" }],
+  ])("a replay with %s on another instance is never sent twice", async (_, top) => {
+    const simulator = useTelesignSimulator();
+    const first = instance();
+    const answer = await first.call(oktaRequest());
+    await first.settled();
+    const other = instance(first.store);
+    expect(await other.call(oktaRequest({}, top))).toEqual(answer);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("eventIds that a URL path would collapse (empty, dot segments, slashes) are distinct events, each with its code", async () => {
+    const simulator = useTelesignSimulator();
+    const store = blobs.blobsStore();
+    const eventIds = ["", ".", "..", "./", "a/../b", "b", "a/./b", "a/b", "a%2Fb", "%2E", "%2e%2e"];
+    for (const eventId of eventIds) {
+      // A fresh instance each time: only the shared store can tell the events apart.
+      const { call, settled } = instance(store);
+      expect((await call(oktaRequest({}, { eventId }))).commands[0].value[0].status).toBe("SUCCESSFUL");
+      await settled();
+    }
+    expect(simulator.sentBodies()).toHaveLength(eventIds.length);
+    const { blobs: claims } = await store.list({ prefix: "claims/" });
+    expect(claims).toHaveLength(eventIds.length);
   });
 });

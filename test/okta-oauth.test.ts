@@ -273,7 +273,7 @@ describe("OAuth 2.0: Okta's access token", () => {
       { OKTA_OAUTH_ALGORITHMS: "none" },
       "OKTA_OAUTH_ALGORITHMS must list algorithms among RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA",
     ],
-    [{ OKTA_OAUTH_ISSUER: "not a url" }, "OKTA_OAUTH_ISSUER must be an http(s) URL"],
+    [{ OKTA_OAUTH_ISSUER: "not a url" }, "OKTA_OAUTH_ISSUER must be an https URL"],
   ])("refuses the configuration %j", (env, problem) => {
     expect(parseConfig({ ...baseEnv, ...oauthEnv, ...env })).toEqual({ ok: false, problems: [problem] });
   });

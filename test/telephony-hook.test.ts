@@ -1,11 +1,23 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { maxRequestBytes } from "../src/telephony-hook.ts";
+import { parseConfig } from "../src/config.ts";
+import { maxMessageTextLength } from "../src/okta/code-message.ts";
+import { createTelephonyHook, maxRequestBytes } from "../src/telephony-hook.ts";
 import successResponse from "./fixtures/okta/success-response.json" with { type: "json" };
-import { apiKey, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
+import {
+  apiKey,
+  baseEnv,
+  customerId,
+  oktaPost,
+  oktaSecret,
+  startHook,
+  telesignUrl,
+  useTelesignSimulator,
+} from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest, requestTypes } from "./support/okta-requests.ts";
+import { trickledBody } from "./support/trickle.ts";
 
 const referenceIdPattern = /^[0-9A-F]{32}$/;
 
@@ -127,7 +139,7 @@ describe("Okta's variants", () => {
     ["call", "voice"],
   ])("deliveryChannel %j goes out as %s", async (deliveryChannel, channel) => {
     const { simulator, call } = startHook();
-    await call(oktaRequest({ deliveryChannel, otpCode: "620194" }));
+    await call(oktaRequest({ deliveryChannel, otpCode: "620194", msgTemplate: "Your code is 620194" }));
     expect(simulator.sentBodies()).toMatchObject([{ channels: [{ channel }] }]);
   });
 
@@ -379,8 +391,8 @@ describe("authentication of Okta", () => {
   });
 
   it("accepts either of two secrets, so that they can be rotated", async () => {
-    const { simulator, call } = startHook({ OKTA_AUTH_SECRETS: `old-secret-4411, ${oktaSecret}` });
-    expect((await call(oktaRequest(), { headers: { authorization: "old-secret-4411" } })).status).toBe(200);
+    const { simulator, call } = startHook({ OKTA_AUTH_SECRETS: `old-secret-4411-rotated, ${oktaSecret}` });
+    expect((await call(oktaRequest(), { headers: { authorization: "old-secret-4411-rotated" } })).status).toBe(200);
     expect((await call(oktaRequest(), { headers: { authorization: oktaSecret } })).status).toBe(200);
     expect((await call(oktaRequest(), { headers: { authorization: "older-secret" } })).status).toBe(401);
     expect(simulator.sentBodies()).toHaveLength(2);
@@ -442,6 +454,20 @@ describe("authentication of Okta", () => {
       expect(simulator.received).toEqual([]);
     });
 
+    it("with TELESIGN_API_KEY set, refuses a wrong key with 401 itself: a customer id alone never reaches Telesign", async () => {
+      const { simulator, call } = startHook({ ...passthroughEnv, TELESIGN_API_KEY: apiKey });
+      const from = capturedLines.length;
+      const wrong = `Basic ${Buffer.from(`${customerId}:d3Jvbmcga2V5`).toString("base64")}`;
+      const { status } = await call(oktaRequest(), { headers: { authorization: wrong } });
+      expect(status).toBe(401);
+      expect(simulator.received).toEqual([]);
+      expect(logLinesSince(from)).toMatchObject([
+        { outcome: "unauthenticated", reason: "API key is not TELESIGN_API_KEY" },
+      ]);
+      expect((await call(oktaRequest(), { headers: { authorization: telesignBasic } })).status).toBe(200);
+      expect(simulator.sentBodies()).toHaveLength(1);
+    });
+
     it("refuses another Telesign account when TELESIGN_CUSTOMER_ID is set", async () => {
       const { simulator, call } = startHook(passthroughEnv);
       const other = `Basic ${Buffer.from(`B0000000-0000-4000-8000-000000000000:${apiKey}`).toString("base64")}`;
@@ -449,6 +475,81 @@ describe("authentication of Okta", () => {
       expect(status).toBe(401);
       expect(simulator.received).toEqual([]);
     });
+  });
+});
+
+describe("the message text is Okta's code message, nothing else", () => {
+  it.each([
+    [
+      "a text without Okta's code (a phishing text)",
+      { otpCode: "731904", msgTemplate: "Your account is locked: visit https://evil.example" },
+    ],
+    [
+      "a text longer than any Okta template",
+      { otpCode: "731904", msgTemplate: `Your code is 731904 ${"x".repeat(maxMessageTextLength)}` },
+    ],
+  ])("refuses %s with an Okta error, never reaches Telesign, and logs no text", async (_, profile) => {
+    const { simulator, call } = startHook();
+    const from = capturedLines.length;
+    const { status, json } = await call(oktaRequest(profile));
+    expect(status).toBe(200);
+    expect(json.error.errorSummary).toBe("Message text refused");
+    expect(simulator.received).toEqual([]);
+    const lines = logLinesSince(from);
+    expect(lines).toMatchObject([{ level: "warn", outcome: "message_refused" }]);
+    expect(JSON.stringify(lines)).not.toMatch(/evil|xxxx|731904/);
+  });
+
+  it(`accepts Okta's own message up to ${maxMessageTextLength} characters, and a text when Okta sends no code`, async () => {
+    const { simulator, call } = startHook();
+    const longest = `Your code is 731904.${"é".repeat(maxMessageTextLength - 20)}`;
+    expect((await call(oktaRequest({ otpCode: "731904", msgTemplate: longest }))).json.commands).toBeDefined();
+    const uncoded = oktaRequest({ otpCode: undefined, msgTemplate: "Your code is 523816" }, { eventId: "no-code" });
+    expect((await call(uncoded)).json.commands).toBeDefined();
+    expect(simulator.sentBodies()).toHaveLength(2);
+  });
+});
+
+describe("the deadline holds whatever the client or a dependency does", () => {
+  it("a body trickled over seconds gets an answer inside the deadline, and Telesign is never called", async () => {
+    const { simulator, call } = startHook({ TELESIGN_TIMEOUT_MS: "300" });
+    const trickle = trickledBody(JSON.stringify(oktaRequest()));
+    const from = capturedLines.length;
+    const { status, json } = await call(null, { rawBody: trickle.stream });
+    trickle.stop();
+    expect(status).toBe(408);
+    expect(json.error.errorSummary).toBe("Request too slow");
+    expect(simulator.received).toEqual([]);
+    expect(logLinesSince(from)).toMatchObject([{ outcome: "too_slow" }]);
+  });
+
+  it("a declared content-length is not trusted: the bytes that arrive are counted", async () => {
+    const { simulator, call } = startHook();
+    const oversized = JSON.stringify(oktaRequest({ padding: "x".repeat(maxRequestBytes) }));
+    const { status } = await call(null, {
+      rawBody: oversized,
+      headers: { authorization: oktaSecret, "content-length": "100" },
+    });
+    expect(status).toBe(413);
+    expect(simulator.received).toEqual([]);
+  });
+
+  it("a step that hangs (a broken duplicate guard) still gets Okta a valid answer before its 3 seconds", async () => {
+    const simulator = useTelesignSimulator();
+    const hanging = {
+      claim: () => new Promise<never>(() => {}),
+      deleteClaimsBefore: async () => ({ done: 0, complete: true }),
+    };
+    const hook = createTelephonyHook({
+      config: parseConfig({ ...baseEnv, TELESIGN_TIMEOUT_MS: "300" }),
+      duplicates: hanging,
+    });
+    const from = capturedLines.length;
+    const response = await hook(oktaPost());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ error: { errorSummary: "Hook timed out" } });
+    expect(simulator.received).toEqual([]);
+    expect(logLinesSince(from)).toMatchObject([{ level: "error", outcome: "hook_timeout" }]);
   });
 });
 

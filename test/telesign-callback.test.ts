@@ -7,6 +7,7 @@ import { createCallbackReceiver } from "../src/telesign-callback.ts";
 import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { trickledBody } from "./support/trickle.ts";
 
 const { blobsStore } = useBlobsServer();
 
@@ -63,34 +64,44 @@ describe("callbackSignatureValid", () => {
   });
 });
 
-describe("the callback receiver", () => {
-  function receiver(transactions: TransactionStore, env: Record<string, string> = {}) {
-    const config = parseCallbackConfig({
-      TELESIGN_CUSTOMER_ID: vector.credential.customerId,
-      TELESIGN_API_KEY: vector.credential.apiKey,
-      ...env,
-    });
-    const receive = createCallbackReceiver({ config, transactions: () => transactions });
-    return (body: Uint8Array | string, headers: Record<string, string> = { authorization: tsa }, method = "POST") =>
-      receive(
-        new Request("https://hook.example/.netlify/functions/telesign-callback", {
-          method,
-          headers,
-          body: method === "GET" ? null : (body as BodyInit),
-        }),
-      );
-  }
-
-  const signed = (body: string) => ({
-    authorization: `TSA ${vector.credential.customerId}:${hmacSignature(vector.credential.apiKey, body)}`,
+/** The receiver, at a time shortly after the vector's status unless told otherwise. */
+function receiver(transactions: TransactionStore, now = "2024-11-12T13:20:00.000Z") {
+  const config = parseCallbackConfig({
+    TELESIGN_CUSTOMER_ID: vector.credential.customerId,
+    TELESIGN_API_KEY: vector.credential.apiKey,
   });
-  const callback = (code: number, updatedOn: string, externalId: string | null = "evt-42") =>
-    JSON.stringify({
-      reference_id: referenceId,
-      external_id: externalId,
-      status: { code, description: `status ${code}`, updated_on: updatedOn, last_channel: "sms" },
-    });
+  const receive = createCallbackReceiver({
+    config,
+    transactions: () => transactions,
+    now: () => new Date(now),
+    stepTimeoutMs: 300,
+  });
+  return (
+    body: Uint8Array | string | ReadableStream,
+    headers: Record<string, string> = { authorization: tsa },
+    method = "POST",
+  ) =>
+    receive(
+      new Request("https://hook.example/.netlify/functions/telesign-callback", {
+        method,
+        headers,
+        body: method === "GET" ? null : (body as BodyInit),
+        ...(body instanceof ReadableStream && { duplex: "half" }),
+      }),
+    );
+}
 
+const signed = (body: string) => ({
+  authorization: `TSA ${vector.credential.customerId}:${hmacSignature(vector.credential.apiKey, body)}`,
+});
+const callback = (code: number, updatedOn: string | undefined, externalId: string | null = "evt-42") =>
+  JSON.stringify({
+    reference_id: referenceId,
+    external_id: externalId,
+    status: { code, description: `status ${code}`, updated_on: updatedOn, last_channel: "sms" },
+  });
+
+describe("the callback receiver", () => {
   it("stores Telesign's signed status and answers 200", async () => {
     const transactions = blobsTransactionStore(blobsStore());
     const from = capturedLines.length;
@@ -146,8 +157,8 @@ describe("the callback receiver", () => {
   it("keeps one consistent history across retries, out-of-order delivery, and the hook's record coming last", async () => {
     const transactions = blobsTransactionStore(blobsStore());
     const receive = receiver(transactions);
-    const delivered = callback(3000, "2026-01-05T10:00:03.000Z");
-    const gateway = callback(3002, "2026-01-05T10:00:01.000Z");
+    const delivered = callback(3000, "2024-11-12T13:12:31.000Z");
+    const gateway = callback(3002, "2024-11-12T13:12:29.000Z");
     for (const body of [delivered, delivered, gateway, delivered])
       expect((await receive(body, signed(body))).status).toBe(200);
     await transactions.recordSend({
@@ -155,7 +166,7 @@ describe("the callback receiver", () => {
       eventId: "evt-42",
       channel: "sms",
       phone: "+1******3210",
-      status: { code: 3001, description: "Message in progress", updatedOn: "2026-01-05T10:00:00.000Z" },
+      status: { code: 3001, description: "Message in progress", updatedOn: "2024-11-12T13:12:28.000Z" },
     });
     const record = await transactions.getByEventId("evt-42");
     expect(record?.history.map((entry) => [entry.code, entry.source])).toEqual([
@@ -198,5 +209,66 @@ describe("the callback receiver", () => {
     const failing = { recordStatus: () => Promise.reject(new Error("store down")) } as unknown as TransactionStore;
     const response = await receiver(failing)(vector.body);
     expect(response.status).toBe(503);
+  });
+
+  it("answers 503 when the store hangs, before Telesign gives up on the callback", async () => {
+    const hanging = { recordStatus: () => new Promise<never>(() => {}) } as unknown as TransactionStore;
+    const response = await receiver(hanging)(vector.body);
+    expect(response.status).toBe(503);
+  });
+
+  it("answers 408 to a body trickled past its deadline, and stores nothing", async () => {
+    const store = blobsStore();
+    const trickle = trickledBody(vector.body.toString());
+    const response = await receiver(blobsTransactionStore(store))(trickle.stream);
+    expect(response.status).toBe(408);
+    trickle.stop();
+    expect((await store.list()).blobs).toEqual([]);
+  });
+});
+
+describe("a replayed callback is one fact", () => {
+  const statusKeys = async (store: ReturnType<typeof blobsStore>) =>
+    (await store.list({ prefix: `reference/${referenceId}/status/` })).blobs;
+  const sent = {
+    referenceId,
+    eventId: "evt-42",
+    channel: "sms" as const,
+    phone: "+1******3210",
+    status: { code: 3001, description: "Message in progress", updatedOn: "2024-11-12T13:12:28.000Z" },
+  };
+
+  it.each([
+    ["with updated_on", "2024-11-12T13:12:29.551105Z"],
+    ["without updated_on", undefined],
+  ])("a signed callback %s, replayed ten times, is stored once", async (_, updatedOn) => {
+    const store = blobsStore();
+    const transactions = blobsTransactionStore(store);
+    await transactions.recordSend(sent);
+    const receive = receiver(transactions);
+    const body = callback(3000, updatedOn);
+    for (let replay = 0; replay < 10; replay++) expect((await receive(body, signed(body))).status).toBe(200);
+    expect(await statusKeys(store)).toHaveLength(1);
+    expect((await transactions.get(referenceId))?.history.map((entry) => entry.code)).toEqual([3001, 3000]);
+  });
+
+  it("a replay of a status older than the retention window is acknowledged, and cannot resurrect a swept record", async () => {
+    const store = blobsStore();
+    const receive = receiver(blobsTransactionStore(store), "2024-11-30T12:00:00.000Z"); // 18 days on; 7 are kept
+    const from = capturedLines.length;
+    const response = await receive(vector.body);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true, stored: false });
+    expect((await store.list()).blobs).toEqual([]);
+    expect(logLinesSince(from)).toMatchObject([{ outcome: "ignored_expired", referenceId }]);
+  });
+
+  it("a replay without updated_on about a record the store no longer holds is acknowledged and not stored", async () => {
+    const store = blobsStore();
+    const body = callback(3000, undefined);
+    const response = await receiver(blobsTransactionStore(store))(body, signed(body));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true, stored: false });
+    expect((await store.list()).blobs).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { claimStoreName } from "../src/duplicate-events.ts";
+import { idSegment } from "../src/store-key.ts";
 import { blobsTransactionStore, transactionStoreName } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
@@ -38,7 +39,7 @@ describe("netlify/functions/telesign", () => {
     });
     const claim = await blobs
       .namedStore(claimStoreName)
-      .get("claims/2022-01-28/uS5871kJThSsU8qlA1LTcg", { type: "json" });
+      .get(`claims/${idSegment("uS5871kJThSsU8qlA1LTcg")}`, { type: "json" });
     expect(claim).toMatchObject({ state: "answered", answer: body });
   });
 

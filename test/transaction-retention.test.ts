@@ -1,11 +1,39 @@
+import { delay } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseRetentionConfig } from "../src/config.ts";
+import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { jsonLogger } from "../src/log.ts";
+import { telephonyAction } from "../src/okta/telephony-response.ts";
 import { createRetentionSweep } from "../src/transaction-retention.ts";
-import { blobsTransactionStore } from "../src/transactions/transaction-store.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 
 const { blobsStore } = useBlobsServer();
+
+const answer = telephonyAction({
+  status: "SUCCESSFUL",
+  provider: "Telesign",
+  transactionId: "",
+  transactionMetadata: "",
+});
+
+/** Duplicate-event claims taken by the hook on `day` (by its own clock), one per eventId. */
+async function claimsTakenOn(store: ReturnType<typeof blobsStore>, day: string, eventIds: string[]) {
+  const duplicates = createDuplicateEvents({
+    store: () => store,
+    log: jsonLogger,
+    now: () => new Date(`${day}T12:00:00Z`),
+  });
+  for (const eventId of eventIds) {
+    const claim = await duplicates.claim({
+      eventId,
+      expiresAt: Date.now() + 60_000,
+      deadline: performance.now() + 2_000,
+    });
+    if (claim.kind === "first") await claim.settle(answer, true);
+  }
+}
 
 const sendOn = (day: string, referenceId: string) => ({
   referenceId,
@@ -30,7 +58,7 @@ describe("the retention sweep", () => {
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
     const from = capturedLines.length;
-    expect(await sweep()).toBe(2);
+    expect(await sweep()).toEqual({ deleted: 2, claims: 0, complete: true });
     expect(await transactions.getByEventId("event-2026-01-01")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-03")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-06")).toBeDefined();
@@ -58,5 +86,59 @@ describe("the retention sweep", () => {
     expect(logLinesSince(from)).toMatchObject([
       { level: "error", outcome: "misconfigured", problems: ["TRANSACTION_RETENTION_DAYS must be at least 1"] },
     ]);
+  });
+
+  it("deletes the duplicate-event claims of days before yesterday, by the hook's clock, with their index", async () => {
+    const claims = blobsStore();
+    await claimsTakenOn(claims, "2026-01-07", ["old-1", "old-2"]);
+    await claimsTakenOn(claims, "2026-01-09", ["yesterday"]);
+    await claimsTakenOn(claims, "2026-01-10", ["today"]);
+    const sweep = createRetentionSweep({
+      config: parseRetentionConfig({}),
+      transactions: () => blobsTransactionStore(blobsStore()),
+      duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
+      now: () => new Date("2026-01-10T08:00:00.000Z"),
+    });
+    expect(await sweep()).toEqual({ deleted: 0, claims: 2, complete: true });
+    const { blobs } = await claims.list();
+    expect(blobs.map(({ key }) => key.split("/")[0])).toEqual(["claimed", "claimed", "claims", "claims"]);
+  });
+
+  it("a run cut short by its time budget says so, and the next run resumes where it stopped", async () => {
+    const store = blobsStore();
+    const old = blobsTransactionStore(store, () => new Date("2026-01-01T12:00:00.000Z"));
+    for (let n = 0; n < 20; n++)
+      await old.recordSend(sendOn("2026-01-01", n.toString(16).toUpperCase().padStart(32, "A")));
+    const sweep = (budgetMs?: number) =>
+      createRetentionSweep({
+        config: parseRetentionConfig({}),
+        transactions: () => blobsTransactionStore(store),
+        now: () => new Date("2026-01-10T08:00:00.000Z"),
+        budgetMs,
+      })();
+    const from = capturedLines.length;
+    expect(await sweep(0)).toEqual({ deleted: 0, claims: 0, complete: false });
+    expect(logLinesSince(from)).toMatchObject([{ outcome: "more_to_sweep" }]);
+    expect(await sweep()).toEqual({ deleted: 20, claims: 0, complete: true });
+    expect((await store.list()).blobs).toEqual([]);
+  });
+
+  it("a backlog of records never starves the claims sweep", async () => {
+    const claims = blobsStore();
+    await claimsTakenOn(claims, "2026-01-01", ["old-1", "old-2", "old-3"]);
+    // A records sweep that takes the whole run: it ends only once the claims are gone.
+    const backlog = {
+      async deleteCreatedBefore() {
+        while ((await claims.list({ prefix: "claims/" })).blobs.length > 0) await delay(10);
+        return { done: 1000, complete: false };
+      },
+    } as unknown as TransactionStore;
+    const sweep = createRetentionSweep({
+      config: parseRetentionConfig({}),
+      transactions: () => backlog,
+      duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
+      now: () => new Date("2026-01-10T08:00:00.000Z"),
+    });
+    expect(await sweep()).toEqual({ deleted: 1000, claims: 3, complete: false });
   });
 });

@@ -4,7 +4,7 @@ import { parseStatusConfig } from "../src/config.ts";
 import { createTransactionStatus } from "../src/transaction-status.ts";
 import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
-import { baseEnv, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
+import { apiKey, baseEnv, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
@@ -187,6 +187,67 @@ describe("the status endpoint", () => {
     const { referenceId } = await sentCode();
     const failing = { get: () => Promise.reject(new Error("store down")) } as unknown as TransactionStore;
     const { status: answered, json } = await statusEndpoint(failing)(`referenceId=${referenceId}`);
+    expect(answered).toBe(200);
+    expect(json).toMatchObject({ store: "unavailable", status: { code: 3000 } });
+  });
+});
+
+describe("passthrough mode: a customer id alone never opens a record", () => {
+  const basic = (id: string, key: string) => `Basic ${Buffer.from(`${id}:${key}`).toString("base64")}`;
+  const rightKey = basic(customerId, apiKey);
+  const wrongKey = basic(customerId, "d3Jvbmcga2V5");
+  const passthrough = { OKTA_AUTH_MODE: "passthrough", OKTA_AUTH_SECRETS: undefined, STATUS_API_TOKENS: undefined };
+
+  /** A code sent in passthrough mode, and the status endpoint configured alike. */
+  async function passthroughCode(env: Record<string, string | undefined>) {
+    const transactions = blobsTransactionStore(blobsStore());
+    const hook = startHook({ ...passthrough, ...env }, {}, { transactions: () => transactions });
+    const { json } = await hook.call(oktaRequest({}, { eventId: "passthrough-event" }), {
+      headers: { authorization: rightKey },
+    });
+    await Promise.all(hook.afterResponse);
+    const referenceId: string = json.commands[0].value[0].transactionId;
+    return { referenceId, simulator: hook.simulator, status: statusEndpoint(transactions, { ...passthrough, ...env }) };
+  }
+
+  it.each([
+    ["TELESIGN_API_KEY set (checked here)", {}],
+    ["no TELESIGN_API_KEY (checked by Telesign)", { TELESIGN_API_KEY: undefined }],
+    ["neither key nor customer id set", { TELESIGN_API_KEY: undefined, TELESIGN_CUSTOMER_ID: undefined }],
+  ])("with %s, a wrong key reads nothing, by referenceId or by eventId", async (_, env) => {
+    const { referenceId, status } = await passthroughCode(env);
+    for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event", "eventId=unknown-event"]) {
+      const refused = await status(query, { authorization: wrongKey });
+      expect(refused.status).toBe(401);
+      expect(refused.text).not.toMatch(/passthrough-event|reqRgSk8IBBRhuo0YdlEDTmUw|\*\*\*/);
+    }
+    for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event"]) {
+      expect(await status(query, { authorization: rightKey })).toMatchObject({
+        status: 200,
+        json: { referenceId, eventId: "passthrough-event" },
+      });
+    }
+  });
+
+  it("with TELESIGN_API_KEY set, a wrong key never reaches Telesign", async () => {
+    const { referenceId, status, simulator } = await passthroughCode({});
+    const asked = simulator.received.length;
+    expect((await status(`referenceId=${referenceId}`, { authorization: wrongKey })).status).toBe(401);
+    expect(simulator.received).toHaveLength(asked);
+  });
+
+  it("with no TELESIGN_API_KEY, a credential Telesign cannot vouch for (it does not answer) reads nothing", async () => {
+    const { referenceId, status } = await passthroughCode({ TELESIGN_API_KEY: undefined });
+    server.use(http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.error()));
+    expect((await status(`referenceId=${referenceId}`, { authorization: rightKey })).status).toBe(401);
+  });
+});
+
+describe("the status endpoint's store calls have a deadline", () => {
+  it("answers from Telesign when the store hangs", async () => {
+    const { referenceId } = await sentCode();
+    const hanging = { get: () => new Promise<never>(() => {}) } as unknown as TransactionStore;
+    const { status: answered, json } = await statusEndpoint(hanging)(`referenceId=${referenceId}`);
     expect(answered).toBe(200);
     expect(json).toMatchObject({ store: "unavailable", status: { code: 3000 } });
   });

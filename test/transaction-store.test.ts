@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { idSegment } from "../src/store-key.ts";
 import { oktaReadingOf } from "../src/transactions/transaction-record.ts";
 import { blobsTransactionStore } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
@@ -58,7 +59,7 @@ describe("the transaction store on Netlify Blobs", () => {
 
   it("keeps one consistent record when the callbacks come first, twice, and out of order", async () => {
     const transactions = blobsTransactionStore(blobsStore());
-    await transactions.recordStatus(referenceId, delivered, send.eventId);
+    await transactions.recordStatus(referenceId, delivered, { eventId: send.eventId });
     await transactions.recordStatus(referenceId, delivered);
     await transactions.recordStatus(referenceId, atGateway);
     await transactions.recordSend(send);
@@ -100,7 +101,7 @@ describe("the transaction store on Netlify Blobs", () => {
     await old.recordStatus("1".repeat(32), delivered);
     await recent.recordSend(send);
 
-    expect(await recent.deleteCreatedBefore(new Date("2026-01-04T12:00:00.000Z"))).toBe(2);
+    expect(await recent.deleteCreatedBefore(new Date("2026-01-04T12:00:00.000Z"))).toEqual({ done: 2, complete: true });
     expect(await recent.get("0".repeat(32))).toBeUndefined();
     expect(await recent.get("1".repeat(32))).toBeUndefined();
     expect(await recent.getByEventId("old-event")).toBeUndefined();
@@ -108,9 +109,31 @@ describe("the transaction store on Netlify Blobs", () => {
     const { blobs } = await store.list();
     expect(blobs.map((blob) => blob.key).sort()).toEqual([
       `created/2026-01-05/${referenceId}`,
-      `event/${send.eventId}`,
+      `event/${idSegment(send.eventId)}`,
+      `reference/${referenceId}/event/${idSegment(send.eventId)}`,
       `reference/${referenceId}/send`,
     ]);
+  });
+
+  it("keeps distinct eventIds apart that a URL path would collapse (empty, dot segments, slashes)", async () => {
+    const transactions = blobsTransactionStore(blobsStore());
+    const eventIds = ["", ".", "..", "a/../b", "b", "a/b", "a%2Fb"];
+    for (const [n, eventId] of eventIds.entries()) {
+      await transactions.recordSend({ ...send, referenceId: String(n).repeat(32), eventId });
+    }
+    for (const [n, eventId] of eventIds.entries()) {
+      expect((await transactions.getByEventId(eventId))?.referenceId).toBe(String(n).repeat(32));
+    }
+  });
+
+  it("refuses a reference id that is not Telesign's, rather than build a key from it", async () => {
+    const store = blobsStore();
+    const transactions = blobsTransactionStore(store);
+    for (const hostile of ["..", "../event/x", `${referenceId}/..`, ""]) {
+      await expect(transactions.recordSend({ ...send, referenceId: hostile })).rejects.toThrow(TypeError);
+      await expect(transactions.get(hostile)).rejects.toThrow(TypeError);
+    }
+    expect((await store.list()).blobs).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * Daily: deletes transaction records older than TRANSACTION_RETENTION_DAYS (default 7), and the
- * duplicate-event claims of days before yesterday.
+ * Hourly: deletes transaction records older than TRANSACTION_RETENTION_DAYS (default 7), and the
+ * duplicate-event claims of days before yesterday. Each run stops taking work after 25 s (Netlify
+ * allows a scheduled function 30 s); the next run resumes.
  */
 import type { Config } from "@netlify/functions";
 import { loadConfig, parseRetentionConfig } from "../../src/config.ts";
@@ -20,4 +21,4 @@ export default async (): Promise<Response> => {
   return new Response(null, { status: 204 });
 };
 
-export const config: Config = { schedule: "@daily" };
+export const config: Config = { schedule: "@hourly" };

@@ -9,8 +9,11 @@ import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
  */
 
 export type Authentication =
-  /** In passthrough mode, the Telesign credential that Okta's header carried. */
-  | { ok: true; telesignCredential?: TelesignCredential }
+  /**
+   * In passthrough mode, the Telesign credential that Okta's header carried; `unverified` when no
+   * TELESIGN_API_KEY was configured to check it against (then only Telesign can tell).
+   */
+  | { ok: true; telesignCredential?: TelesignCredential; unverified?: true }
   /** `reason` is for the logs and never repeats the credential; `challenge` is the WWW-Authenticate header. */
   | { ok: false; reason: string; challenge?: string };
 
@@ -38,12 +41,19 @@ export function createOktaAuthenticator(
       }
     };
   }
+  if (authentication.mode === "passthrough") {
+    const apiKeyDigest = authentication.apiKey === undefined ? undefined : secretDigest(authentication.apiKey);
+    return async (headers) => {
+      const value = headers.get(authentication.headerName);
+      if (value === null || value === "") return { ok: false, reason: `missing ${authentication.headerName} header` };
+      return telesignCredentialOf(value, authentication.customerId, apiKeyDigest);
+    };
+  }
   // Every secret is compared, so that timing does not tell which one (or how many) matched.
-  const secretDigests = authentication.mode === "header" ? authentication.secrets.map(secretDigest) : [];
+  const secretDigests = authentication.secrets.map(secretDigest);
   return async (headers) => {
     const value = headers.get(authentication.headerName);
     if (value === null || value === "") return { ok: false, reason: `missing ${authentication.headerName} header` };
-    if (authentication.mode === "passthrough") return telesignCredentialOf(value, authentication.customerId);
     return matchesAny(value, secretDigests)
       ? { ok: true }
       : { ok: false, reason: "header value matches no configured secret" };
@@ -52,7 +62,15 @@ export function createOktaAuthenticator(
 
 const basicScheme = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i;
 
-function telesignCredentialOf(value: string, allowedCustomerId: string | undefined): Authentication {
+/**
+ * The Telesign credential in a passthrough header. A configured customer id pins the account; a
+ * configured API key must match too (constant time), so that a wrong key never reaches Telesign.
+ */
+function telesignCredentialOf(
+  value: string,
+  allowedCustomerId: string | undefined,
+  apiKeyDigest: Buffer | undefined,
+): Authentication {
   const encoded = basicScheme.exec(value)?.[1];
   const decoded = encoded === undefined ? "" : Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
@@ -60,8 +78,13 @@ function telesignCredentialOf(value: string, allowedCustomerId: string | undefin
     return { ok: false, reason: "header is not Basic base64(customerId:apiKey)" };
   }
   const customerId = decoded.slice(0, colon);
-  if (allowedCustomerId !== undefined && !secretsEqual(customerId, allowedCustomerId)) {
-    return { ok: false, reason: "customer id is not TELESIGN_CUSTOMER_ID" };
-  }
-  return { ok: true, telesignCredential: { customerId, apiKey: decoded.slice(colon + 1) } };
+  const apiKey = decoded.slice(colon + 1);
+  const customerMatches = allowedCustomerId === undefined || secretsEqual(customerId, allowedCustomerId);
+  const keyMatches = apiKeyDigest === undefined || matchesAny(apiKey, [apiKeyDigest]);
+  if (!customerMatches) return { ok: false, reason: "customer id is not TELESIGN_CUSTOMER_ID" };
+  if (!keyMatches) return { ok: false, reason: "API key is not TELESIGN_API_KEY" };
+  const telesignCredential = { customerId, apiKey };
+  return apiKeyDigest === undefined
+    ? { ok: true, telesignCredential, unverified: true }
+    : { ok: true, telesignCredential };
 }

@@ -17,8 +17,9 @@ export const knownRequestTypes = [
 export type DeliveryChannel = "sms" | "voice";
 
 export type Delivery =
-  /** `text` is Okta's `msgTemplate`: the finished message, code included. */
-  { channel: "sms"; phoneNumber: string; text: string } | { channel: "voice"; phoneNumber: string; otpCode: string };
+  /** `text` is Okta's `msgTemplate`: the finished message, code included (`otpCode` when Okta sent it). */
+  | { channel: "sms"; phoneNumber: string; text: string; otpCode?: string }
+  | { channel: "voice"; phoneNumber: string; otpCode: string };
 
 export interface TelephonyRequest {
   eventId?: string;
@@ -136,6 +137,11 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   const profile = data.messageProfile;
 
   let delivery: Delivery;
+  const code = otpCode.safeParse(profile.otpCode);
+  const codeIssue = {
+    location: `${messageProfilePath}.otpCode`,
+    reason: profile.otpCode === undefined ? "is required for voice" : "must be 1 to 20 letters or digits",
+  };
   if (profile.deliveryChannel === "sms") {
     if (profile.msgTemplate === undefined || profile.msgTemplate.trim() === "") {
       return {
@@ -143,20 +149,11 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
         issues: [{ location: `${messageProfilePath}.msgTemplate`, reason: "is required for SMS" }],
       };
     }
+    if (profile.otpCode !== undefined && !code.success) return { ok: false, issues: [codeIssue] };
     delivery = { channel: "sms", phoneNumber: profile.phoneNumber, text: profile.msgTemplate };
+    if (code.success) delivery.otpCode = code.data;
   } else {
-    const code = otpCode.safeParse(profile.otpCode);
-    if (!code.success) {
-      return {
-        ok: false,
-        issues: [
-          {
-            location: `${messageProfilePath}.otpCode`,
-            reason: profile.otpCode === undefined ? "is required for voice" : "must be 1 to 20 letters or digits",
-          },
-        ],
-      };
-    }
+    if (!code.success) return { ok: false, issues: [codeIssue] };
     delivery = { channel: "voice", phoneNumber: profile.phoneNumber, otpCode: code.data };
   }
 

@@ -45,8 +45,8 @@ export function oktaPost(
 interface CallOptions {
   method?: string;
   headers?: Record<string, string>;
-  /** The raw body; by default the JSON of `body`. */
-  rawBody?: string;
+  /** The raw body (a string, or a stream that arrives over time); by default the JSON of `body`. */
+  rawBody?: string | ReadableStream<Uint8Array>;
 }
 
 /** The hook as configured by `env` (over baseEnv, `undefined` removes a variable), with a Telesign simulator behind it. */
@@ -70,6 +70,7 @@ export function startHook(
         method,
         headers: { "content-type": "application/json", accept: "application/json", ...headers },
         body: hasBody ? (rawBody ?? JSON.stringify(body)) : null,
+        ...(rawBody instanceof ReadableStream && { duplex: "half" }),
       }),
       { waitUntil: (work) => afterResponse.push(work) },
     );
