@@ -1,4 +1,4 @@
-import { delay, HttpResponse, http } from "msw";
+import { delay, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
 import { createDuplicateEvents } from "../src/duplicate-events.ts";
