@@ -7,8 +7,8 @@ import { BlobsServer } from "@netlify/blobs/server";
 /** Netlify's own local Blobs server (the real API), on loopback, in a fresh folder. */
 export interface LocalBlobs {
   url: string;
-  /** A store on this server, as a function would get it. */
-  store(name: string): Store;
+  /** A store on this server, as a function would get it; `latencyMs` is added to every call. */
+  store(name: string, options?: { latencyMs?: number }): Store;
   /** NETLIFY_BLOBS_CONTEXT for a function that calls getStore() itself. */
   context: string;
   stop(): Promise<void>;
@@ -23,7 +23,21 @@ export async function startLocalBlobs(): Promise<LocalBlobs> {
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
-    store: (name) => getStore({ name, siteID, token, edgeURL: url, uncachedEdgeURL: url, consistency: "strong" }),
+    store: (name, { latencyMs = 0 } = {}) =>
+      getStore({
+        name,
+        siteID,
+        token,
+        edgeURL: url,
+        uncachedEdgeURL: url,
+        consistency: "strong",
+        ...(latencyMs > 0 && {
+          fetch: async (input: string | URL | Request, init?: RequestInit) => {
+            await new Promise((resolve) => setTimeout(resolve, latencyMs));
+            return fetch(input, init);
+          },
+        }),
+      }),
     context: Buffer.from(JSON.stringify({ edgeURL: url, uncachedEdgeURL: url, siteID, token })).toString("base64"),
     async stop() {
       await server.stop();

@@ -4,9 +4,9 @@ import { jsonLogger, type Logger } from "./log.ts";
 import type { TransactionStore } from "./transactions/transaction-store.ts";
 
 /**
- * Transaction records are personal data (a masked phone number, Okta ids): the sweep deletes those
- * first seen more than TRANSACTION_RETENTION_DAYS ago (whole days, UTC), and the duplicate-event
- * claims of days before yesterday (a code lives 15 minutes at most).
+ * Transaction records are personal data (a masked phone number, Okta ids): the sweep deletes every
+ * fact of a record (its send, each status) written more than TRANSACTION_RETENTION_DAYS ago (whole
+ * days, UTC), and the duplicate-event claims of days before yesterday (a code lives 15 minutes).
  *
  * It runs every hour and stops taking new work before Netlify's 30 s limit for a scheduled
  * function; deletions are idempotent and indexes go last, so the next run resumes where one
@@ -25,7 +25,8 @@ export interface RetentionSweepDependencies {
 }
 
 export interface SweepResult {
-  deleted: number;
+  /** Facts (a send, a status) deleted, with their indexes. */
+  facts: number;
   claims: number;
   /** Whether everything due was deleted; if not, the next run goes on. */
   complete: boolean;
@@ -60,7 +61,7 @@ export function createRetentionSweep({
         : [],
     );
     const result: SweepResult = {
-      deleted: records.status === "fulfilled" ? records.value.done : 0,
+      facts: records.status === "fulfilled" ? records.value.done : 0,
       claims: claims.status === "fulfilled" ? claims.value.done : 0,
       complete:
         records.status === "fulfilled" &&

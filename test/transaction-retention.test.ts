@@ -44,7 +44,7 @@ const sendOn = (day: string, referenceId: string) => ({
 });
 
 describe("the retention sweep", () => {
-  it("deletes records older than TRANSACTION_RETENTION_DAYS and logs how many", async () => {
+  it("deletes records older than TRANSACTION_RETENTION_DAYS and logs how many facts went", async () => {
     const store = blobsStore();
     for (const day of ["2026-01-01", "2026-01-03", "2026-01-06", "2026-01-10"]) {
       await blobsTransactionStore(store, () => new Date(`${day}T12:00:00.000Z`)).recordSend(
@@ -58,13 +58,13 @@ describe("the retention sweep", () => {
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
     const from = capturedLines.length;
-    expect(await sweep()).toEqual({ deleted: 2, claims: 0, complete: true });
+    expect(await sweep()).toEqual({ facts: 2, claims: 0, complete: true });
     expect(await transactions.getByEventId("event-2026-01-01")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-03")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-06")).toBeDefined();
     expect(await transactions.getByEventId("event-2026-01-10")).toBeDefined();
     expect(logLinesSince(from)).toMatchObject([
-      { message: "transaction retention", outcome: "swept", deleted: 2, cutoff: "2026-01-05" },
+      { message: "transaction retention", outcome: "swept", facts: 2, cutoff: "2026-01-05" },
     ]);
   });
 
@@ -99,7 +99,7 @@ describe("the retention sweep", () => {
       duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
-    expect(await sweep()).toEqual({ deleted: 0, claims: 2, complete: true });
+    expect(await sweep()).toEqual({ facts: 0, claims: 2, complete: true });
     const { blobs } = await claims.list();
     expect(blobs.map(({ key }) => key.split("/")[0])).toEqual(["claimed", "claimed", "claims", "claims"]);
   });
@@ -117,9 +117,9 @@ describe("the retention sweep", () => {
         budgetMs,
       })();
     const from = capturedLines.length;
-    expect(await sweep(0)).toEqual({ deleted: 0, claims: 0, complete: false });
+    expect(await sweep(0)).toEqual({ facts: 0, claims: 0, complete: false });
     expect(logLinesSince(from)).toMatchObject([{ outcome: "more_to_sweep" }]);
-    expect(await sweep()).toEqual({ deleted: 20, claims: 0, complete: true });
+    expect(await sweep()).toEqual({ facts: 20, claims: 0, complete: true });
     expect((await store.list()).blobs).toEqual([]);
   });
 
@@ -139,6 +139,6 @@ describe("the retention sweep", () => {
       duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
-    expect(await sweep()).toEqual({ deleted: 1000, claims: 3, complete: false });
+    expect(await sweep()).toEqual({ facts: 1000, claims: 3, complete: false });
   });
 });

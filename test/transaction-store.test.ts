@@ -101,16 +101,19 @@ describe("the transaction store on Netlify Blobs", () => {
     await old.recordStatus("1".repeat(32), delivered);
     await recent.recordSend(send);
 
-    expect(await recent.deleteCreatedBefore(new Date("2026-01-04T12:00:00.000Z"))).toEqual({ done: 2, complete: true });
+    expect(await recent.deleteCreatedBefore(new Date("2026-01-04T12:00:00.000Z"))).toEqual({
+      done: 2, // facts: the old send and the old status
+      complete: true,
+    });
     expect(await recent.get("0".repeat(32))).toBeUndefined();
     expect(await recent.get("1".repeat(32))).toBeUndefined();
     expect(await recent.getByEventId("old-event")).toBeUndefined();
     expect(await recent.get(referenceId)).toBeDefined();
     const { blobs } = await store.list();
     expect(blobs.map((blob) => blob.key).sort()).toEqual([
-      `created/2026-01-05/${referenceId}`,
+      `created/2026-01-05/event/${idSegment(send.eventId)}`,
+      `created/2026-01-05/reference/${referenceId}/send`,
       `event/${idSegment(send.eventId)}`,
-      `reference/${referenceId}/event/${idSegment(send.eventId)}`,
       `reference/${referenceId}/send`,
     ]);
   });

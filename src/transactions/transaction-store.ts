@@ -18,9 +18,9 @@ import {
  * Keys (`{ref}` is Telesign's 32 hex digits, `{event}` the eventId's SHA-256, see store-key.ts):
  * - `reference/{ref}/send` and `reference/{ref}/status/{code}/{time}` the facts (`{time}` is the
  *   SHA-256 of Telesign's `updated_on`, or `undated`: a status is one fact per code and time);
- * - `reference/{ref}/event/{event}` marks that `event/{event}` → `{ referenceId }` exists, so that
- *   the sweep deletes it without reading a fact;
- * - `created/{YYYY-MM-DD}/{ref}` the retention index, one per day a fact arrived.
+ * - `event/{event}` → `{ referenceId }`, to find a record by Okta's eventId;
+ * - `created/{YYYY-MM-DD}/{key}` the retention index: one entry for every key above, on the day it
+ *   was written, so that the sweep deletes a day's keys from one paginated listing, without a read.
  */
 
 export interface TransactionStore {
@@ -49,63 +49,50 @@ export function netlifyTransactionStore(): TransactionStore {
   return blobsTransactionStore(getStore({ name: transactionStoreName, consistency: "strong" }));
 }
 
-/** Records deleted at once by the sweep: each takes three round trips (list, delete facts, delete index). */
-const sweepConcurrency = 32;
+/** Keys deleted at once by the sweep: each takes two round trips (the key, then its index entry). */
+const sweepConcurrency = 64;
 
 const factsPrefix = (referenceId: string) => `reference/${referenceSegment(referenceId)}/`;
 const eventKey = (eventId: string) => `event/${idSegment(eventId)}`;
-const eventMarker = "/event/";
+const indexPrefix = "created/";
 
 export function blobsTransactionStore(store: Store, now: () => Date = () => new Date()): TransactionStore {
-  async function recordFact(referenceId: string, key: string, fact: TransactionFact, eventId: string | undefined) {
-    // Indexes first: one that points nowhere is harmless, a fact that no index finds is not.
-    const prefix = factsPrefix(referenceId);
-    const indexes = [
-      store.set(`created/${fact.recordedAt.slice(0, 10)}/${referenceSegment(referenceId)}`, "", { onlyIfNew: true }),
-    ];
+  async function recordFact(key: string, fact: TransactionFact, eventId: string | undefined, referenceId: string) {
+    const keys: [string, () => Promise<unknown>][] = [[key, () => store.setJSON(key, fact, { onlyIfNew: true })]];
     if (eventId !== undefined) {
-      indexes.push(
-        store.setJSON(eventKey(eventId), { referenceId }, { onlyIfNew: true }),
-        store.set(`${prefix}event/${idSegment(eventId)}`, "", { onlyIfNew: true }),
-      );
+      const event = eventKey(eventId);
+      keys.push([event, () => store.setJSON(event, { referenceId }, { onlyIfNew: true })]);
     }
-    await Promise.all(indexes);
-    await store.setJSON(key, fact, { onlyIfNew: true });
+    // Index entries first: one that points nowhere is harmless, a key that no index finds is not.
+    const day = fact.recordedAt.slice(0, 10);
+    await Promise.all(keys.map(([written]) => store.set(`${indexPrefix}${day}/${written}`, "", { onlyIfNew: true })));
+    await Promise.all(keys.map(([, write]) => write()));
   }
 
   async function get(referenceId: string): Promise<TransactionRecord | undefined> {
     const { blobs } = await store.list({ prefix: factsPrefix(referenceId) });
-    const factKeys = blobs.map(({ key }) => key).filter((key) => !key.includes(eventMarker));
-    const facts = await Promise.all(factKeys.map((key) => store.get(key, { type: "json" })));
+    const facts = await Promise.all(blobs.map(({ key }) => store.get(key, { type: "json" })));
     return assembleRecord(
       referenceId,
       facts.filter((fact): fact is TransactionFact => fact !== null),
     );
   }
 
-  /** One record's facts, event index and marker, then its retention index (last, so that a cut run resumes). */
-  async function deleteRecord(indexKey: string): Promise<boolean> {
-    const referenceId = indexKey.slice(indexKey.lastIndexOf("/") + 1);
-    const { blobs } = await store.list({ prefix: factsPrefix(referenceId) });
-    await Promise.all(
-      blobs.flatMap(({ key }) => {
-        const marker = key.indexOf(eventMarker);
-        const deletions = [store.delete(key)];
-        if (marker !== -1) deletions.push(store.delete(`event/${key.slice(marker + eventMarker.length)}`));
-        return deletions;
-      }),
-    );
+  /** The key an index entry stands for, then the entry (last, so that a cut run resumes). */
+  async function deleteIndexed(indexKey: string): Promise<boolean> {
+    const key = indexKey.slice(indexKey.indexOf("/", indexPrefix.length) + 1);
+    await store.delete(key);
     await store.delete(indexKey);
-    return blobs.length > 0;
+    return key.startsWith("reference/");
   }
 
-  /** The retention index's keys of days before the cutoff, a page at a time. */
+  /** The retention index's entries of days before the cutoff, a page at a time. */
   async function* indexPagesBefore(cutoffDay: string) {
-    const { directories } = await store.list({ prefix: "created/", directories: true });
+    const { directories } = await store.list({ prefix: indexPrefix, directories: true });
     for (const directory of directories.sort()) {
-      const day = directory.replace(/^created\//, "").replace(/\/$/, "");
+      const day = directory.slice(indexPrefix.length, indexPrefix.length + 10);
       if (day >= cutoffDay) continue;
-      for await (const { blobs } of store.list({ prefix: `created/${day}/`, paginate: true })) {
+      for await (const { blobs } of store.list({ prefix: `${indexPrefix}${day}/`, paginate: true })) {
         yield blobs.map(({ key }) => key);
       }
     }
@@ -114,17 +101,17 @@ export function blobsTransactionStore(store: Store, now: () => Date = () => new 
   return {
     recordSend: async (send) =>
       recordFact(
-        send.referenceId,
         `${factsPrefix(send.referenceId)}send`,
         { kind: "send", send, recordedAt: now().toISOString() },
         send.eventId,
+        send.referenceId,
       ),
     recordStatus: async (referenceId, status, { eventId, dated = true } = {}) =>
       recordFact(
-        referenceId,
         `${factsPrefix(referenceId)}status/${status.code}/${dated ? idSegment(status.updatedOn) : "undated"}`,
         { kind: "status", status, eventId, recordedAt: now().toISOString() },
         eventId,
+        referenceId,
       ),
     async has(referenceId) {
       const { blobs } = await store.list({ prefix: factsPrefix(referenceId) });
@@ -139,7 +126,7 @@ export function blobsTransactionStore(store: Store, now: () => Date = () => new 
       forEachBounded(
         indexPagesBefore(cutoff.toISOString().slice(0, 10)),
         { concurrency: sweepConcurrency, deadline },
-        deleteRecord,
+        deleteIndexed,
       ),
   };
 }
