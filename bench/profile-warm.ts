@@ -16,7 +16,7 @@ const hook = createTelephonyHook({
   config: parseConfig({
     TELESIGN_CUSTOMER_ID: simulatorCredential.customerId,
     TELESIGN_API_KEY: simulatorCredential.apiKey,
-    TELESIGN_API_URL: "http://telesign.bench",
+    TELESIGN_API_URL: "https://telesign.bench",
     OKTA_AUTH_SECRETS: "bench-hook-secret",
   }),
   duplicates: createDuplicateEvents({ log }),

@@ -92,12 +92,12 @@ async function warmInProcess() {
   const direct: typeof fetch = (input, init) => simulator.handle(new Request(input, init));
   const discard: Logger = (level, message, fields) => void JSON.stringify({ level, message, ...fields });
   const hook = createTelephonyHook({
-    config: parseConfig({ ...env, TELESIGN_API_URL: "http://telesign.bench" }),
+    config: parseConfig({ ...env, TELESIGN_API_URL: "https://telesign.bench" }),
     duplicates: createDuplicateEvents({ log: discard }),
     fetch: direct,
     log: discard,
   });
-  process.env.TELESIGN_API_URL = "http://telesign.bench";
+  process.env.TELESIGN_API_URL = "https://telesign.bench";
   process.env.FLOOR_TELESIGN_AUTHORIZATION = floorAuthorization;
   const realFetch = globalThis.fetch;
 
@@ -127,9 +127,14 @@ async function warmInProcess() {
       hook: { latencies: [], seconds: 0 },
       floor: { latencies: [], seconds: 0 },
     };
-    // Warm-up: both candidates compiled and cached before anything is measured.
-    for (const call of Object.values(candidates))
-      for (let i = 0; i < 200; i++) await (await call(oktaBody(channel))).text();
+    // Warm-up: both candidates compiled and cached before anything is measured, and each checked
+    // to deliver: a refusal would be measured as a very fast hook.
+    for (const [name, call] of Object.entries(candidates)) {
+      for (let i = 0; i < 200; i++) {
+        const answer = await (await call(oktaBody(channel))).text();
+        if (!answer.includes('"SUCCESSFUL"')) throw new Error(`${name} did not deliver: ${answer.slice(0, 200)}`);
+      }
+    }
     // Interleaved rounds: both candidates see the same machine moments.
     for (let round = 0; round < rounds; round++) {
       for (const [name, call] of Object.entries(candidates)) {
@@ -331,8 +336,9 @@ async function deadline() {
             body: oktaBody("sms"),
           }),
         );
-        await response.text();
+        const answer = await response.text();
         overshoots.push(performance.now() - started - budgetMs);
+        if (!answer.includes("Message provider timed out")) throw new Error(`not a timeout: ${answer.slice(0, 200)}`);
       }),
     );
   }
@@ -393,12 +399,15 @@ if (retention !== undefined) {
       ` (seeded in ${retention.seedSeconds} s)`,
   );
   console.table(retention.runs);
-  const [first] = retention.runs;
+  const cut = retention.runs.filter((run) => !run.complete);
+  const mostFacts = Math.max(0, ...cut.map((run) => run.facts));
   const cleared = retention.runs.at(-1)?.complete === true;
   console.log(
-    `   ${cleared ? `cleared in ${retention.runs.length} run(s)` : `not cleared in ${retention.runs.length} runs`};` +
-      ` one run deletes ${first?.facts ?? 0} facts and ${first?.claims ?? 0} claims:` +
-      ` ${(((first?.facts ?? 0) / 2) * 24).toLocaleString("en")} records a day at one run an hour`,
+    `   ${cleared ? `the backlog cleared in ${retention.runs.length} run(s)` : `not cleared in ${retention.runs.length} runs`}` +
+      (cut.length === 0
+        ? "; no run reached its budget"
+        : `; a run cut at its budget deleted up to ${mostFacts} facts, so one run an hour clears` +
+          ` ${((mostFacts / 2) * 24).toLocaleString("en")} records a day (target: 20,000)`),
   );
 }
 

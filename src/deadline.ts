@@ -27,3 +27,19 @@ export async function withinMs<T>(ms: number, work: (signal: AbortSignal) => Pro
     clearTimeout(timer);
   }
 }
+
+/**
+ * `work`, or `late()` if it has not settled after `ms`: no signal to abort with, so lighter than
+ * withinMs where nothing can be cancelled (the hook's last safety net, on every request).
+ */
+export async function settledWithin<T>(ms: number, work: Promise<T>, late: () => T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(late()), Math.max(0, Math.floor(ms)));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,5 @@
 import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "./config.ts";
-import { DeadlineExceeded, withinMs } from "./deadline.ts";
+import { settledWithin } from "./deadline.ts";
 import type { DuplicateEvents } from "./duplicate-events.ts";
 import { jsonValueOf } from "./json.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
@@ -82,28 +82,24 @@ export function createTelephonyHook({
     let answer: Answer;
     const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
     try {
-      answer = await withinMs(budgetMs + answerMarginMs, () => answerOkta(request, fields, arrival, context));
+      // A safety net: every step has its own deadline, so this answers only a hook that hung.
+      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, fields, arrival, context), () => ({
+        outcome: "hook_timeout",
+        level: "error",
+        response: oktaResponse(
+          telephonyError(errorSummaries.hookTimeout, [{ reason: "The hook did not finish in time", location: "" }]),
+        ),
+      }));
     } catch (error) {
-      if (error instanceof DeadlineExceeded) {
-        // A safety net: every step has its own deadline, so this answers only a hook that hung.
-        answer = {
-          outcome: "hook_timeout",
-          level: "error",
-          response: oktaResponse(
-            telephonyError(errorSummaries.hookTimeout, [{ reason: "The hook did not finish in time", location: "" }]),
-          ),
-        };
-      } else {
-        // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-        fields.error = error instanceof Error ? error.name : typeof error;
-        answer = {
-          outcome: "internal_error",
-          level: "error",
-          response: oktaResponse(
-            telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
-          ),
-        };
-      }
+      // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
+      fields.error = error instanceof Error ? error.name : typeof error;
+      answer = {
+        outcome: "internal_error",
+        level: "error",
+        response: oktaResponse(
+          telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
+        ),
+      };
     }
     fields.outcome = answer.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);

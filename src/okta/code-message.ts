@@ -11,7 +11,8 @@ export const maxMessageTextLength = 320;
 export function codeMessageIssue(delivery: Delivery): RequestIssue | undefined {
   if (delivery.channel !== "sms") return undefined;
   const location = "data.messageProfile.msgTemplate";
-  if ([...delivery.text].length > maxMessageTextLength) {
+  // UTF-16 units are at least as many as characters: count characters only for a long text.
+  if (delivery.text.length > maxMessageTextLength && [...delivery.text].length > maxMessageTextLength) {
     return { location, reason: `is longer than ${maxMessageTextLength} characters` };
   }
   if (delivery.otpCode !== undefined && !delivery.text.includes(delivery.otpCode)) {
