@@ -84,22 +84,13 @@ export function createTelephonyHook({
     try {
       // A safety net: every step has its own deadline, so this answers only a hook that hung.
       answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, fields, arrival, context), () => ({
-        outcome: "hook_timeout",
+        ...refusal("hook_timeout", errorSummaries.hookTimeout, "The hook did not finish in time", ""),
         level: "error",
-        response: oktaResponse(
-          telephonyError(errorSummaries.hookTimeout, [{ reason: "The hook did not finish in time", location: "" }]),
-        ),
       }));
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
       fields.error = error instanceof Error ? error.name : typeof error;
-      answer = {
-        outcome: "internal_error",
-        level: "error",
-        response: oktaResponse(
-          telephonyError(errorSummaries.internalError, [{ reason: "The hook failed", location: "" }]),
-        ),
-      };
+      answer = { ...refusal("internal_error", errorSummaries.internalError, "The hook failed", ""), level: "error" };
     }
     fields.outcome = answer.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);
@@ -115,27 +106,22 @@ export function createTelephonyHook({
   ): Promise<Answer> {
     if (request.method !== "POST") {
       fields.method = request.method;
-      return {
-        outcome: "method_not_allowed",
-        response: oktaResponse(
-          telephonyError(errorSummaries.methodNotAllowed, [
-            { reason: "Okta calls this hook with POST", location: "method" },
-          ]),
-          405,
-          { allow: "POST" },
-        ),
-      };
+      return refusal(
+        "method_not_allowed",
+        errorSummaries.methodNotAllowed,
+        "Okta calls this hook with POST",
+        "method",
+        {
+          status: 405,
+          headers: { allow: "POST" },
+        },
+      );
     }
     if (!config.ok || authenticateOkta === undefined) {
       fields.problems = config.ok ? [] : config.problems;
       return {
-        outcome: "misconfigured",
+        ...refusal("misconfigured", errorSummaries.notConfigured, "The hook's configuration is incomplete", ""),
         level: "error",
-        response: oktaResponse(
-          telephonyError(errorSummaries.notConfigured, [
-            { reason: "The hook's configuration is incomplete", location: "" },
-          ]),
-        ),
       };
     }
     const { telesign, okta } = config.config;
@@ -143,40 +129,26 @@ export function createTelephonyHook({
     const authentication = await authenticateOkta(request.headers, remainingMs(telesign.timeoutMs, arrival));
     if (!authentication.ok) {
       fields.reason = authentication.reason;
-      return {
-        outcome: "unauthenticated",
-        response: oktaResponse(
-          telephonyError(errorSummaries.unauthorized, [
-            { reason: "The request did not carry this hook's credential", location: okta.headerName },
-          ]),
-          401,
-          authentication.challenge === undefined ? {} : { "www-authenticate": authentication.challenge },
-        ),
-      };
+      return refusal(
+        "unauthenticated",
+        errorSummaries.unauthorized,
+        "The request did not carry this hook's credential",
+        okta.headerName,
+        {
+          status: 401,
+          headers: authentication.challenge === undefined ? {} : { "www-authenticate": authentication.challenge },
+        },
+      );
     }
 
     const read = await readBodyWithin(request, maxRequestBytes, remainingMs(telesign.timeoutMs, arrival));
     if (!read.ok && read.refusal === "too_large") {
-      return {
-        outcome: "too_large",
-        response: oktaResponse(
-          telephonyError(errorSummaries.requestTooLarge, [
-            { reason: `The body is over ${maxRequestBytes} bytes`, location: "(body)" },
-          ]),
-          413,
-        ),
-      };
+      const reason = `The body is over ${maxRequestBytes} bytes`;
+      return refusal("too_large", errorSummaries.requestTooLarge, reason, "(body)", { status: 413 });
     }
     if (!read.ok) {
-      return {
-        outcome: "too_slow",
-        response: oktaResponse(
-          telephonyError(errorSummaries.requestTooSlow, [
-            { reason: "The body did not arrive within the hook's deadline", location: "(body)" },
-          ]),
-          408,
-        ),
-      };
+      const reason = "The body did not arrive within the hook's deadline";
+      return refusal("too_slow", errorSummaries.requestTooSlow, reason, "(body)", { status: 408 });
     }
     const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
     if (!parsed.ok) {
@@ -296,6 +268,17 @@ export function createTelephonyHook({
     );
     waitUntil?.(logged);
   }
+}
+
+/** Okta's `error` answer for a request the hook does not deliver. */
+function refusal(
+  outcome: Outcome,
+  errorSummary: string,
+  reason: string,
+  location: string,
+  { status = 200, headers = {} }: { status?: number; headers?: Record<string, string> } = {},
+): Answer {
+  return { outcome, response: oktaResponse(telephonyError(errorSummary, [{ reason, location }]), status, headers) };
 }
 
 const minuteMs = 60_000;
