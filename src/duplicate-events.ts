@@ -108,8 +108,9 @@ export function createDuplicateEvents({
     });
     remember(eventId, { answer, expiresAt });
 
-    const key = claimKey(eventId);
-    const shared = store === undefined ? undefined : await claimShared(store, eventId, expiresAt, deadline);
+    const event = idSegment(eventId);
+    const key = `claims/${event}`;
+    const shared = store === undefined ? undefined : await claimShared(store, event, expiresAt, deadline);
     if (shared?.kind === "repeat") {
       answerRepeats(shared.answer);
       if (shared.answer === undefined) remembered.delete(eventId);
@@ -137,7 +138,8 @@ export function createDuplicateEvents({
   /** Takes the claim in the shared store, or waits for the answer of the request that holds it. */
   async function claimShared(
     openStore: () => Store,
-    eventId: string,
+    /** The eventId's key segment. */
+    event: string,
     expiresAt: number,
     deadline: number,
   ): Promise<
@@ -145,7 +147,7 @@ export function createDuplicateEvents({
     | { kind: "repeat"; answer: TelephonyResponse | undefined }
     | undefined
   > {
-    const key = claimKey(eventId);
+    const key = `claims/${event}`;
     // Each store call gets its own short timeout, and none outlives the request's deadline.
     const withinTimeout = <T>(work: Promise<T>) =>
       withinMs(Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())), () => work);
@@ -157,7 +159,7 @@ export function createDuplicateEvents({
         );
         if (written.modified) {
           // The sweep's index is written beside the send, and awaited only after the response.
-          const datedKey = `claimed/${now().toISOString().slice(0, 10)}/${idSegment(eventId)}`;
+          const datedKey = `claimed/${now().toISOString().slice(0, 10)}/${event}`;
           const dated = claims.set(datedKey, "", { onlyIfNew: true });
           dated.catch(() => {}); // settle() reports its failure
           return { kind: "first", store: claims, dated, datedKey };
@@ -203,8 +205,6 @@ export function createDuplicateEvents({
     },
   };
 }
-
-const claimKey = (eventId: string) => `claims/${idSegment(eventId)}`;
 
 function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   return withinMs(deadline - performance.now(), () => work).catch(() => undefined);
