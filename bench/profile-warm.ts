@@ -7,8 +7,8 @@ import { previewRequest } from "../preview/okta-preview.ts";
 import { simulatorCredential } from "../scripts/local-stack.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
-import { createDuplicateEvents } from "../src/duplicate-events.ts";
-import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 
 const simulator = new TelesignSimulator({ ...simulatorCredential, scenarios: {} });
 const log = () => {};

@@ -6,11 +6,11 @@
  */
 import { startLocalBlobs } from "../scripts/local-blobs.ts";
 import { parseRetentionConfig } from "../src/config.ts";
-import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { createRetentionSweep, type SweepResult } from "../src/handlers/transaction-retention.ts";
 import type { Logger } from "../src/log.ts";
 import { telephonyAction } from "../src/okta/telephony-response.ts";
-import { createRetentionSweep, type SweepResult } from "../src/transaction-retention.ts";
-import { blobsTransactionStore } from "../src/transactions/transaction-store.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { blobsTransactionStore } from "../src/storage/transaction-store.ts";
 
 export interface RetentionBench {
   records: number;

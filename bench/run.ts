@@ -24,9 +24,9 @@ import { freePort, projectRoot, simulatorCredential, spawnEmulator, stopEmulator
 import { serveTelesignSimulator } from "../simulator/server.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
-import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import type { Logger } from "../src/log.ts";
-import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { basicAuthorization } from "../src/telesign/request-signing.ts";
 import floor from "./functions/floor.mts";
 import { retentionBench } from "./retention.ts";

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
-import { jsonValueOf } from "../src/json.ts";
+import { jsonValueOf } from "../src/http/json.ts";
 import type { knownRequestTypes } from "../src/okta/telephony-request.ts";
 
 /**

@@ -15,7 +15,7 @@ import {
   type Verdict,
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
-import { jsonValueOf } from "../src/json.ts";
+import { jsonValueOf } from "../src/http/json.ts";
 import { readLocalHook } from "./local-stack.ts";
 
 const usage = `Usage: npm run preview -- [options]

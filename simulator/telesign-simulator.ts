@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { secretsEqual } from "../src/constant-time.ts";
-import { jsonValueOf } from "../src/json.ts";
+import { jsonValueOf } from "../src/http/json.ts";
+import { secretsEqual } from "../src/support/constant-time.ts";
 import { basicAuthorization, digestAuthorization, hmacSignature } from "../src/telesign/request-signing.ts";
 
 /**

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { jsonLogger, type Logger } from "./log.ts";
+import type { TelesignConfig, TelesignCredential } from "./telesign/credentials.ts";
 
 /**
  * Configuration from environment variables, parsed once per cold start. Each function parses
@@ -136,13 +137,6 @@ export type Parsed<T> =
   /** Each problem names a variable and what is wrong with it, never its value. */
   | { ok: false; problems: string[] };
 
-export type TelesignAuthMethod = "basic" | "digest";
-
-export interface TelesignCredential {
-  customerId: string;
-  apiKey: string;
-}
-
 export interface OAuthSettings {
   issuer: string;
   audience: string;
@@ -161,15 +155,6 @@ export type OktaAuthentication =
   | { mode: "passthrough"; headerName: string; customerId?: string; apiKey?: string }
   /** Okta sends `Authorization: Bearer <JWT>` from its authorization server. */
   | ({ mode: "oauth"; headerName: "authorization" } & OAuthSettings);
-
-export interface TelesignConfig {
-  apiUrl: string;
-  authMethod: TelesignAuthMethod;
-  timeoutMs: number;
-  smsSenderId?: string;
-  /** In passthrough mode the hook sends with each request's own; this one only reads status. */
-  credential?: TelesignCredential;
-}
 
 export interface HookConfig {
   telesign: TelesignConfig;

@@ -1,5 +1,3 @@
-import { jsonResponse } from "./json.ts";
-
 /**
  * Structured logs: one JSON line per event. Callers pass only what is safe to keep: ids, codes,
  * masked phone numbers. Never the code, `msgTemplate`, a full phone number, a secret or a header.
@@ -17,32 +15,3 @@ export const jsonLogger: Logger = (level, message, fields) => {
   else if (level === "warn") console.warn(line);
   else console.error(line);
 };
-
-/**
- * Answers one request through `handle` and writes one log line about it, with its HTTP status
- * and duration. A failure of our own code answers 500 and logs the error's kind, never throws.
- */
-export async function answerLogged(
-  log: Logger,
-  message: string,
-  handle: (fields: LogFields) => Promise<Response>,
-): Promise<Response> {
-  const arrival = performance.now();
-  const fields: LogFields = {};
-  let response: Response;
-  try {
-    response = await handle(fields);
-  } catch (error) {
-    fields.outcome = "internal_error";
-    fields.error = error instanceof Error ? error.name : typeof error;
-    response = jsonResponse(500, { error: "internal error" });
-  }
-  fields.httpStatus = response.status;
-  fields.durationMs = Math.round(performance.now() - arrival);
-  log(
-    response.status >= 500 ? "error" : response.status >= 400 && response.status !== 404 ? "warn" : "info",
-    message,
-    fields,
-  );
-  return response;
-}

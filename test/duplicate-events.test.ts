@@ -1,9 +1,9 @@
 import { delay, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
-import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import { jsonLogger } from "../src/log.ts";
-import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";

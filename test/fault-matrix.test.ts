@@ -3,7 +3,7 @@ import { delay, HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/local-stack.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/telephony-hook.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCallbackConfig, parseStatusConfig } from "../src/config.ts";
-import { createCallbackReceiver } from "../src/telesign-callback.ts";
-import { createTransactionStatus } from "../src/transaction-status.ts";
-import type { TransactionStore } from "../src/transactions/transaction-store.ts";
+import { createCallbackReceiver } from "../src/handlers/telesign-callback.ts";
+import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
+import type { TransactionStore } from "../src/storage/transaction-store.ts";
 import { baseEnv, startHook } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 

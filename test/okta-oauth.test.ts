@@ -2,10 +2,10 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "
 import { HttpResponse, http } from "msw";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, parseStatusConfig } from "../src/config.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { createAccessTokenVerifier } from "../src/okta/access-token.ts";
-import { createTelephonyHook } from "../src/telephony-hook.ts";
-import { createTransactionStatus } from "../src/transaction-status.ts";
-import type { TransactionStore } from "../src/transactions/transaction-store.ts";
+import type { TransactionStore } from "../src/storage/transaction-store.ts";
 import { baseEnv, oktaPost, startHook } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskPhoneNumber, telesignPhoneNumber } from "../src/phone-number.ts";
+import { maskPhoneNumber, telesignPhoneNumber } from "../src/mapping/phone-number.ts";
 
 describe("telesignPhoneNumber", () => {
   it.each([

@@ -1,8 +1,8 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
+import { createTelephonyHook, maxRequestBytes } from "../src/handlers/telesign.ts";
 import { maxMessageTextLength } from "../src/okta/code-message.ts";
-import { createTelephonyHook, maxRequestBytes } from "../src/telephony-hook.ts";
 import successResponse from "./fixtures/okta/success-response.json" with { type: "json" };
 import {
   apiKey,

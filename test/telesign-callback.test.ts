@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCallbackConfig } from "../src/config.ts";
+import { createCallbackReceiver } from "../src/handlers/telesign-callback.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { callbackSignatureValid } from "../src/telesign/callback-signature.ts";
 import { hmacSignature } from "../src/telesign/request-signing.ts";
-import { createCallbackReceiver } from "../src/telesign-callback.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { trickledBody } from "./support/trickle.ts";

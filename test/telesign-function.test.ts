@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { claimStoreName } from "../src/duplicate-events.ts";
-import { idSegment } from "../src/store-key.ts";
-import { blobsTransactionStore, transactionStoreName } from "../src/transactions/transaction-store.ts";
+import { claimStoreName } from "../src/storage/duplicate-events.ts";
+import { idSegment } from "../src/storage/store-key.ts";
+import { blobsTransactionStore, transactionStoreName } from "../src/storage/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { startHook } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";

@@ -1,11 +1,11 @@
 import { delay } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseRetentionConfig } from "../src/config.ts";
-import { createDuplicateEvents } from "../src/duplicate-events.ts";
+import { createRetentionSweep } from "../src/handlers/transaction-retention.ts";
 import { jsonLogger } from "../src/log.ts";
 import { telephonyAction } from "../src/okta/telephony-response.ts";
-import { createRetentionSweep } from "../src/transaction-retention.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 

@@ -1,8 +1,8 @@
 import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseStatusConfig } from "../src/config.ts";
-import { createTransactionStatus } from "../src/transaction-status.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/transactions/transaction-store.ts";
+import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
+import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 import { apiKey, baseEnv, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
 import { server } from "./support/msw-server.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { idSegment } from "../src/store-key.ts";
-import { oktaReadingOf } from "../src/transactions/transaction-record.ts";
-import { blobsTransactionStore } from "../src/transactions/transaction-store.ts";
+import { idSegment } from "../src/storage/store-key.ts";
+import { oktaReadingOf } from "../src/storage/transaction-record.ts";
+import { blobsTransactionStore } from "../src/storage/transaction-store.ts";
 import { useBlobsServer } from "./support/blobs.ts";
 
 const { blobsStore } = useBlobsServer();

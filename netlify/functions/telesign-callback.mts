@@ -4,8 +4,8 @@
  * the status to the transaction's record. 200 once stored; 401 for anything not signed by Telesign.
  */
 import { loadConfig, parseCallbackConfig } from "../../src/config.ts";
-import { createCallbackReceiver } from "../../src/telesign-callback.ts";
-import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
+import { createCallbackReceiver } from "../../src/handlers/telesign-callback.ts";
+import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const receiveCallback = createCallbackReceiver({
   config: loadConfig(parseCallbackConfig),

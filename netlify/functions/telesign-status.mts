@@ -4,8 +4,8 @@
  * Answers the stored record merged with Telesign's own status; never the code or a full number.
  */
 import { loadConfig, parseStatusConfig } from "../../src/config.ts";
-import { createTransactionStatus } from "../../src/transaction-status.ts";
-import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
+import { createTransactionStatus } from "../../src/handlers/telesign-status.ts";
+import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const transactionStatus = createTransactionStatus({
   config: loadConfig(parseStatusConfig),

@@ -10,10 +10,10 @@
  */
 import type { Context } from "@netlify/functions";
 import { loadConfig, parseConfig } from "../../src/config.ts";
-import { createDuplicateEvents, netlifyClaimStore } from "../../src/duplicate-events.ts";
+import { createTelephonyHook } from "../../src/handlers/telesign.ts";
 import { jsonLogger } from "../../src/log.ts";
-import { createTelephonyHook } from "../../src/telephony-hook.ts";
-import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
+import { createDuplicateEvents, netlifyClaimStore } from "../../src/storage/duplicate-events.ts";
+import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const telephonyHook = createTelephonyHook({
   config: loadConfig(parseConfig),

@@ -5,10 +5,10 @@
  */
 import type { Config } from "@netlify/functions";
 import { loadConfig, parseRetentionConfig } from "../../src/config.ts";
-import { createDuplicateEvents, netlifyClaimStore } from "../../src/duplicate-events.ts";
+import { createRetentionSweep } from "../../src/handlers/transaction-retention.ts";
 import { jsonLogger } from "../../src/log.ts";
-import { createRetentionSweep } from "../../src/transaction-retention.ts";
-import { netlifyTransactionStore } from "../../src/transactions/transaction-store.ts";
+import { createDuplicateEvents, netlifyClaimStore } from "../../src/storage/duplicate-events.ts";
+import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const sweepTransactions = createRetentionSweep({
   config: loadConfig(parseRetentionConfig),

@@ -1,7 +1,8 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
 import { errorSummaries, type TelephonyResponse, telephonyAction, telephonyError } from "../okta/telephony-response.ts";
 import { type TelesignError, TelesignHttpError, TelesignNetworkError } from "../telesign/errors.ts";
-import { messageInProgress, type TelesignAnswer } from "../telesign/omnichannel-message.ts";
+import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
+import { messageInProgress } from "../telesign/status-codes.ts";
 
 /** What Telesign's answer to a send means for Okta. Pure. */
 

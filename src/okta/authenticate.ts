@@ -1,6 +1,7 @@
-import type { OktaAuthentication, TelesignCredential } from "../config.ts";
-import { matchesAny, secretDigest, secretsEqual } from "../constant-time.ts";
-import { withinMs } from "../deadline.ts";
+import type { OktaAuthentication } from "../config.ts";
+import { matchesAny, secretDigest, secretsEqual } from "../support/constant-time.ts";
+import { withinMs } from "../support/deadline.ts";
+import type { TelesignCredential } from "../telesign/credentials.ts";
 import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
 
 /**

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { telesignPhoneNumber } from "../phone-number.ts";
+import { telesignPhoneNumber } from "../mapping/phone-number.ts";
 
 /**
  * Okta's telephony inline hook request, validated leniently where Okta's own sources disagree:
@@ -169,4 +169,15 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
 
 export function isKnownRequestType(requestType: string | undefined): boolean {
   return (knownRequestTypes as readonly (string | undefined)[]).includes(requestType);
+}
+
+const minuteMs = 60_000;
+
+/**
+ * When the request's code expires (ms since epoch): Okta's `otpExpires`, else five minutes after
+ * the event, kept between 30 s and 15 minutes from `now` whatever the request says.
+ */
+export function codeExpiry({ otpExpires, eventTime }: TelephonyRequest, now = Date.now()): number {
+  const stated = Date.parse(otpExpires ?? "") || Date.parse(eventTime ?? "") + 5 * minuteMs || now + 5 * minuteMs;
+  return Math.min(Math.max(stated, now + 30_000), now + 15 * minuteMs);
 }

@@ -1,4 +1,4 @@
-import { jsonResponse } from "../json.ts";
+import { jsonResponse } from "../http/json.ts";
 
 /**
  * What Okta accepts back from a telephony inline hook: a `commands` answer or an `error` object.

@@ -1,5 +1,5 @@
-import type { TelesignCredential } from "../config.ts";
-import { secretsEqual } from "../constant-time.ts";
+import { secretsEqual } from "../support/constant-time.ts";
+import type { TelesignCredential } from "./credentials.ts";
 import { hmacSignature } from "./request-signing.ts";
 
 /**

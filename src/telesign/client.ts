@@ -1,6 +1,6 @@
-import type { TelesignAuthMethod, TelesignCredential } from "../config.ts";
-import { DeadlineExceeded, withinMs } from "../deadline.ts";
-import { jsonValueOf } from "../json.ts";
+import { jsonValueOf } from "../http/json.ts";
+import { DeadlineExceeded, withinMs } from "../support/deadline.ts";
+import type { TelesignAuthMethod, TelesignCredential } from "./credentials.ts";
 import { TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
 import { type OmnichannelMessage, type TelesignAnswer, telesignAnswerSchema } from "./omnichannel-message.ts";
 import { authenticationHeaders } from "./request-signing.ts";

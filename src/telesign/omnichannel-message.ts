@@ -25,6 +25,3 @@ export const telesignAnswerSchema = z.object({
 });
 
 export type TelesignAnswer = z.infer<typeof telesignAnswerSchema> & { httpStatus: number };
-
-/** "Message in progress": Telesign accepted the message; the final status comes later. */
-export const messageInProgress = 3001;

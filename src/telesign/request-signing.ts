@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import type { TelesignAuthMethod, TelesignCredential } from "../config.ts";
+import type { TelesignAuthMethod, TelesignCredential } from "./credentials.ts";
 
 /**
  * Telesign's two ways to authenticate a request: Basic, and the "TSA" HMAC-SHA256 digest over

@@ -1,6 +1,7 @@
 import { sendMessage, type TelesignClientOptions } from "./client.ts";
 import { type TelesignError, TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
 import type { OmnichannelMessage, TelesignAnswer } from "./omnichannel-message.ts";
+import { systemUnavailable } from "./status-codes.ts";
 
 /**
  * Sends a message, resubmitting only where that cannot send it twice: Telesign said 3500 /
@@ -27,7 +28,7 @@ const neverConnected = new Set([
 ]);
 
 export function mayResubmit(result: { answer: TelesignAnswer } | { error: TelesignError }): boolean {
-  if ("answer" in result) return result.answer.status.code === 3500;
+  if ("answer" in result) return result.answer.status.code === systemUnavailable;
   const { error } = result;
   if (error instanceof TelesignHttpError) return error.httpStatus === 503;
   return error instanceof TelesignNetworkError && error.code !== undefined && neverConnected.has(error.code);

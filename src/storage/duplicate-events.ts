@@ -1,8 +1,8 @@
 import { getStore, type Store } from "@netlify/blobs";
-import { type BoundedRun, forEachBounded } from "./bounded-work.ts";
-import { withinMs } from "./deadline.ts";
-import type { Logger } from "./log.ts";
-import type { TelephonyResponse } from "./okta/telephony-response.ts";
+import type { Logger } from "../log.ts";
+import type { TelephonyResponse } from "../okta/telephony-response.ts";
+import { type BoundedRun, forEachBounded } from "../support/bounded-work.ts";
+import { withinMs } from "../support/deadline.ts";
 import { idSegment } from "./store-key.ts";
 
 /**

@@ -1,5 +1,6 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
 import type { TelephonyStatus } from "../okta/telephony-response.ts";
+import { deliveryStateOf } from "../telesign/status-codes.ts";
 
 /**
  * What the hook keeps of each message Telesign accepted, to answer "what happened to my code?":
@@ -88,25 +89,9 @@ export function currentStatus(record: Pick<TransactionRecord, "history">): Statu
   return record.history.at(-1);
 }
 
-const successful = new Set([3000, 3004, 3005]);
-const pending = new Set([3001, 3002, 3039, 3040]);
+const oktaReadings = { delivered: "SUCCESSFUL", in_progress: "PENDING", failed: "FAILED" } as const;
 
-/**
- * Telesign's delivery code as Okta's status: delivered (or probably delivered) is SUCCESSFUL,
- * in progress or unknown is PENDING, every failure is FAILED. The hook never asks Telesign for
- * a fallback channel, so 3056 (failed within the fallback time) is a failure here.
- */
+/** Telesign's delivery code as Okta's status: every failure is FAILED, anything not final PENDING. */
 export function oktaReadingOf(code: number): TelephonyStatus {
-  if (successful.has(code)) return "SUCCESSFUL";
-  if (pending.has(code)) return "PENDING";
-  return isDeliveryFailure(code) ? "FAILED" : "PENDING";
-}
-
-function isDeliveryFailure(code: number): boolean {
-  return (
-    [3003, 3006, 3011, 3012, 3056, 3057, 3058, 3100, 3112, 3200, 3306].includes(code) ||
-    (code >= 3030 && code <= 3038) ||
-    (code >= 3041 && code <= 3055) ||
-    (code >= 3071 && code <= 3073)
-  );
+  return oktaReadings[deliveryStateOf(code)];
 }

@@ -1,6 +1,6 @@
 import { getStore, type Store } from "@netlify/blobs";
-import { type BoundedRun, forEachBounded } from "../bounded-work.ts";
-import { idSegment, referenceSegment } from "../store-key.ts";
+import { type BoundedRun, forEachBounded } from "../support/bounded-work.ts";
+import { idSegment, referenceSegment } from "./store-key.ts";
 import {
   assembleRecord,
   type SendFacts,

@@ -1,7 +1,7 @@
-import type { Parsed, RetentionConfig } from "./config.ts";
-import type { DuplicateEvents } from "./duplicate-events.ts";
-import { jsonLogger, type Logger } from "./log.ts";
-import type { TransactionStore } from "./transactions/transaction-store.ts";
+import type { Parsed, RetentionConfig } from "../config.ts";
+import { jsonLogger, type Logger } from "../log.ts";
+import type { DuplicateEvents } from "../storage/duplicate-events.ts";
+import type { TransactionStore } from "../storage/transaction-store.ts";
 
 /**
  * Transaction records are personal data (a masked phone number, Okta ids): the sweep deletes every

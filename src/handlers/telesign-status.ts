@@ -1,20 +1,22 @@
-import type { Parsed, StatusConfig } from "./config.ts";
-import { matchesAny, secretDigest } from "./constant-time.ts";
-import { withinMs } from "./deadline.ts";
-import { jsonResponse } from "./json.ts";
-import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
-import { type Authentication, createOktaAuthenticator, type OktaAuthenticator } from "./okta/authenticate.ts";
-import { getStatus, type TelesignClientOptions } from "./telesign/client.ts";
-import { TelesignTimeoutError } from "./telesign/errors.ts";
-import type { TelesignAnswer } from "./telesign/omnichannel-message.ts";
+import type { Parsed, StatusConfig } from "../config.ts";
+import { jsonResponse } from "../http/json.ts";
+import { answerLogged } from "../http/logged-answer.ts";
+import { jsonLogger, type LogFields, type Logger } from "../log.ts";
+import { type Authentication, createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
 import {
   currentStatus,
   oktaReadingOf,
   type StatusEntry,
   type TransactionRecord,
   withStatus,
-} from "./transactions/transaction-record.ts";
-import type { TransactionStore } from "./transactions/transaction-store.ts";
+} from "../storage/transaction-record.ts";
+import type { TransactionStore } from "../storage/transaction-store.ts";
+import { matchesAny, secretDigest } from "../support/constant-time.ts";
+import { withinMs } from "../support/deadline.ts";
+import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
+import { TelesignTimeoutError } from "../telesign/errors.ts";
+import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
+import { statusLookupCodes } from "../telesign/status-codes.ts";
 
 /**
  * `GET ?referenceId=…` or `?eventId=…`: what happened to a code. The stored record (the hook's
@@ -156,9 +158,9 @@ export function createTransactionStatus({
     }
     const { code, description, updated_on, last_channel } = answer.status;
     const known = { code, description };
-    if (code === 3206) return { result: "not_enabled", ...known };
-    if (code === -10004 || answer.httpStatus === 404) return { result: "expired", ...known };
-    if (code === 3311) return { result: "invalid_reference", ...known };
+    if (code === statusLookupCodes.notEnabled) return { result: "not_enabled", ...known };
+    if (code === statusLookupCodes.expired || answer.httpStatus === 404) return { result: "expired", ...known };
+    if (code === statusLookupCodes.invalidReference) return { result: "invalid_reference", ...known };
     if (answer.httpStatus !== 200) return { result: "refused", ...known };
     const entry: StatusEntry = {
       code,

@@ -1,11 +1,12 @@
 import * as z from "zod/mini";
-import type { CallbackConfig, Parsed } from "./config.ts";
-import { withinMs } from "./deadline.ts";
-import { jsonResponse, jsonValueOf } from "./json.ts";
-import { answerLogged, jsonLogger, type LogFields, type Logger } from "./log.ts";
-import { readBodyWithin } from "./request-body.ts";
-import { callbackSignatureValid } from "./telesign/callback-signature.ts";
-import type { TransactionStore } from "./transactions/transaction-store.ts";
+import type { CallbackConfig, Parsed } from "../config.ts";
+import { jsonResponse, jsonValueOf } from "../http/json.ts";
+import { answerLogged } from "../http/logged-answer.ts";
+import { readBodyWithin } from "../http/request-body.ts";
+import { jsonLogger, type LogFields, type Logger } from "../log.ts";
+import type { TransactionStore } from "../storage/transaction-store.ts";
+import { withinMs } from "../support/deadline.ts";
+import { callbackSignatureValid } from "../telesign/callback-signature.ts";
 
 /**
  * Telesign's delivery-status callbacks: verified over the raw body, then added to the

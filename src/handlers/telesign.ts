@@ -1,0 +1,327 @@
+import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
+import { jsonValueOf } from "../http/json.ts";
+import { readBodyWithin } from "../http/request-body.ts";
+import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
+import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mapping/okta-answer.ts";
+import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
+import { maskPhoneNumber } from "../mapping/phone-number.ts";
+import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
+import { codeMessageIssue } from "../okta/code-message.ts";
+import {
+  codeExpiry,
+  isKnownRequestType,
+  parseTelephonyRequest,
+  type RequestIssue,
+  type TelephonyRequest,
+} from "../okta/telephony-request.ts";
+import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
+import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
+import type { SendFacts } from "../storage/transaction-record.ts";
+import type { TransactionStore } from "../storage/transaction-store.ts";
+import { settledWithin } from "../support/deadline.ts";
+import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
+
+/**
+ * Okta's telephony inline hook (`/.netlify/functions/telesign`): authenticate Okta, validate its
+ * request, deliver the code through Telesign and answer in Okta's format, always with HTTP 200
+ * and a valid body once Okta is authenticated, and within the deadline counted from the
+ * request's arrival.
+ */
+
+export interface TelephonyHookDependencies {
+  config: Parsed<HookConfig>;
+  /** Keeps a repeated eventId from reaching Telesign twice; none, no guard. */
+  duplicates?: DuplicateEvents;
+  /** Where accepted messages are recorded for delivery status; none, no records. */
+  transactions?: () => TransactionStore;
+  fetch?: typeof fetch;
+  log?: Logger;
+}
+
+export interface RequestContext {
+  /** Keeps work going after the response (Netlify's `context.waitUntil`). */
+  waitUntil?: (work: Promise<unknown>) => void;
+}
+
+/** Okta's requests are about 1 KB; Telesign refuses messages over 10 KB. */
+export const maxRequestBytes = 32 * 1024;
+
+/**
+ * Whatever happens, Okta has its answer this long after the request arrived: the Telesign budget
+ * (at most 2,500 ms) plus a margin for the answer itself, well inside Okta's 3 s.
+ */
+const answerMarginMs = 100;
+
+interface Refusal {
+  errorSummary: string;
+  reason: string;
+  location: string;
+  /** Okta reads its `error` object from a 200; the other statuses answer callers that are not Okta. */
+  status: number;
+  level?: LogLevel;
+}
+
+/** Requests the hook answers without reading or delivering them, one row each. */
+const refusals = {
+  method_not_allowed: {
+    errorSummary: errorSummaries.methodNotAllowed,
+    reason: "Okta calls this hook with POST",
+    location: "method",
+    status: 405,
+  },
+  misconfigured: {
+    errorSummary: errorSummaries.notConfigured,
+    reason: "The hook's configuration is incomplete",
+    location: "",
+    status: 200,
+    level: "error",
+  },
+  unauthenticated: {
+    errorSummary: errorSummaries.unauthorized,
+    reason: "The request did not carry this hook's credential",
+    location: "(auth header)",
+    status: 401,
+  },
+  too_large: {
+    errorSummary: errorSummaries.requestTooLarge,
+    reason: `The body is over ${maxRequestBytes} bytes`,
+    location: "(body)",
+    status: 413,
+  },
+  too_slow: {
+    errorSummary: errorSummaries.requestTooSlow,
+    reason: "The body did not arrive within the hook's deadline",
+    location: "(body)",
+    status: 408,
+  },
+  hook_timeout: {
+    errorSummary: errorSummaries.hookTimeout,
+    reason: "The hook did not finish in time",
+    location: "",
+    status: 200,
+    level: "error",
+  },
+  internal_error: {
+    errorSummary: errorSummaries.internalError,
+    reason: "The hook failed",
+    location: "",
+    status: 200,
+    level: "error",
+  },
+} satisfies Record<string, Refusal>;
+
+type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "message_refused" | "duplicate";
+
+interface Answer {
+  outcome: Outcome;
+  response: Response;
+  /** What the log line says of this request, besides its outcome and duration. */
+  fields: LogFields;
+  level?: LogLevel;
+}
+
+export function createTelephonyHook({
+  config,
+  duplicates,
+  transactions,
+  fetch,
+  log = jsonLogger,
+}: TelephonyHookDependencies) {
+  // Built once per instance: in oauth mode it holds the JWKS cache across warm invocations.
+  const authenticateOkta: OktaAuthenticator | undefined = config.ok
+    ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
+    : undefined;
+  const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
+
+  return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
+    const arrival = performance.now();
+    let answer: Answer;
+    try {
+      // A safety net: every step has its own deadline, so this answers only a hook that hung.
+      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, arrival, context), () =>
+        refused("hook_timeout"),
+      );
+    } catch (error) {
+      // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
+      answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
+    }
+    const durationMs = Math.round(performance.now() - arrival);
+    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", {
+      ...answer.fields,
+      outcome: answer.outcome,
+      durationMs,
+    });
+    return answer.response;
+  };
+
+  /** The request flow, step by step (README: "How a request is handled"). */
+  async function answerOkta(request: Request, arrival: number, context: RequestContext): Promise<Answer> {
+    if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
+    if (!config.ok || authenticateOkta === undefined) {
+      return refused("misconfigured", { problems: config.ok ? [] : config.problems });
+    }
+    const { telesign, okta } = config.config;
+    const deadline = arrival + telesign.timeoutMs;
+    const timeLeft = () => Math.floor(deadline - performance.now());
+
+    const authentication = await authenticateOkta(request.headers, timeLeft());
+    if (!authentication.ok) {
+      const { reason, challenge } = authentication;
+      const headers = challenge === undefined ? undefined : { "www-authenticate": challenge };
+      return refused("unauthenticated", { reason }, okta.headerName, headers);
+    }
+
+    const read = await readBodyWithin(request, maxRequestBytes, timeLeft());
+    if (!read.ok) return refused(read.refusal);
+    const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
+    if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
+    const oktaRequest = parsed.request;
+    const facts = logFieldsOf(oktaRequest);
+    const textIssue = codeMessageIssue(oktaRequest.delivery);
+    if (textIssue) return notDelivered("message_refused", errorSummaries.messageRefused, [textIssue], facts);
+
+    const claim = await claimEvent(oktaRequest, deadline);
+    if (claim?.kind === "repeat") return repeated(claim.answer, facts);
+
+    const credential = authentication.telesignCredential ?? telesign.credential;
+    if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
+    const message = omnichannelMessage(oktaRequest, telesign);
+    const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
+
+    const answerContext = {
+      channel: oktaRequest.delivery.channel,
+      locale: oktaRequest.locale,
+      durationMs: performance.now() - arrival,
+    };
+    const mapped =
+      "error" in delivery
+        ? oktaAnswerToFailure(delivery.error, answerContext)
+        : oktaAnswer(delivery.answer, answerContext);
+    // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
+    if (claim !== undefined) {
+      afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
+    }
+    if (mapped.outcome === "accepted" && "answer" in delivery) recordAfterResponse(oktaRequest, delivery, context);
+    return {
+      outcome: mapped.outcome,
+      response: oktaResponse(mapped.body),
+      fields: { ...facts, ...(claim?.guard === "memory" && { duplicateGuard: "memory" }), ...deliveryFields(delivery) },
+    };
+  }
+
+  function claimEvent(oktaRequest: TelephonyRequest, deadline: number): Promise<Claim> | undefined {
+    const { eventId } = oktaRequest;
+    if (duplicates === undefined || eventId === undefined) return undefined;
+    return duplicates.claim({ eventId, expiresAt: codeExpiry(oktaRequest), deadline });
+  }
+
+  /** The record is written after Okta has its answer: a slow or failing store never delays a code. */
+  function recordAfterResponse(
+    oktaRequest: TelephonyRequest,
+    { answer }: Extract<SendResult, { answer: unknown }>,
+    context: RequestContext,
+  ) {
+    if (transactions === undefined || answer.reference_id === undefined) return;
+    const send: SendFacts = {
+      referenceId: answer.reference_id,
+      eventId: oktaRequest.eventId,
+      oktaRequestId: oktaRequest.oktaRequestId,
+      requestType: oktaRequest.requestType,
+      channel: oktaRequest.delivery.channel,
+      phone: maskPhoneNumber(oktaRequest.delivery.phoneNumber),
+      status: { code: answer.status.code, description: answer.status.description, updatedOn: new Date().toISOString() },
+    };
+    afterResponse(
+      Promise.resolve().then(() => transactions().recordSend(send)),
+      context,
+      "transaction record not written",
+      { referenceId: send.referenceId, eventId: send.eventId },
+    );
+  }
+
+  /** Work that goes on after the answer; its failure is logged, never thrown. */
+  function afterResponse(
+    work: Promise<unknown>,
+    { waitUntil }: RequestContext,
+    failure: string,
+    fields: LogFields = {},
+  ) {
+    const logged = work.catch((error: unknown) =>
+      log("error", failure, {
+        ...fields,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+    );
+    waitUntil?.(logged);
+  }
+}
+
+/** Okta's `error` answer for a request refused before it was read. */
+function refused(
+  outcome: keyof typeof refusals,
+  fields: LogFields = {},
+  location?: string,
+  headers?: Record<string, string>,
+): Answer {
+  const refusal: Refusal = refusals[outcome];
+  const cause = { reason: refusal.reason, location: location ?? refusal.location };
+  return {
+    outcome,
+    response: oktaResponse(telephonyError(refusal.errorSummary, [cause]), refusal.status, {
+      ...(outcome === "method_not_allowed" && { allow: "POST" }),
+      ...headers,
+    }),
+    fields,
+    level: refusal.level,
+  };
+}
+
+/** Okta's `error` answer for a request that was read and is not delivered: one cause per issue. */
+function notDelivered(outcome: Outcome, errorSummary: string, issues: RequestIssue[], facts: LogFields): Answer {
+  return {
+    outcome,
+    response: oktaResponse(telephonyError(errorSummary, issues)),
+    fields: { ...facts, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
+  };
+}
+
+/** A repeat of an event gets the first request's answer, or says the first is still going. */
+function repeated(firstAnswer: TelephonyResponse | undefined, facts: LogFields): Answer {
+  const answer =
+    firstAnswer ??
+    telephonyError(errorSummaries.duplicateInProgress, [
+      { reason: "The first request of this event has no answer yet", location: "eventId" },
+    ]);
+  return { outcome: "duplicate", response: oktaResponse(answer), fields: facts };
+}
+
+/** What the log says of a valid request: ids, the channel and a masked phone, never the code. */
+function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
+  return {
+    eventId: oktaRequest.eventId,
+    oktaRequestId: oktaRequest.oktaRequestId,
+    requestType: oktaRequest.requestType,
+    channel: oktaRequest.delivery.channel,
+    phone: maskPhoneNumber(oktaRequest.delivery.phoneNumber),
+    ...(!isKnownRequestType(oktaRequest.requestType) && { unknownRequestType: true }),
+  };
+}
+
+/** What the log says of Telesign's answer, or of why there was none. */
+function deliveryFields(delivery: SendResult): LogFields {
+  const attempts = delivery.attempts > 1 ? { telesignAttempts: delivery.attempts } : {};
+  if ("error" in delivery) return { ...attempts, error: delivery.error.message };
+  const { answer } = delivery;
+  return {
+    ...attempts,
+    referenceId: answer.reference_id,
+    telesignCode: answer.status.code,
+    telesignHttpStatus: answer.httpStatus,
+  };
+}
+
+function levelOf(outcome: Outcome): LogLevel {
+  if (outcome === "accepted") return "info";
+  if (outcome === "timeout" || outcome === "unreachable" || outcome === "bad_answer") return "error";
+  return "warn";
+}
