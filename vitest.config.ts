@@ -1,10 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two projects: `unit` (everything in-process: `npm test`) and `e2e` (Netlify's emulation and
+ * the command lines run as processes: `npm run test:e2e`). CI runs both.
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
     restoreMocks: true,
     unstubEnvs: true,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/**/*.e2e.test.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.e2e.test.ts"] } },
+    ],
   },
 });

@@ -7,6 +7,7 @@
  *   3. cold start: a fresh Node process imports the function as Netlify's bundler deploys it
  *   4. deadline: answer times against the budget when Telesign hangs
  *   5. retention: a day of a busy org's records swept hourly, every store call 20 ms slower
+ *   6. local: what `npm start`'s emulation adds to each request (answer time minus the function's own)
  *
  * `--smoke` runs each part tiny, to keep the script working; figures from it mean nothing.
  * Results: a table on stdout and bench/results/bench.json.
@@ -17,10 +18,10 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
-import { previewRequest } from "../preview/okta-preview.ts";
-import { buildFunctions, builtFunctions } from "../scripts/build.ts";
+import { previewRequest, sendPreview } from "../preview/okta-preview.ts";
+import { buildFunctions } from "../scripts/build.ts";
 import { startLocalBlobs } from "../scripts/local-blobs.ts";
-import { freePort, projectRoot, simulatorCredential, spawnEmulator, stopEmulator } from "../scripts/local-stack.ts";
+import { freePort, projectRoot, serveFunctions, simulatorCredential, startLocalStack } from "../scripts/local-stack.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
@@ -32,7 +33,7 @@ import floor from "./functions/floor.mts";
 import { retentionBench } from "./retention.ts";
 
 const smoke = process.argv.includes("--smoke");
-/** `--only warm,cold` runs some parts (warm, http, cold, deadline, retention). */
+/** `--only warm,cold` runs some parts (warm, http, cold, deadline, retention, local). */
 const only = process.argv
   .find((argument) => argument.startsWith("--only="))
   ?.slice("--only=".length)
@@ -162,24 +163,19 @@ async function overHttp() {
   const delayMs = 150;
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, scenarios: {}, latencyMs: delayMs });
   const emulatorEnv = { ...env, TELESIGN_API_URL: telesign.url };
-  const hookPort = await freePort();
-  const floorPort = await freePort();
-  // The emulator serves built functions (netlify.toml: node_bundler = "none"): both are built.
-  await buildFunctions();
-  // The floor is its own little site, so that the two emulators never share a work folder.
-  const floorSite = await mkdtemp(path.join(tmpdir(), "bench-floor-"));
-  await buildFunctions(path.join(projectRoot, "bench", "functions"), path.join(floorSite, "functions"));
-  await writeFile(
-    path.join(floorSite, "netlify.toml"),
-    '[functions]\n  directory = "functions"\n  node_bundler = "none"\n',
-  );
-  const emulators = [spawnEmulator(hookPort, emulatorEnv), spawnEmulator(floorPort, emulatorEnv, floorSite)];
-  const urls = {
-    hook: `http://127.0.0.1:${hookPort}/.netlify/functions/telesign`,
-    floor: `http://127.0.0.1:${floorPort}/.netlify/functions/floor`,
-  };
+  // Each is its own site on Netlify's emulation, built into a folder of its own.
+  const [hook, floorSite] = await Promise.all([
+    serveFunctions({ port: await freePort(), env: emulatorEnv, answering: ["telesign"] }),
+    serveFunctions({
+      port: await freePort(),
+      env: emulatorEnv,
+      sources: path.join(projectRoot, "bench", "functions"),
+      // The floor answers POSTs only; loaded is ready.
+      answering: [],
+    }),
+  ]);
+  const urls = { hook: `${hook.baseUrl}/telesign`, floor: `${floorSite.baseUrl}/floor` };
   try {
-    for (const url of Object.values(urls)) await untilAnswering(url);
     const results: Record<string, Stats & { addedP50: number; addedP99: number }> = {};
     for (const concurrency of smoke ? [1] : [1, 4, 16]) {
       const requests = smoke ? 4 : concurrency * 12;
@@ -214,23 +210,9 @@ async function overHttp() {
     }
     return { telesignDelayMs: delayMs, results };
   } finally {
-    for (const emulator of emulators) stopEmulator(emulator);
+    await Promise.all([hook.stop(), floorSite.stop()]);
     await telesign.close();
-    await rm(floorSite, { recursive: true, force: true });
   }
-}
-
-async function untilAnswering(url: string) {
-  for (let attempt = 0; attempt < 240; attempt++) {
-    try {
-      const response = await fetch(url, { method: "GET" });
-      await response.text();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  throw new Error(`${url} never answered`);
 }
 
 // 3. Cold start, as Netlify deploys it ---------------------------------------------------------
@@ -240,7 +222,8 @@ async function coldStart() {
   const blobs = await startLocalBlobs();
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, scenarios: {} });
   try {
-    await buildFunctions();
+    const builtFunctions = path.join(work, "built");
+    await buildFunctions(undefined, builtFunctions);
     const built = {
       // As netlify.toml deploys it: pre-built by esbuild, zipped as it is.
       hook: await deployed(builtFunctions, "telesign", work, "none"),
@@ -348,6 +331,49 @@ async function deadline() {
   return { budgetMs, runs: sorted.length, overshootMs: { p50: at(0.5), p99: at(0.99), max: at(1) } };
 }
 
+// 6. Local: npm start's overhead --------------------------------------------------------------
+
+/**
+ * `npm start` as a user runs it (simulator, emulation): each answer's time at the client minus
+ * the `durationMs` the function logged for it, one request at a time.
+ */
+async function localOverhead() {
+  const lines: string[] = [];
+  const stack = await startLocalStack({ port: await freePort(), onOutput: (line) => lines.push(line) });
+  const overheads: number[] = [];
+  const totals: number[] = [];
+  try {
+    const requests = smoke ? 4 : 100;
+    for (let sent = 0; sent < requests; sent++) {
+      const request = JSON.parse(oktaBody("sms")) as { eventId: string };
+      const exchange = await sendPreview(stack.url, request, {
+        authHeader: { name: stack.headerName, value: stack.secret },
+      });
+      if (exchange.verdict !== "accept") throw new Error(`not accepted: ${exchange.body.slice(0, 200)}`);
+      const durationMs = await loggedDuration(lines, request.eventId);
+      overheads.push(exchange.durationMs - durationMs);
+      totals.push(exchange.durationMs);
+    }
+  } finally {
+    await stack.stop();
+  }
+  const summary = (values: number[]) => {
+    const { n, p50, p99, max } = stats(values, 1);
+    return { n, p50, p99, max };
+  };
+  return { overheadMs: summary(overheads), answerMs: summary(totals) };
+}
+
+/** The durationMs of the hook's log line about an event (the emulator prints it just before the answer). */
+async function loggedDuration(lines: string[], eventId: string): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const line = lines.find((candidate) => candidate.includes(`"eventId":"${eventId}"`));
+    if (line !== undefined) return (JSON.parse(line) as { durationMs: number }).durationMs;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no log line for event ${eventId}`);
+}
+
 // Run ------------------------------------------------------------------------------------------
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
@@ -411,7 +437,23 @@ if (retention !== undefined) {
   );
 }
 
-const results = { when: new Date().toISOString(), machine, smoke, warm, http, cold, deadline: budget, retention };
+const local = runs("local") ? await localOverhead() : undefined;
+if (local !== undefined) {
+  console.log("\n6. local: what npm start's emulation adds to each request (one at a time), ms");
+  console.table(local);
+}
+
+const results = {
+  when: new Date().toISOString(),
+  machine,
+  smoke,
+  warm,
+  http,
+  cold,
+  deadline: budget,
+  retention,
+  local,
+};
 await mkdir(path.join(projectRoot, "bench", "results"), { recursive: true });
 await writeFile(path.join(projectRoot, "bench", "results", "bench.json"), `${JSON.stringify(results, null, 2)}\n`);
 console.log("\nwritten to bench/results/bench.json");

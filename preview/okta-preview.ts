@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
 import { jsonValueOf } from "../src/http/json.ts";
-import type { knownRequestTypes } from "../src/okta/telephony-request.ts";
+import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
 
 /**
  * Okta's Preview tab, outside Okta: builds a telephony request as Preview does, sends it to a
@@ -68,6 +68,14 @@ export function previewRequest(options: PreviewRequestOptions) {
       },
     },
   };
+}
+
+/** What a `deliveryChannel` asks for, as the hook reads it: "SMS", "voice call", or what is wrong with it. */
+export function channelLabelOf(deliveryChannel: string): string {
+  const channel = deliveryChannelOf(deliveryChannel);
+  if (channel === "sms") return "SMS";
+  if (channel === "voice") return "voice call";
+  return `deliveryChannel "${deliveryChannel}" (neither SMS nor voice)`;
 }
 
 /** Okta waits this long for the whole exchange. */

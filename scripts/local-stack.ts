@@ -1,27 +1,106 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
+import { configVariableNames } from "../src/config.ts";
 import { buildFunctions } from "./build.ts";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve
- * --offline`) serving the hook, pointed at the Telesign simulator on loopback.
+ * --offline`) serving the functions as they deploy, pointed at the Telesign simulator or at
+ * Telesign. Each run builds into a folder of its own and runs the emulator there, so that runs
+ * side by side (a second `npm start`, the tests, the benchmark) never touch each other, and
+ * nothing of the project's folder (a `.env`, `dist/`) reaches a run unless it is passed in.
  */
 
 export const projectRoot = path.resolve(import.meta.dirname, "..");
-const localHookFile = path.join(projectRoot, ".netlify", "local-hook.json");
 
 /** The simulator's own credentials: nothing real. */
 export const simulatorCredential = {
   customerId: "00000000-0000-4000-8000-00000000CAFE",
   apiKey: Buffer.from("telesign simulator key").toString("base64"),
 };
+
+/**
+ * The Telesign budget of a local run. The emulator starts a fresh worker for every request
+ * (about 100 ms idle, seconds on a busy machine) before the function's own clock starts: a
+ * budget of 2.5 s would leave the answer to a hanging Telesign too little of Okta's 3 s.
+ */
+export const localTelesignTimeoutMs = 2_000;
+
+/** Functions that answer HTTP: each must answer before a run is ready. */
+const httpFunctions = ["telesign", "telesign-callback", "telesign-status"];
+
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+  constructor(readonly port: number) {
+    super(`port ${port} is in use`);
+  }
+}
+
+export interface ServedFunctions {
+  /** `http://127.0.0.1:<port>/.netlify/functions`. */
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  port: number;
+  /** The functions' environment, complete: nothing of this process's hook variables is inherited. */
+  env: Record<string, string>;
+  /** The function sources to build (default: the site's netlify/functions). */
+  sources?: string;
+  /** Functions that must answer HTTP before the run counts as ready (default: the hook's three). */
+  answering?: string[];
+  /** Each line the functions print (their JSON logs), and anything the emulator says that is not routine. */
+  onOutput?: (line: string) => void;
+  /** Told if the emulator ends while it should be serving. */
+  onExit?: (code: number | null) => void;
+}
+
+/** Builds the functions into a new folder and serves them there on Netlify's emulation; ready once each answers. */
+export async function serveFunctions({
+  port,
+  env,
+  sources,
+  answering = httpFunctions,
+  onOutput,
+  onExit,
+}: ServeOptions): Promise<ServedFunctions> {
+  await assertPortFree(port);
+  const site = await mkdtemp(path.join(tmpdir(), "okta-telesign-hook-"));
+  const removeSite = () => rm(site, { recursive: true, force: true });
+  let emulator: ChildProcess | undefined;
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    if (emulator !== undefined) await stopEmulator(emulator);
+    await removeSite();
+  };
+  try {
+    const built = await buildFunctions(sources, path.join(site, "functions"));
+    // The project's netlify.toml, so that the emulation is configured as the deploy is.
+    await copyFile(path.join(projectRoot, "netlify.toml"), path.join(site, "netlify.toml"));
+    emulator = spawnEmulator(site, port, env);
+    emulator.once("exit", (code) => {
+      if (!stopping) onExit?.(code);
+    });
+    const loaded = forwardLines(emulator, onOutput);
+    const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
+    await untilLoaded(built, loaded, emulator);
+    for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
+    return { baseUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
 export interface LocalHook {
   url: string;
@@ -36,104 +115,203 @@ export interface LocalStack extends LocalHook {
 
 export interface LocalStackOptions {
   port: number;
-  /** Port of the simulator; 0 for any free one. */
+  /** Port of the simulator; 0 (default) for any free one. */
   simulatorPort?: number;
-  /** More variables for the function (e.g. TELESIGN_TIMEOUT_MS). */
+  /** More variables for the functions (e.g. TELESIGN_TIMEOUT_MS). */
   env?: Record<string, string>;
   simulator?: Partial<TelesignSimulatorOptions>;
-  /** Each line the emulator prints: the function's logs among them. */
   onOutput?: (line: string) => void;
+  onExit?: (code: number | null) => void;
 }
 
+/** The hook with the Telesign simulator: configured by this function alone, whatever the machine's environment says. */
 export async function startLocalStack({
   port,
   simulatorPort = 0,
   env = {},
   simulator = {},
   onOutput,
+  onExit,
 }: LocalStackOptions): Promise<LocalStack> {
-  // The emulator serves the functions as they are deployed: built.
-  await buildFunctions();
+  await assertPortFree(port);
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, ...simulator, port: simulatorPort });
   const hook: LocalHook = {
     url: `http://127.0.0.1:${port}/.netlify/functions/telesign`,
     headerName: "authorization",
     secret: `local-${randomBytes(18).toString("base64url")}`,
   };
-  const emulator = spawnEmulator(port, {
-    TELESIGN_API_URL: telesign.url,
-    TELESIGN_CUSTOMER_ID: simulatorCredential.customerId,
-    TELESIGN_API_KEY: simulatorCredential.apiKey,
-    OKTA_AUTH_MODE: "header",
-    OKTA_AUTH_HEADER: hook.headerName,
-    OKTA_AUTH_SECRETS: hook.secret,
-    ...env,
-  });
-  const stop = async () => {
-    stopEmulator(emulator);
-    await telesign.close();
-  };
   try {
-    forwardLines(emulator, onOutput);
-    await untilServing(hook.url, emulator);
+    const functions = await serveFunctions({
+      port,
+      env: {
+        TELESIGN_API_URL: telesign.url,
+        TELESIGN_CUSTOMER_ID: simulatorCredential.customerId,
+        TELESIGN_API_KEY: simulatorCredential.apiKey,
+        TELESIGN_TIMEOUT_MS: String(localTelesignTimeoutMs),
+        OKTA_AUTH_MODE: "header",
+        OKTA_AUTH_HEADER: hook.headerName,
+        OKTA_AUTH_SECRETS: hook.secret,
+        ...env,
+      },
+      onOutput,
+      onExit,
+    });
+    return {
+      ...hook,
+      telesign,
+      stop: async () => {
+        await functions.stop();
+        await telesign.close();
+      },
+    };
   } catch (error) {
-    await stop();
+    await telesign.close();
     throw error;
   }
-  await mkdir(path.dirname(localHookFile), { recursive: true });
-  await writeFile(localHookFile, `${JSON.stringify(hook, null, 2)}\n`, { mode: 0o600 });
-  return { ...hook, telesign, stop };
 }
 
-/** The hook `npm start` is serving, if any: `npm run preview` calls it by default. */
-export async function readLocalHook(): Promise<LocalHook | undefined> {
+// Where the running `npm start`s say where they are ------------------------------------------
+
+/** One file per running `npm start`, named after its process, in the folder it was started from. */
+function localHooksDir(workspace: string): string {
+  return path.join(workspace, ".netlify", "local-hooks");
+}
+
+interface AnnouncedHook extends LocalHook {
+  pid: number;
+  startedAt: string;
+}
+
+/** Tells `npm run preview` (run from `workspace`) about a running hook; the returned function withdraws it. */
+export async function announceLocalHook(hook: LocalHook, workspace: string): Promise<() => Promise<void>> {
+  const dir = localHooksDir(workspace);
+  const file = path.join(dir, `${process.pid}.json`);
+  const announced: AnnouncedHook = { ...hook, pid: process.pid, startedAt: new Date().toISOString() };
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(announced, null, 2)}\n`, { mode: 0o600 });
+  return () => unlink(file).catch(() => undefined);
+}
+
+/**
+ * The running hooks started from `workspace`, newest first. A file left by a run that no longer
+ * exists (killed, crashed) is removed.
+ */
+export async function findLocalHooks(workspace: string): Promise<LocalHook[]> {
+  const dir = localHooksDir(workspace);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const live: AnnouncedHook[] = [];
+  for (const name of names.filter((file) => /^\d+\.json$/.test(file))) {
+    const file = path.join(dir, name);
+    const announced = await readFile(file, "utf8")
+      .then((text) => JSON.parse(text) as AnnouncedHook)
+      .catch(() => undefined);
+    if (announced !== undefined && isRunning(announced.pid)) live.push(announced);
+    else await unlink(file).catch(() => undefined);
+  }
+  return live
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    .map(({ url, headerName, secret }) => ({ url, headerName, secret }));
+}
+
+function isRunning(pid: number): boolean {
   try {
-    return JSON.parse(await readFile(localHookFile, "utf8")) as LocalHook;
-  } catch {
-    return undefined;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
-/** Runs Netlify's emulation of a project (by default this one); `env` is laid over this process's environment. */
-export function spawnEmulator(port: number, env: Record<string, string>, project = projectRoot): ChildProcess {
+// Netlify's emulation -------------------------------------------------------------------------
+
+/**
+ * Runs Netlify's emulation of the site in `site`. Its environment is this process's minus every
+ * variable the functions read, plus `env`: a variable set in the shell never changes a run silently.
+ */
+function spawnEmulator(site: string, port: number, env: Record<string, string>): ChildProcess {
   const require = createRequire(import.meta.url);
   const netlifyCli = path.join(path.dirname(require.resolve("netlify-cli/package.json")), "bin", "run.js");
   const loopbackOnly = path.join(import.meta.dirname, "loopback-only.mjs");
-  const args = ["--import", loopbackOnly, netlifyCli, "functions:serve", "--offline", "--port", String(port)];
+  const functions = path.join(site, "functions");
+  const args = [
+    ...["--import", loopbackOnly, netlifyCli, "functions:serve", "--offline"],
+    ...["--port", String(port), "--functions", functions],
+  ];
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !(configVariableNames as string[]).includes(name)),
+  );
   return spawn(process.execPath, args, {
-    cwd: project,
-    env: { ...process.env, ...env, NETLIFY_TELEMETRY_DISABLED: "1", BROWSER: "none" },
+    cwd: site,
+    env: { ...inherited, ...env, NETLIFY_TELEMETRY_DISABLED: "1", BROWSER: "none" },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
 
-export function stopEmulator(emulator: ChildProcess): void {
-  if (emulator.exitCode === null) emulator.kill("SIGTERM");
+function stopEmulator(emulator: ChildProcess): Promise<void> {
+  if (emulator.exitCode !== null || emulator.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    emulator.once("exit", () => resolve());
+    emulator.kill("SIGTERM");
+  });
 }
 
-function forwardLines(child: ChildProcess, onLine: ((line: string) => void) | undefined): void {
-  for (const stream of [child.stdout, child.stderr]) {
+/** The emulator's routine chatter: banners, per-request lines. Everything else is shown. */
+const routine = [/^\s*$/, /^⬥ /, /^\s*[╭│╰]/, /^Request from /, /^Response with status /];
+
+/** Forwards what matters of the emulator's output; resolves each function's name as the emulator loads it. */
+function forwardLines(emulator: ChildProcess, onLine: ((line: string) => void) | undefined): Set<string> {
+  const loaded = new Set<string>();
+  for (const stream of [emulator.stdout, emulator.stderr]) {
     if (stream === null) continue;
-    const lines = createInterface({ input: stream });
-    lines.on("line", (line) => onLine?.(line));
+    createInterface({ input: stream }).on("line", (line) => {
+      const name = /^⬥ Loaded function (\S+)/.exec(line)?.[1];
+      if (name !== undefined) loaded.add(name);
+      if (!routine.some((pattern) => pattern.test(line))) onLine?.(line);
+    });
+  }
+  return loaded;
+}
+
+const startupTimeoutMs = 60_000;
+
+/** Waits until the emulator has loaded every built function: a request before that gets its 500. */
+async function untilLoaded(functions: string[], loaded: Set<string>, emulator: ChildProcess): Promise<void> {
+  const deadline = Date.now() + startupTimeoutMs;
+  while (!functions.every((name) => loaded.has(name))) {
+    if (emulator.exitCode !== null) throw new Error(`Netlify's emulation exited with code ${emulator.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`Netlify's emulation did not load the functions within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-/** Resolves once the function answers (a GET gets its 405), fails if the emulator exits or takes over a minute. */
-async function untilServing(url: string, emulator: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Resolves once the function answers a GET with anything but a 404 or a 5xx. */
+async function untilAnswering(url: string, emulator: ChildProcess): Promise<void> {
+  const deadline = Date.now() + startupTimeoutMs;
+  let last = "no answer";
   while (Date.now() < deadline) {
-    if (emulator.exitCode !== null) throw new Error(`netlify functions:serve exited with code ${emulator.exitCode}`);
+    if (emulator.exitCode !== null) throw new Error(`Netlify's emulation exited with code ${emulator.exitCode}`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
       await response.text();
-      if (response.status === 405) return;
+      if (response.status !== 404 && response.status < 500) return;
+      last = `HTTP ${response.status}`;
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+  throw new Error(`${url} did not answer within 60 s (${last})`);
+}
+
+/** Fails with PortInUseError when something listens on the port already. */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(port) : error),
+    );
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+  });
 }
 
 /** A port nothing listens on now, for the emulator (it needs a number up front). */

@@ -1,11 +1,10 @@
 /**
  * `npm run preview`: Okta's Preview tab from a terminal. Sends a telephony request as Okta does
- * to a hook — the local one by default, or a deployed one with --url — and says what Okta would
- * do with the answer. Exit code: 0 Okta accepts, 1 Okta falls back to its own provider,
- * 2 Okta skips the hook (its contract is broken), 64 bad arguments.
+ * to a hook — the running `npm start` by default, or a deployed one with --url — and says what
+ * Okta would do with the answer.
  */
-import { parseArgs } from "node:util";
 import {
+  channelLabelOf,
   type PreviewExchange,
   previewRequest,
   type RequestTypeName,
@@ -16,117 +15,172 @@ import {
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
-import { readLocalHook } from "./local-stack.ts";
+import { exitCodes, fail, parseCommandLine, UsageError, wholeNumber } from "./command-line.ts";
+import { findLocalHooks, type LocalHook } from "./local-stack.ts";
 
 const usage = `Usage: npm run preview -- [options]
 
-  --type <t>            enrollment | verification | unlock | reset, or a raw requestType (default enrollment)
-  --channel <c>         sms | voice (default sms)
-  --delivery-channel <s> the raw deliveryChannel to send (e.g. "Voice", "CALL")
-  --phone <number>      default +15555550100 (the simulator delivers it)
-  --locale <locale>     default EN-US
-  --otp <code>          default a random 6-digit code
-  --url <url>           the hook (default: the one npm start is serving)
-  --header <name>       the auth header (default authorization)
-  --auth <value>        its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
-  --all                 every request type with each channel
-  --wait                after an accepted send, follow its delivery status to the end (needs
-                        Telesign callbacks or get-status; npm start has both)
-  --wait-seconds <n>    how long to follow it (default 30)
-  --quiet               print the verdicts only`;
+Sends one telephony request as Okta's Preview tab does (a fresh eventId each time) and says what
+Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta falls back to its own provider
+or skips the hook, 2 usage error.
 
-const exitCodes: Record<Verdict, number> = { accept: 0, "fall back": 1, skip: 2 };
+Options:
+  --type <t>             enrollment | verification | unlock | reset, or a raw requestType (default enrollment)
+  --channel <c>          sms | voice (default sms)
+  --delivery-channel <s> the raw deliveryChannel to send instead (e.g. "Voice", "CALL")
+  --phone <number>       default +15555550100 (the simulator delivers it)
+  --locale <locale>      default EN-US
+  --otp <code>           default a random 6-digit code
+  --url <url>            the hook (default: the one npm start is serving)
+  --header <name>        the auth header (default: the local hook's, else authorization)
+  --auth <value>         its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
+  --all                  every request type with each channel
+  --wait                 after an accepted send, follow its delivery status to the end (needs
+                         Telesign callbacks or get-status; npm start has both)
+  --wait-seconds <n>     how long to follow it (default 30)
+  --quiet                print the verdicts only
+  --json                 print one JSON object per request instead (for scripts)
+  --help                 this text
 
-let parsed: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions();
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : error}\n\n${usage}`);
-  process.exit(64);
-}
-process.exit(await run(parsed));
+Examples:
+  npm run preview -- --channel voice
+  npm run preview -- --phone +15555550408          the simulator never answers: Okta falls back
+  npm run preview -- --url https://<site>/.netlify/functions/telesign --auth "$SECRET"`;
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      type: { type: "string", default: "enrollment" },
-      channel: { type: "string", default: "sms" },
-      "delivery-channel": { type: "string" },
-      phone: { type: "string", default: "+15555550100" },
-      locale: { type: "string", default: "EN-US" },
-      otp: { type: "string" },
-      url: { type: "string" },
-      header: { type: "string", default: "authorization" },
-      auth: { type: "string" },
-      all: { type: "boolean", default: false },
-      wait: { type: "boolean", default: false },
-      "wait-seconds": { type: "string", default: "30" },
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-  if (values.channel !== "sms" && values.channel !== "voice") throw new Error("--channel must be sms or voice");
-  return { ...values, channel: values.channel as "sms" | "voice" };
-}
+const options = parseCommandLine(
+  usage,
+  {
+    type: { type: "string", default: "enrollment" },
+    channel: { type: "string", default: "sms" },
+    "delivery-channel": { type: "string" },
+    phone: { type: "string", default: "+15555550100" },
+    locale: { type: "string", default: "EN-US" },
+    otp: { type: "string" },
+    url: { type: "string" },
+    header: { type: "string" },
+    auth: { type: "string" },
+    all: { type: "boolean", default: false },
+    wait: { type: "boolean", default: false },
+    "wait-seconds": { type: "string", default: "30" },
+    quiet: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  },
+  (values) => {
+    const channel = values.channel;
+    if (channel !== "sms" && channel !== "voice")
+      throw new UsageError(`--channel takes sms or voice, not "${channel}"`);
+    const url = values.url as string | undefined;
+    if (url !== undefined && !/^https?:\/\//.test(url)) {
+      throw new UsageError(`--url takes the hook's http(s) URL, not "${url}"`);
+    }
+    return {
+      requestType: requestTypeNames[values.type as RequestTypeName] ?? (values.type as string),
+      channel: channel as "sms" | "voice",
+      deliveryChannel: values["delivery-channel"] as string | undefined,
+      phone: values.phone as string,
+      locale: values.locale as string,
+      otp: values.otp as string | undefined,
+      url,
+      header: values.header as string | undefined,
+      auth: values.auth as string | undefined,
+      all: values.all === true,
+      wait: values.wait === true,
+      waitMs: wholeNumber("wait-seconds", values["wait-seconds"] as string, 1, 3_600) * 1000,
+      quiet: values.quiet === true || values.json === true,
+      json: values.json === true,
+    };
+  },
+);
 
-async function run(options: typeof parsed): Promise<number> {
-  const localHook = await readLocalHook();
-  const url = options.url ?? localHook?.url ?? "http://127.0.0.1:8888/.netlify/functions/telesign";
-  const auth = options.auth ?? process.env.OKTA_HOOK_AUTH ?? (url === localHook?.url ? localHook.secret : undefined);
-  const authHeader = auth === undefined ? undefined : { name: options.header, value: auth };
-  if (authHeader === undefined) console.warn("No --auth given: the request carries no auth header.");
+type Options = typeof options;
+type AuthHeader = { name: string; value: string } | undefined;
 
-  const requestType = requestTypeNames[options.type as RequestTypeName] ?? options.type;
+const verdictExitCodes: Record<Verdict, number> = {
+  accept: exitCodes.done,
+  "fall back": exitCodes.failed,
+  skip: exitCodes.failed,
+};
+
+process.exit(await run(options));
+
+async function run(options: Options): Promise<number> {
+  const { url, authHeader } = await target(options);
   const cases = options.all
     ? Object.values(requestTypeNames).flatMap((type) =>
-        (["sms", "voice"] as const).map((channel) => ({ type, channel })),
+        (["sms", "voice"] as const).map((channel) => ({ type: type as string, channel })),
       )
-    : [{ type: requestType, channel: options.channel }];
+    : [{ type: options.requestType, channel: options.channel }];
 
-  let worst = 0;
+  let worst: number = exitCodes.done;
   for (const { type, channel } of cases) {
     const request = previewRequest({
       requestType: type,
       channel,
-      deliveryChannel: options.all ? undefined : options["delivery-channel"],
+      deliveryChannel: options.all ? undefined : options.deliveryChannel,
       phoneNumber: options.phone,
       locale: options.locale,
       otpCode: options.otp ?? String(Math.floor(Math.random() * 1_000_000)).padStart(6, "0"),
     });
+    const sent = channelLabelOf(request.data.messageProfile.deliveryChannel);
     if (!options.quiet) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
     const exchange = await sendPreview(url, request, { authHeader });
     if (!options.quiet) printExchange(exchange);
-    console.log(
-      `${verdictMark(exchange.verdict)} ${type.replace("com.okta.user.telephony.", "")} ${channel}: ${exchange.explanation} (${exchange.durationMs} ms)`,
-    );
-    worst = Math.max(worst, exitCodes[exchange.verdict]);
+    const requestType = type.replace("com.okta.user.telephony.", "");
+    if (options.json) {
+      const { verdict, explanation, httpStatus, durationMs } = exchange;
+      const transactionId = transactionIdOf(exchange.body);
+      const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
+      console.log(JSON.stringify(line));
+    } else {
+      console.log(
+        `${verdictMark(exchange.verdict)} ${requestType} ${sent}: ${exchange.explanation} (${exchange.durationMs} ms)`,
+      );
+    }
+    worst = Math.max(worst, verdictExitCodes[exchange.verdict]);
     const referenceId = transactionIdOf(exchange.body);
     if (options.wait && exchange.verdict === "accept" && referenceId !== undefined) {
-      const final = await followDelivery(url, referenceId, authHeader, Number(options["wait-seconds"]) * 1000);
-      if (final?.okta !== "SUCCESSFUL") worst = Math.max(worst, exitCodes["fall back"]);
+      const final = await followDelivery(url, referenceId, authHeader, options);
+      if (final?.okta !== "SUCCESSFUL") worst = exitCodes.failed;
     }
   }
   return worst;
 }
 
-async function followDelivery(
-  hookUrl: string,
-  referenceId: string,
-  authHeader: { name: string; value: string } | undefined,
-  timeoutMs: number,
-) {
-  console.log(`   following ${referenceId} at ${statusUrlOf(hookUrl)}`);
+/** The hook to call and its credential: --url and --auth, else the newest running `npm start`. */
+async function target(options: Options): Promise<{ url: string; authHeader: AuthHeader }> {
+  const running = await findLocalHooks(process.cwd());
+  const local: LocalHook | undefined =
+    options.url === undefined ? running[0] : running.find((hook) => hook.url === options.url);
+  if (options.url === undefined && local === undefined) {
+    fail(
+      "no local hook is running: start one with npm start (in another terminal), or call a deployed hook with --url <url> --auth <secret>.",
+    );
+  }
+  const url = options.url ?? (local as LocalHook).url;
+  if (options.url === undefined && running.length > 1 && !options.json) {
+    console.log(`${running.length} local hooks are running; calling the newest, ${url} (choose with --url).`);
+  }
+  const value = options.auth ?? (process.env.OKTA_HOOK_AUTH || local?.secret || undefined);
+  if (value === undefined) console.warn("No --auth given: the request carries no auth header.");
+  const authHeader =
+    value === undefined ? undefined : { name: options.header ?? local?.headerName ?? "authorization", value };
+  return { url, authHeader };
+}
+
+async function followDelivery(hookUrl: string, referenceId: string, authHeader: AuthHeader, options: Options) {
+  const log = (line: string) => {
+    if (!options.json) console.log(line);
+  };
+  log(`   following ${referenceId} at ${statusUrlOf(hookUrl)}`);
   const final = await waitForFinalStatus(statusUrlOf(hookUrl), referenceId, {
     authHeader,
-    timeoutMs,
-    onChange: (status) =>
-      console.log(`   ${status.okta.padEnd(10)} ${status.code} ${status.description} (from ${status.source})`),
+    timeoutMs: options.waitMs,
+    onChange: (status) => {
+      if (options.json) console.log(JSON.stringify({ referenceId, status }));
+      else log(`   ${status.okta.padEnd(10)} ${status.code} ${status.description} (from ${status.source})`);
+    },
   });
-  if (final === undefined || final.okta === "PENDING") console.log(`   no final status within ${timeoutMs / 1000} s`);
+  if (final === undefined || final.okta === "PENDING") log(`   no final status within ${options.waitMs / 1000} s`);
   return final;
 }
 

@@ -6,60 +6,120 @@
  * real Telesign.
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseEnv } from "node:util";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { scenarios } from "../simulator/telesign-simulator.ts";
-import { buildFunctions } from "./build.ts";
-import { projectRoot, spawnEmulator, startLocalStack, stopEmulator } from "./local-stack.ts";
+import { fail, messageOf, parseCommandLine, UsageError, wholeNumber } from "./command-line.ts";
+import {
+  announceLocalHook,
+  localTelesignTimeoutMs,
+  PortInUseError,
+  type ServedFunctions,
+  serveFunctions,
+  startLocalStack,
+} from "./local-stack.ts";
 
-const { values: options } = parseArgs({
-  options: {
+const usage = `Usage: npm start -- [options]          the hook with the Telesign simulator (nothing real is sent)
+       npm run start:live -- [options]  the hook sending through Telesign, configured from .env
+
+Options:
+  --port <n>              the functions' port (default 8888)
+  --simulator-port <n>    the Telesign simulator's port (default: any free port)
+  --delivery-delay <ms>   how long the simulator keeps a message in progress (default 2000)
+  --callback-url <url>    where the simulator posts delivery status (default: the local callback function)
+  --no-callbacks          the simulator posts no delivery status
+  --live                  send through Telesign (what npm run start:live does)
+  --env-file <file>       with --live: the variables to use (default .env)
+  --help                  this text
+
+Examples:
+  npm start
+  npm start -- --port 9999          when 8888 is taken (another npm start may be running)
+  npm run start:live -- --env-file staging.env`;
+
+const options = parseCommandLine(
+  usage,
+  {
     port: { type: "string", default: "8888" },
-    "simulator-port": { type: "string", default: "8787" },
+    "simulator-port": { type: "string", default: "0" },
     "delivery-delay": { type: "string", default: "2000" },
     "callback-url": { type: "string" },
     "no-callbacks": { type: "boolean", default: false },
     live: { type: "boolean", default: false },
+    "env-file": { type: "string" },
   },
-});
-const port = Number(options.port);
+  (values) => {
+    const callbackUrl = values["callback-url"] as string | undefined;
+    if (callbackUrl !== undefined && !URL.canParse(callbackUrl)) {
+      throw new UsageError(`--callback-url takes a URL, not "${callbackUrl}"`);
+    }
+    if (values["env-file"] !== undefined && !values.live) throw new UsageError("--env-file goes with --live");
+    return {
+      port: wholeNumber("port", values.port as string, 1, 65_535),
+      simulatorPort: wholeNumber("simulator-port", values["simulator-port"] as string, 0, 65_535),
+      deliveryDelayMs: wholeNumber("delivery-delay", values["delivery-delay"] as string, 0, 3_600_000),
+      callbackUrl,
+      callbacks: !values["no-callbacks"],
+      live: values.live === true,
+      envFile: (values["env-file"] as string | undefined) ?? ".env",
+    };
+  },
+);
 
-if (options.live) await startLive();
-else await startWithSimulator();
+/** Runs start from the folder npm runs them in: the project's, where `.env` is and `npm run preview` looks. */
+const workspace = process.cwd();
+
+try {
+  if (options.live) await startLive();
+  else await startWithSimulator();
+} catch (error) {
+  fail(startupFailure(error));
+}
 
 async function startWithSimulator() {
   console.log("Starting the hook on Netlify's local emulation, with the Telesign simulator…");
+  if (existsSync(path.join(workspace, ".env"))) {
+    console.log(
+      "Ignoring .env: npm start always sends to the simulator. npm run start:live uses .env and sends real messages.",
+    );
+  }
+  const { port } = options;
   const stack = await startLocalStack({
     port,
-    simulatorPort: Number(options["simulator-port"]),
+    simulatorPort: options.simulatorPort,
     simulator: {
-      deliveryDelayMs: Number(options["delivery-delay"]),
+      deliveryDelayMs: options.deliveryDelayMs,
       // Telesign's callbacks go to the local callback function unless told otherwise.
-      callbackUrl: options["no-callbacks"]
-        ? undefined
-        : (options["callback-url"] ?? `http://127.0.0.1:${port}/.netlify/functions/telesign-callback`),
+      callbackUrl: options.callbacks
+        ? (options.callbackUrl ?? `http://127.0.0.1:${port}/.netlify/functions/telesign-callback`)
+        : undefined,
       onMessage: printInbox,
       onCallback: (message, httpStatus) =>
         console.log(`telesign │ callback for ${message.referenceId} → ${httpStatus || "no answer"}`),
     },
     onOutput: (line) => console.log(`hook     │ ${line}`),
+    onExit: emulatorEnded,
   });
+  const withdraw = await announceLocalHook(stack, workspace);
   const authHeader = `${stack.headerName}: ${stack.secret}`;
   console.log(`
+Ready.
 Okta telephony hook   ${stack.url}
 Auth header           ${authHeader}
-Telesign simulator    ${stack.telesign.url}
+Telesign simulator    ${stack.telesign.url} (Telesign budget ${localTelesignTimeoutMs} ms: the local emulation adds its own time)
 
 Try it:
-  curl -s ${stack.url} \\
-    -H 'content-type: application/json' -H '${authHeader}' \\
-    -d @test/fixtures/okta/sms-pre-enrollment.json
-
-  npm run preview                     # one request, as Okta's Preview tab sends it
+  npm run preview                     # one request, as Okta's Preview tab sends it (a fresh eventId each time)
   npm run preview -- --channel voice  # a voice call
   npm run preview -- --all            # every request type and channel
   npm run preview -- --wait           # then follow its delivery status (callback → status)
+
+  curl -s ${stack.url} \\
+    -H 'content-type: application/json' -H '${authHeader}' \\
+    -d @test/fixtures/okta/sms-pre-enrollment.json
+  (this file has one eventId: a second paste gets the first answer again and sends no new message)
 
 Simulator scenarios (phone numbers ending in):
 ${Object.entries(scenarios)
@@ -69,26 +129,59 @@ ${Object.entries(scenarios)
 
 Ctrl-C stops everything.
 `);
-  onExit(() => stack.stop());
+  onExit(async () => {
+    await withdraw();
+    await stack.stop();
+  });
 }
 
 async function startLive() {
-  if (!existsSync(path.join(projectRoot, ".env"))) {
-    console.error(
-      "npm run start:live reads .env: copy .env.example to .env and fill in your Telesign and Okta values.",
+  const envFile = path.resolve(workspace, options.envFile);
+  const text = await readFile(envFile, "utf8").catch(() => undefined);
+  if (text === undefined) {
+    fail(
+      `${options.envFile} not found: copy .env.example to .env and fill in your Telesign and Okta values, or give --env-file <file>.`,
     );
-    process.exit(1);
   }
-  console.log(`Starting the hook on Netlify's local emulation with .env: it sends REAL messages through Telesign.
-Okta telephony hook   http://127.0.0.1:${port}/.netlify/functions/telesign
+  const env = Object.fromEntries(Object.entries(parseEnv(text)).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >;
+  console.log(`Starting the hook on Netlify's local emulation with ${options.envFile}: it sends REAL messages through Telesign.
+Variables from ${options.envFile}: ${Object.keys(env).join(", ") || "none"}`);
+  const functions: ServedFunctions = await serveFunctions({
+    port: options.port,
+    env,
+    onOutput: (line) => console.log(`hook     │ ${line}`),
+    onExit: emulatorEnded,
+  });
+  const url = `${functions.baseUrl}/telesign`;
+  // `npm run preview` authenticates with the first header secret, as Okta would.
+  const secret = env.OKTA_AUTH_SECRETS?.split(",")[0]?.trim() ?? "";
+  const hook = { url, headerName: env.OKTA_AUTH_HEADER?.trim().toLowerCase() || "authorization", secret };
+  const withdraw = await announceLocalHook(hook, workspace);
+  console.log(`
+Ready.
+Okta telephony hook   ${url}
+
+Ctrl-C stops it.
 `);
-  // Netlify's emulation reads .env itself, as it does for `netlify dev`.
-  await buildFunctions();
-  const emulator = spawnEmulator(port, {});
-  emulator.stdout?.pipe(process.stdout);
-  emulator.stderr?.pipe(process.stderr);
-  emulator.on("exit", (code) => process.exit(code ?? 0));
-  onExit(async () => stopEmulator(emulator));
+  onExit(async () => {
+    await withdraw();
+    await functions.stop();
+  });
+}
+
+function emulatorEnded(code: number | null) {
+  fail(`Netlify's emulation stopped (exit code ${code}): see its output above, then npm start again.`);
+}
+
+function startupFailure(error: unknown): string {
+  if (error instanceof PortInUseError) {
+    const option = error.port === options.port ? "--port" : "--simulator-port";
+    return `port ${error.port} is in use (another npm start may be running): choose another with ${option} <n>, e.g. npm start -- ${option} ${error.port + 1}`;
+  }
+  return `could not start the local hook: ${messageOf(error)}`;
 }
 
 function printInbox(message: SimulatedMessage) {

@@ -130,6 +130,9 @@ const environmentSchema = z.object({
 });
 
 type Environment = z.infer<typeof environmentSchema>;
+
+/** Every variable the functions read. */
+export const configVariableNames = Object.keys(environmentSchema.shape) as (keyof Environment)[];
 type VariableName = keyof Environment;
 
 export type Parsed<T> =

@@ -1,0 +1,64 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+/**
+ * What the project's commands share: `--help`, usage errors as one line plus the usage (exit 2),
+ * failures as one line that says what to do (exit 1), never a stack trace.
+ */
+
+export const exitCodes = { done: 0, failed: 1, usage: 2 } as const;
+
+/** A mistake in the command line: the message names the option and what it takes. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export type Values = Record<string, string | boolean | undefined>;
+
+/**
+ * The command line's options, or the process ends: `--help` prints `usage` (exit 0), a mistake
+ * prints one line and the usage (exit 2). `check` validates the values, throwing UsageError.
+ */
+export function parseCommandLine<T>(
+  usage: string,
+  options: Options,
+  check: (values: Values) => T,
+  args = process.argv.slice(2),
+): T {
+  try {
+    const { values } = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true });
+    if (values.help) {
+      console.log(usage);
+      process.exit(exitCodes.done);
+    }
+    return check(values as Values);
+  } catch (error) {
+    // Node's own messages run to several sentences: the first says what is wrong.
+    const message = messageOf(error)
+      .split("\n")[0]
+      ?.replace(/\. To specify .*$/, "");
+    console.error(`error: ${message}\n\n${usage}`);
+    process.exit(exitCodes.usage);
+  }
+}
+
+/** A whole number option within bounds, or a UsageError naming it. */
+export function wholeNumber(option: string, value: string, minimum: number, maximum: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < minimum || number > maximum) {
+    throw new UsageError(`--${option} takes a whole number from ${minimum} to ${maximum}, not "${value}"`);
+  }
+  return number;
+}
+
+/** Ends the process with one line on stderr (exit 1): what failed and what to do. */
+export function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(exitCodes.failed);
+}
+
+/** The message of anything thrown, for a one-line report. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
