@@ -11,6 +11,12 @@ import { build } from "esbuild";
 const projectRoot = path.resolve(import.meta.dirname, "..");
 export const builtFunctions = path.join(projectRoot, "dist", "functions");
 
+/**
+ * The oldest Node the bundles must run on: package.json's `engines` floor. Netlify runs them on
+ * the Node of `.nvmrc` / NODE_VERSION (newer); contributors may run them locally on the floor.
+ */
+export const nodeTarget = "node20";
+
 /** Bundles every `.mts` function of `sources` into `output` (by default, the site's own). */
 export async function buildFunctions(
   sources = path.join(projectRoot, "netlify", "functions"),
@@ -27,7 +33,7 @@ export async function buildFunctions(
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: nodeTarget,
     // Whitespace and syntax only: stack traces keep their names.
     minifyWhitespace: true,
     minifySyntax: true,
