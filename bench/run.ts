@@ -19,7 +19,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { previewRequest, sendPreview } from "../preview/okta-preview.ts";
-import { buildFunctions } from "../scripts/build.ts";
+import { buildFunctions } from "../scripts/build.mjs";
 import { startLocalBlobs } from "../scripts/local-blobs.ts";
 import { freePort, projectRoot, serveFunctions, simulatorCredential, startLocalStack } from "../scripts/local-stack.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";

@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
-import { buildFunctions } from "./build.ts";
+import { buildFunctions } from "./build.mjs";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve

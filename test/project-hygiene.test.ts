@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeTarget } from "../scripts/build.ts";
+import { nodeTarget } from "../scripts/build.mjs";
 import { projectRoot } from "../scripts/local-stack.ts";
 
 /** One Node version story: what Netlify runs, the oldest Node supported, and what the code is checked against. */

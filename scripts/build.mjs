@@ -1,8 +1,10 @@
+// @ts-check
 /**
  * `npm run build`: each function of netlify/functions bundled by esbuild into dist/functions,
  * its dependencies included and tree-shaken, ready for Netlify as they are (`node_bundler =
  * "none"`). Netlify's own bundler would ship node_modules unbundled, and loading them is most of
- * a cold start.
+ * a cold start. Plain JavaScript on purpose: Netlify's build installs `dependencies` only
+ * (netlify.toml: NPM_FLAGS), and this needs nothing but esbuild.
  */
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -17,11 +19,16 @@ export const builtFunctions = path.join(projectRoot, "dist", "functions");
  */
 export const nodeTarget = "node20";
 
-/** Bundles every `.mts` function of `sources` into `output` (by default, the site's own). */
+/**
+ * Bundles every `.mts` function of `sources` into `output` (by default, the site's own).
+ * @param {string} [sources]
+ * @param {string} [output]
+ * @returns {Promise<string[]>} the functions' names
+ */
 export async function buildFunctions(
   sources = path.join(projectRoot, "netlify", "functions"),
   output = builtFunctions,
-): Promise<string[]> {
+) {
   const entryPoints = (await readdir(sources))
     .filter((file) => file.endsWith(".mts"))
     .map((file) => path.join(sources, file));
