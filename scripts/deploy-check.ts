@@ -37,9 +37,10 @@ const options = parseCommandLine(
 );
 
 const execFile = promisify(execFileCallback);
-const progress = (line: string) => {
+
+function progress(line: string) {
   if (!options.json) console.error(line);
-};
+}
 
 interface FunctionReport {
   name: string;
@@ -204,7 +205,9 @@ async function unresolvedImports(folder: string): Promise<string[]> {
   }
 }
 
-const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
+function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
 
 function print(report: {
   commit: string;
