@@ -1,4 +1,5 @@
-import { type ParseArgsConfig, parseArgs } from "node:util";
+import { readFile } from "node:fs/promises";
+import { type ParseArgsConfig, parseArgs, parseEnv } from "node:util";
 
 /**
  * What the project's commands share: `--help`, usage errors as one line plus the usage (exit 2),
@@ -61,4 +62,11 @@ export function fail(message: string): never {
 /** The message of anything thrown, for a one-line report. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The variables of a `.env`-style file, or the process ends saying the file cannot be read. */
+export async function readEnvFile(file: string): Promise<Record<string, string | undefined>> {
+  const text = await readFile(file, "utf8").catch(() => undefined);
+  if (text === undefined) fail(`${file} cannot be read: give an existing file.`);
+  return parseEnv(text);
 }

@@ -93,7 +93,9 @@ async function check(): Promise<number> {
       targets,
       problems: [
         ...functions.flatMap((fn) => fn.problems.map((problem) => `${fn.name}: ${problem}`)),
-        ...(installed.count > targets.packages ? [`${installed.count} packages installed (at most ${targets.packages})`] : []),
+        ...(installed.count > targets.packages
+          ? [`${installed.count} packages installed (at most ${targets.packages})`]
+          : []),
         ...(installed.bytes > targets.megabytes * 1e6
           ? [`node_modules holds ${megabytes(installed.bytes)} MB (at most ${targets.megabytes})`]
           : []),

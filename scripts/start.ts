@@ -6,12 +6,11 @@
  * real Telesign.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseEnv } from "node:util";
+import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { scenarios } from "../simulator/telesign-simulator.ts";
-import { fail, messageOf, parseCommandLine, UsageError, wholeNumber } from "./command-line.ts";
+import { fail, messageOf, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
 import {
   announceLocalHook,
   localTelesignTimeoutMs,
@@ -136,19 +135,24 @@ Ctrl-C stops everything.
 }
 
 async function startLive() {
-  const envFile = path.resolve(workspace, options.envFile);
-  const text = await readFile(envFile, "utf8").catch(() => undefined);
-  if (text === undefined) {
+  if (!existsSync(path.resolve(workspace, options.envFile))) {
     fail(
       `${options.envFile} not found: copy .env.example to .env and fill in your Telesign and Okta values, or give --env-file <file>.`,
     );
   }
-  const env = Object.fromEntries(Object.entries(parseEnv(text)).filter(([, value]) => value !== undefined)) as Record<
-    string,
-    string
-  >;
+  const variables = await readEnvFile(path.resolve(workspace, options.envFile));
+  const env = Object.fromEntries(
+    Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  // The same check as npm run check: a configuration the functions would refuse never starts.
+  const report = checkConfiguration(env);
+  if (!report.ok) {
+    console.error(describeConfiguration(report, options.envFile));
+    fail(`fix ${options.envFile} as shown above, then npm run start:live again.`);
+  }
   console.log(`Starting the hook on Netlify's local emulation with ${options.envFile}: it sends REAL messages through Telesign.
-Variables from ${options.envFile}: ${Object.keys(env).join(", ") || "none"}`);
+Variables from ${options.envFile}: ${Object.keys(env).join(", ") || "none"}
+Configuration checked (npm run check): the functions will start with it.`);
   const functions: ServedFunctions = await serveFunctions({
     port: options.port,
     env,

@@ -205,17 +205,29 @@ const oktaVariables = [
 
 type Env = Record<string, string | undefined>;
 
-/** The named variables, or the problems with them. */
-function variables<N extends VariableName>(env: Env, names: readonly N[]): Parsed<Pick<Environment, N>> {
+/** The named variables, each invalid one at its default (as if unset), and the problems with their values. */
+function variables<N extends VariableName>(env: Env, names: readonly N[]) {
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const name of names) {
     const value = env[name]?.trim() === "" ? undefined : env[name];
     const parsed = environmentSchema.shape[name].safeParse(value);
     if (parsed.success) config[name] = parsed.data;
-    else problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
+    else {
+      problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
+      config[name] = environmentSchema.shape[name].safeParse(undefined).data;
+    }
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: config as Pick<Environment, N> };
+  return { config: config as Pick<Environment, N>, problems };
+}
+
+/**
+ * Every problem at once: those of single values, then those between variables, less any that
+ * names a variable whose value is already at fault (its fix comes first).
+ */
+function together(valueProblems: string[], crossProblems: string[]): string[] {
+  const atFault = valueProblems.map((problem) => problem.split(" ")[0] ?? "");
+  return [...valueProblems, ...crossProblems.filter((problem) => !atFault.some((name) => problem.includes(name)))];
 }
 
 function credentialOf(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TELESIGN_API_KEY">) {
@@ -276,27 +288,27 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
 /** The telephony hook's configuration. */
 export function parseConfig(env: Env): Parsed<HookConfig> {
   const vars = variables(env, [...telesignVariables, ...oktaVariables]);
-  if (!vars.ok) return vars;
   const { config, problems } = hookConfigOf(vars.config);
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, config };
+  const all = together(vars.problems, problems);
+  return all.length > 0 ? { ok: false, problems: all } : { ok: true, config };
 }
 
 /** The delivery-status callback receiver's configuration. */
 export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
   const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY", "TRANSACTION_RETENTION_DAYS"]);
-  if (!vars.ok) return vars;
   const credential = credentialOf(vars.config);
-  if (credential === undefined) {
-    return { ok: false, problems: ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"] };
-  }
+  const missing =
+    credential === undefined ? ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"] : [];
+  const all = together(vars.problems, missing);
+  if (all.length > 0 || credential === undefined) return { ok: false, problems: all };
   return { ok: true, config: { credential, retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
 }
 
 /** The status endpoint's configuration: it accepts Okta's credential or a read-only token. */
 export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
   const vars = variables(env, [...telesignVariables, ...oktaVariables, "STATUS_API_TOKENS"]);
-  if (!vars.ok) return vars;
   const { config, problems } = hookConfigOf(vars.config);
+  if (vars.problems.length > 0) return { ok: false, problems: together(vars.problems, problems) };
   const readTokens = vars.config.STATUS_API_TOKENS;
   // Read-only tokens alone are enough to read; an incomplete Okta setting then only disables that way in.
   if (problems.length > 0 && readTokens.length === 0) return { ok: false, problems };
@@ -309,7 +321,8 @@ export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
 /** The retention sweep's configuration. */
 export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
   const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
-  return vars.ok ? { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } } : vars;
+  if (vars.problems.length > 0) return { ok: false, problems: vars.problems };
+  return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
 }
 
 const loaded = new Map<(env: Env) => unknown, unknown>();
