@@ -178,6 +178,12 @@ export function judgeAnswer({
   };
 }
 
+/** The one line that says what Okta does with an answer: `✅ ACCEPT verification SMS: … (412 ms)`. */
+export function verdictLine({ verdict, explanation }: Judgement, what: string, durationMs: number): string {
+  const mark = { accept: "✅ ACCEPT", "fall back": "↪️  FALL BACK", skip: "❌ SKIP" }[verdict];
+  return `${mark} ${what}: ${explanation} (${durationMs} ms)`;
+}
+
 export interface PreviewExchange extends Judgement {
   httpStatus: number;
   durationMs: number;

@@ -17,6 +17,23 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export type Values = Record<string, string | boolean | undefined>;
 
+export type Parsed<T> = { kind: "values"; values: T } | { kind: "help" } | { kind: "usage"; message: string };
+
+/** The command line's options: checked values, a request for help, or a usage mistake in one line. */
+export function parseOptions<T>(options: Options, check: (values: Values) => T, args: string[]): Parsed<T> {
+  try {
+    const { values } = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true });
+    if (values.help) return { kind: "help" };
+    return { kind: "values", values: check(values as Values) };
+  } catch (error) {
+    // Node's own messages run to several sentences: the first says what is wrong.
+    const message = messageOf(error)
+      .split("\n")[0]
+      ?.replace(/\. To specify .*$/, "");
+    return { kind: "usage", message: message ?? "bad command line" };
+  }
+}
+
 /**
  * The command line's options, or the process ends: `--help` prints `usage` (exit 0), a mistake
  * prints one line and the usage (exit 2). `check` validates the values, throwing UsageError.
@@ -27,21 +44,14 @@ export function parseCommandLine<T>(
   check: (values: Values) => T,
   args = process.argv.slice(2),
 ): T {
-  try {
-    const { values } = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true });
-    if (values.help) {
-      console.log(usage);
-      process.exit(exitCodes.done);
-    }
-    return check(values as Values);
-  } catch (error) {
-    // Node's own messages run to several sentences: the first says what is wrong.
-    const message = messageOf(error)
-      .split("\n")[0]
-      ?.replace(/\. To specify .*$/, "");
-    console.error(`error: ${message}\n\n${usage}`);
-    process.exit(exitCodes.usage);
+  const parsed = parseOptions(options, check, args);
+  if (parsed.kind === "values") return parsed.values;
+  if (parsed.kind === "help") {
+    console.log(usage);
+    process.exit(exitCodes.done);
   }
+  console.error(`error: ${parsed.message}\n\n${usage}`);
+  process.exit(exitCodes.usage);
 }
 
 /** A whole number option within bounds, or a UsageError naming it. */

@@ -12,6 +12,7 @@ import {
   sendPreview,
   statusUrlOf,
   type Verdict,
+  verdictLine,
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
@@ -132,9 +133,7 @@ async function run(options: Options): Promise<number> {
       const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
       console.log(JSON.stringify(line));
     } else {
-      console.log(
-        `${verdictMark(exchange.verdict)} ${requestType} ${sent}: ${exchange.explanation} (${exchange.durationMs} ms)`,
-      );
+      console.log(verdictLine(exchange, `${requestType} ${sent}`, exchange.durationMs));
     }
     worst = Math.max(worst, verdictExitCodes[exchange.verdict]);
     const referenceId = transactionIdOf(exchange.body);
@@ -198,8 +197,4 @@ function printExchange(exchange: PreviewExchange) {
   }
   console.log(`← HTTP ${exchange.httpStatus || "(none)"} in ${exchange.durationMs} ms\n${body}\n`);
   for (const { check, ok } of exchange.checks) console.log(`  ${ok ? "✓" : "✗"} ${check}`);
-}
-
-function verdictMark(verdict: Verdict): string {
-  return { accept: "✅ ACCEPT", "fall back": "↪️  FALL BACK", skip: "❌ SKIP" }[verdict];
 }

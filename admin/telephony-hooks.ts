@@ -1,0 +1,462 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { judgeAnswer, previewRequest, verdictLine } from "../preview/okta-preview.ts";
+import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
+import { type InlineHooks, type OktaInlineHook, telephonyHookType } from "./okta-management.ts";
+
+/**
+ * The org's telephony hook, converged on what the admin asks: registered, inspected, previewed
+ * through Okta, its secret rotated. Every step that could fail a sign-in is checked against the
+ * deployed hook first: Okta is never told a secret the deploy does not accept yet.
+ */
+
+export interface Outcome {
+  /** Whether the command did what was asked (exit 0) or not (exit 1). */
+  ok: boolean;
+  /** The command could not do its work: `text` is one sentence saying why, for stderr. */
+  error?: true;
+  /** What to show the admin, line by line. */
+  text: string[];
+  /** The same, for scripts (`--json`); never a secret unless it was generated for the admin. */
+  json: Record<string, unknown>;
+}
+
+/** How Okta authenticates to the hook. */
+export type HookAuth =
+  | { kind: "header"; headerKey: string; secret: string | undefined }
+  | {
+      kind: "oauth";
+      clientId: string;
+      tokenUrl: string;
+      scope: string;
+      /** client_secret_post: the client secret; private_key_jwt: Okta's hook key id. */
+      clientSecret?: string;
+      keyId?: string;
+    };
+
+export interface AdminTools {
+  hooks: InlineHooks;
+  /** For probing the deployed hook (a request it refuses or answers "Not a valid Okta request"; never a message). */
+  fetch?: typeof fetch;
+  /** A new header secret: 32 random bytes unless tests say otherwise. */
+  newSecret?: () => string;
+}
+
+export const defaultHookName = "Telesign SMS and voice";
+const hookPath = "/.netlify/functions/telesign";
+
+// setup ----------------------------------------------------------------------------------------
+
+export interface SetupOptions {
+  hookUrl: string;
+  name: string;
+  replace: boolean;
+  auth: HookAuth;
+}
+
+export async function setupHook(tools: AdminTools, options: SetupOptions): Promise<Outcome> {
+  const { hooks } = tools;
+  const { hookUrl, auth } = options;
+  const all = await hooks.listTelephony();
+  const ours = all.filter((hook) => hook.channel.config.uri === hookUrl);
+  const existing = ours.find((hook) => hook.status === "ACTIVE") ?? ours[0];
+  const othersActive = all.filter((hook) => hook.status === "ACTIVE" && hook !== existing);
+  if (othersActive.length > 0 && !options.replace) {
+    const [other] = othersActive as [OktaInlineHook];
+    return failed(
+      `The org's active telephony hook is "${other.name}" (${other.id}), calling ${other.channel.config.uri}; Okta allows one active telephony hook. Run again with --replace to deactivate it and activate this one.`,
+      { existing: other.id },
+    );
+  }
+
+  // A new hook gets a new secret unless one is given; an existing one keeps its own (rotate-secret changes it).
+  const supplied = auth.kind === "header" ? auth.secret : undefined;
+  const generated = auth.kind === "header" && supplied === undefined && existing === undefined;
+  const secret = supplied ?? (generated ? (tools.newSecret ?? newSecret)() : undefined);
+  // Okta is told a secret only once the deploy accepts it: otherwise every sign-in would fail over to Okta's provider.
+  if (secret !== undefined && auth.kind === "header") {
+    const probe = await probeHook(hookUrl, auth.headerKey, secret, tools.fetch);
+    if (probe !== "accepted") return notYetAccepted(probe, { hookUrl, secret, generated, headerKey: auth.headerKey });
+  }
+
+  if (existing === undefined && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
+    return failed("Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt.", {});
+  }
+  const text: string[] = [];
+  let hook: OktaInlineHook;
+  if (existing?.id === undefined) {
+    await deactivateAll(hooks, othersActive, text);
+    hook = await hooks.create({ ...hookObject(options, secret), type: telephonyHookType });
+    text.push(`Created the telephony hook "${hook.name}" (${hook.id}), calling ${hookUrl}.`);
+  } else if (secret !== undefined || (auth.kind === "oauth" && (auth.clientSecret ?? auth.keyId) !== undefined)) {
+    hook = await replaceWithSecret(hooks, existing.id, options, secret, text);
+  } else {
+    hook = existing;
+    text.push(
+      `The telephony hook "${existing.name}" (${existing.id}) already calls ${hookUrl}; its secret is unchanged (npm run okta -- rotate-secret changes it).`,
+    );
+    if (existing.name !== options.name) {
+      text.push(`Its name stays "${existing.name}": renaming resends the secret, so give it in OKTA_HOOK_SECRET.`);
+    }
+  }
+  if (hook.status !== "ACTIVE" && hook.id !== undefined) {
+    await deactivateAll(hooks, othersActive, text);
+    hook = await hooks.activate(hook.id);
+    text.push(`Activated it.`);
+  }
+  text.push(`It is the org's active telephony hook (${authLabel(hook)}).`);
+  if (auth.kind === "oauth") text.push(...oauthNextSteps(auth));
+  text.push(
+    "",
+    `Check it end to end (sends a real message): npm run okta -- preview --hook-url ${hookUrl} --phone <E.164>`,
+  );
+  return { ok: true, text, json: { hook: summary(hook, hookUrl), generatedSecret: generated ? secret : undefined } };
+}
+
+function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | undefined): OktaInlineHook {
+  const base = { uri: hookUrl, method: "POST" };
+  if (auth.kind === "header") {
+    return {
+      name,
+      version: "1.0.0",
+      channel: {
+        type: "HTTP",
+        version: "1.0.0",
+        config: { ...base, headers: [], authScheme: { type: "HEADER", key: auth.headerKey, value: secret } },
+      },
+    };
+  }
+  const clientAuth =
+    auth.keyId === undefined
+      ? { authType: "client_secret_post" as const, clientSecret: auth.clientSecret }
+      : { authType: "private_key_jwt" as const, hookKeyId: auth.keyId };
+  return {
+    name,
+    version: "1.0.0",
+    channel: {
+      type: "OAUTH",
+      version: "1.0.0",
+      config: { ...base, clientId: auth.clientId, tokenUrl: auth.tokenUrl, scope: auth.scope, ...clientAuth },
+    },
+  };
+}
+
+/** PUT replaces the whole hook: its secret is resent every time (Okta never returns it). */
+async function replaceWithSecret(
+  hooks: InlineHooks,
+  id: string,
+  options: SetupOptions,
+  secret: string | undefined,
+  text: string[],
+): Promise<OktaInlineHook> {
+  const hook = await hooks.replace(id, hookObject(options, secret));
+  text.push(`Updated the telephony hook "${hook.name}" (${id}) that calls ${options.hookUrl}.`);
+  return hook;
+}
+
+async function deactivateAll(hooks: InlineHooks, active: OktaInlineHook[], text: string[]) {
+  for (const other of active) {
+    if (other.id === undefined) continue;
+    await hooks.deactivate(other.id);
+    text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
+  }
+}
+
+function notYetAccepted(
+  probe: Exclude<Probe, "accepted">,
+  { hookUrl, secret, generated, headerKey }: { hookUrl: string; secret: string; generated: boolean; headerKey: string },
+): Outcome {
+  if (probe === "refused" && generated) {
+    return {
+      ok: true,
+      text: [
+        "Nothing is registered in Okta yet: the deployed hook must accept the secret first, or every sign-in would fail over to Okta's own provider.",
+        "",
+        "The new secret (shown once; keep it until setup is done):",
+        "",
+        `  ${secret}`,
+        "",
+        "1. Store it in Netlify (secret, Functions scope) and redeploy:",
+        `     netlify env:set OKTA_AUTH_SECRETS '${secret}' --secret --scope functions --context production`,
+        "     then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)",
+        "2. Run setup again with it:",
+        `     OKTA_HOOK_SECRET='${secret}' npm run okta -- setup --hook-url ${hookUrl}`,
+      ],
+      json: {
+        registered: false,
+        generatedSecret: secret,
+        next: "store the secret in Netlify, redeploy, run setup again",
+      },
+    };
+  }
+  const why = {
+    refused: `the deployed hook refuses the secret in OKTA_HOOK_SECRET (header ${headerKey}): set the same in Netlify's OKTA_AUTH_SECRETS and redeploy, then run setup again`,
+    "not configured":
+      'the deployed hook answers "Hook not configured": set its variables in Netlify (npm run check -- --env-file <file> checks them) and redeploy',
+  } as const;
+  const reason =
+    typeof probe === "string"
+      ? why[probe]
+      : `${hookUrl} does not answer as this hook does (${probe.unexpected}): check --hook-url and that the deploy is live`;
+  return failed(`Nothing registered: ${reason}.`, { registered: false });
+}
+
+function oauthNextSteps(auth: Extract<HookAuth, { kind: "oauth" }>): string[] {
+  const issuer = auth.tokenUrl.replace(/\/v1\/token$/, "");
+  return [
+    "",
+    "The hook must verify Okta's tokens: set in Netlify (Functions scope), then redeploy:",
+    "  netlify env:set OKTA_AUTH_MODE oauth --scope functions",
+    `  netlify env:set OKTA_OAUTH_ISSUER '${issuer}' --scope functions`,
+    `  netlify env:set OKTA_OAUTH_SCOPE '${auth.scope}' --scope functions`,
+    `  netlify env:set OKTA_OAUTH_CLIENT_ID '${auth.clientId}' --scope functions`,
+  ];
+}
+
+// status ---------------------------------------------------------------------------------------
+
+export async function hookStatus(tools: AdminTools, hookUrl: string | undefined): Promise<Outcome> {
+  const all = await tools.hooks.listTelephony();
+  const ours = oursAmong(all, hookUrl);
+  const text = all.length === 0 ? ["The org has no telephony hook."] : ["The org's telephony hooks:"];
+  for (const hook of all) {
+    const mark = hook.status === "ACTIVE" ? "●" : "○";
+    const tag = ours.includes(hook) ? "   ← this deploy" : "";
+    text.push(
+      `  ${mark} ${(hook.status ?? "").padEnd(8)} "${hook.name}" (${hook.id})  ${hook.channel.config.uri}  ${authLabel(hook)}${tag}`,
+    );
+  }
+  const active = ours.find((hook) => hook.status === "ACTIVE");
+  const target = hookUrl ?? `a URL ending ${hookPath}`;
+  text.push(
+    "",
+    active !== undefined
+      ? `The hook at ${active.channel.config.uri} is the org's active telephony hook.`
+      : ours.length > 0
+        ? `The hook at ${target} is registered but not active: npm run okta -- setup --hook-url <its URL> activates it.`
+        : `No telephony hook calls ${target}: npm run okta -- setup --hook-url <URL> registers it.`,
+  );
+  return {
+    ok: active !== undefined,
+    text,
+    json: { hooks: all.map((hook) => summary(hook, hookUrl)), active: active?.id ?? null },
+  };
+}
+
+/** The hooks that point at this deploy: at `hookUrl`, or at any URL ending in the hook's path. */
+function oursAmong(all: OktaInlineHook[], hookUrl: string | undefined): OktaInlineHook[] {
+  return all.filter((hook) =>
+    hookUrl === undefined ? hook.channel.config.uri.endsWith(hookPath) : hook.channel.config.uri === hookUrl,
+  );
+}
+
+/** The one hook of this deploy that a command acts on, or the sentence that says why there is none. */
+async function ourHook(hooks: InlineHooks, hookUrl: string | undefined): Promise<OktaInlineHook | string> {
+  const ours = oursAmong(await hooks.listTelephony(), hookUrl);
+  const active = ours.filter((hook) => hook.status === "ACTIVE");
+  if (active.length === 1) return active[0] as OktaInlineHook;
+  if (ours.length === 0) {
+    return `No telephony hook calls ${hookUrl ?? `a URL ending ${hookPath}`}: register it with npm run okta -- setup --hook-url <URL>.`;
+  }
+  if (active.length === 0)
+    return "This deploy's telephony hook is not active: npm run okta -- setup --hook-url <URL> activates it.";
+  return "Several hooks call this deploy: name the one with --hook-url <URL>.";
+}
+
+function authLabel(hook: OktaInlineHook): string {
+  const { config } = hook.channel;
+  if (hook.channel.type === "OAUTH") return `OAuth 2.0 (${config.authType ?? "?"})`;
+  return `header ${config.authScheme?.key ?? "?"}`;
+}
+
+/** A hook as scripts read it: never a secret (Okta does not return them anyway). */
+function summary(hook: OktaInlineHook, hookUrl: string | undefined) {
+  return {
+    id: hook.id,
+    name: hook.name,
+    status: hook.status,
+    url: hook.channel.config.uri,
+    auth: authLabel(hook),
+    thisDeploy:
+      hookUrl === undefined ? hook.channel.config.uri.endsWith(hookPath) : hook.channel.config.uri === hookUrl,
+  };
+}
+
+// preview --------------------------------------------------------------------------------------
+
+export interface PreviewOptions {
+  hookUrl: string | undefined;
+  phone: string;
+  channel: "sms" | "voice";
+  requestType: string;
+}
+
+/** Okta's own preview: Okta calls the deployed hook with a fresh request, and a real message goes out. */
+export async function previewThroughOkta(
+  tools: AdminTools,
+  options: PreviewOptions,
+  announce: (line: string) => void,
+): Promise<Outcome> {
+  const hook = await ourHook(tools.hooks, options.hookUrl);
+  if (typeof hook === "string") return failed(hook, {});
+  const sent = options.channel === "sms" ? "SMS" : "voice call";
+  announce(
+    `Okta calls "${hook.name}" (${hook.channel.config.uri}) now: a REAL ${sent} goes to ${maskPhoneNumber(options.phone.replace("+", ""))}.`,
+  );
+  const request = previewRequest({
+    requestType: options.requestType,
+    channel: options.channel,
+    phoneNumber: options.phone,
+    locale: "EN-US",
+    otpCode: String(randomInt(1_000_000)).padStart(6, "0"),
+  });
+  const started = performance.now();
+  let body: string;
+  let httpStatus = 200;
+  try {
+    body = JSON.stringify(await tools.hooks.execute(hook.id as string, request));
+  } catch (error) {
+    // Okta answers 400 when the hook's answer breaks its contract: Okta would skip the hook.
+    if (!(error instanceof Error && error.name === "OktaApiError" && (error as { status?: number }).status === 400)) {
+      throw error;
+    }
+    httpStatus = 400;
+    body = JSON.stringify({ okta: (error as { errorSummary?: string }).errorSummary });
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const judgement = judgeAnswer({ httpStatus, durationMs, body });
+  const what = `${options.requestType.replace("com.okta.user.telephony.", "")} ${sent}`;
+  return {
+    ok: judgement.verdict === "accept",
+    text: [verdictLine(judgement, what, durationMs)],
+    json: { hook: hook.id, verdict: judgement.verdict, explanation: judgement.explanation, durationMs, answer: body },
+  };
+}
+
+// rotate-secret --------------------------------------------------------------------------------
+
+export interface RotationOptions {
+  hookUrl: string | undefined;
+  /** The secret Okta sends now. */
+  current: string | undefined;
+  /** The secret to move to; generated (and shown once) when absent. */
+  next: string | undefined;
+}
+
+/**
+ * Moves Okta and the deploy to a new header secret without a failed sign-in, using the hook's
+ * two accepted secrets. Each run looks at where things stand and does the next step it can; the
+ * steps only the admin can do (Netlify's variables, a deploy) are printed as exact commands.
+ */
+export async function rotateSecret(tools: AdminTools, options: RotationOptions): Promise<Outcome> {
+  const hook = await ourHook(tools.hooks, options.hookUrl);
+  if (typeof hook === "string") return failed(hook, {});
+  const { config } = hook.channel;
+  if (hook.channel.type !== "HTTP" || config.authScheme == null) {
+    return failed(
+      "This hook authenticates with OAuth 2.0: rotate its client secret or key in Okta (docs/oauth.md).",
+      {},
+    );
+  }
+  if (options.current === undefined) {
+    return failed(
+      "Give the secret Okta sends now in OKTA_HOOK_SECRET: the rotation keeps it working until the end.",
+      {},
+    );
+  }
+  const headerKey = config.authScheme.key;
+  const uri = config.uri;
+  const generated = options.next === undefined;
+  const next = options.next ?? (tools.newSecret ?? newSecret)();
+  const [current, upcoming] = await Promise.all([
+    probeHook(uri, headerKey, options.current, tools.fetch),
+    generated ? Promise.resolve<Probe>("refused") : probeHook(uri, headerKey, next, tools.fetch),
+  ]);
+  const again = `npm run okta -- rotate-secret --hook-url ${uri}`;
+  const redeploy = "then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)";
+
+  if (upcoming !== "accepted" && current === "accepted") {
+    return {
+      ok: true,
+      text: [
+        "Step 1 of 3: the deploy must accept both secrets.",
+        ...(generated ? ["", "The new secret (shown once):", "", `  ${next}`, ""] : []),
+        `  export OKTA_HOOK_NEW_SECRET='${generated ? next : "<the new secret>"}'`,
+        `  netlify env:set OKTA_AUTH_SECRETS "$OKTA_HOOK_NEW_SECRET,$OKTA_HOOK_SECRET" --secret --scope functions --context production`,
+        `  ${redeploy}`,
+        `  ${again}        (with OKTA_HOOK_SECRET and OKTA_HOOK_NEW_SECRET set)`,
+      ],
+      json: { step: 1, generatedSecret: generated ? next : undefined },
+    };
+  }
+  if (upcoming !== "accepted") {
+    return failed(
+      "The deployed hook accepts neither OKTA_HOOK_SECRET nor OKTA_HOOK_NEW_SECRET: check OKTA_AUTH_SECRETS in Netlify and the deploy.",
+      {},
+    );
+  }
+  // The deploy accepts the new secret: Okta may send it. PUT replaces the hook whole, secret included.
+  await tools.hooks.replace(hook.id as string, {
+    name: hook.name,
+    version: hook.version,
+    channel: { ...hook.channel, config: { ...config, authScheme: { type: "HEADER", key: headerKey, value: next } } },
+  });
+  if (current === "accepted") {
+    return {
+      ok: true,
+      text: [
+        `Step 2 of 3 done: Okta now sends the new secret to "${hook.name}" (${hook.id}).`,
+        "Step 3: let the deploy accept the new secret alone:",
+        `  netlify env:set OKTA_AUTH_SECRETS "$OKTA_HOOK_NEW_SECRET" --secret --scope functions --context production`,
+        `  ${redeploy}`,
+        `  ${again}        (to confirm)`,
+      ],
+      json: { step: 2 },
+    };
+  }
+  return {
+    ok: true,
+    text: [`The rotation is complete: Okta sends the new secret, and the deploy accepts it alone.`],
+    json: { step: 3, complete: true },
+  };
+}
+
+// the deployed hook, probed --------------------------------------------------------------------
+
+type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
+
+/**
+ * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
+ * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
+ */
+export async function probeHook(
+  url: string,
+  headerKey: string,
+  secret: string,
+  fetchHook: typeof fetch = fetch,
+): Promise<Probe> {
+  let response: Response;
+  try {
+    response = await fetchHook(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", [headerKey]: secret },
+      body: "{}",
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    return { unexpected: error instanceof Error ? error.message : String(error) };
+  }
+  const text = await response.text().catch(() => "");
+  if (response.status === 401) return "refused";
+  if (response.status === 200 && text.includes('"Not a valid Okta request"')) return "accepted";
+  if (response.status === 200 && text.includes('"Hook not configured"')) return "not configured";
+  return { unexpected: `HTTP ${response.status}` };
+}
+
+function newSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function failed(sentence: string, json: Record<string, unknown>): Outcome {
+  return { ok: false, error: true, text: [sentence], json: { ...json, error: sentence } };
+}

@@ -1,0 +1,487 @@
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { http } from "msw";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runOktaCommand } from "../admin/okta-command.ts";
+import { parseConfig } from "../src/config.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { type FakeOkta, startFakeOkta } from "./support/fake-okta.ts";
+import { baseEnv, hookUrl, useTelesignSimulator } from "./support/hook.ts";
+import { server } from "./support/msw-server.ts";
+import { markSensitive } from "./support/sensitive.ts";
+
+/**
+ * `npm run okta`, run in process against a fake Okta Management API on loopback (through Okta's
+ * own SDK, over real HTTP) and a deployed hook served at its https URL through msw.
+ */
+
+const apiToken = "00fakeOktaApiToken0000000000000000000000";
+const currentSecret = "current-hook-secret-4d1c9b7e";
+const newSecret = "generated-hook-secret-8a2f6e30";
+markSensitive(apiToken, currentSecret, newSecret);
+
+let okta: FakeOkta;
+
+/** What the deployed hook accepts (OKTA_AUTH_SECRETS of its deploy); change it to "redeploy". */
+let deployedSecrets: string[];
+
+beforeEach(async () => {
+  okta = await startFakeOkta({ token: apiToken });
+  deployedSecrets = [currentSecret];
+  useTelesignSimulator();
+  server.use(
+    http.post(hookUrl, ({ request }) =>
+      createTelephonyHook({ config: parseConfig({ ...baseEnv, OKTA_AUTH_SECRETS: deployedSecrets.join(",") }) })(
+        request,
+      ),
+    ),
+  );
+});
+afterEach(() => okta.close());
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runOktaCommand(args, {
+    env: { OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: apiToken, ...env },
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    newSecret: () => newSecret,
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const setup = (...more: string[]) => ["setup", "--hook-url", hookUrl, ...more];
+
+/** A hook already in the org, as another provider's would be. */
+function existingHook(name: string, uri: string, status: "ACTIVE" | "INACTIVE" = "ACTIVE") {
+  okta.hooks.push({
+    id: `cal${name.replace(/\W/g, "")}`,
+    name,
+    status,
+    type: "com.okta.telephony.provider",
+    version: "1.0.0",
+    channel: {
+      type: "HTTP",
+      version: "1.0.0",
+      config: { uri, method: "POST", headers: [], authScheme: { type: "HEADER", key: "Authorization", value: "x" } },
+    },
+    created: "2026-01-01T00:00:00.000Z",
+    lastUpdated: "2026-01-01T00:00:00.000Z",
+  });
+}
+
+describe("npm run okta -- setup", () => {
+  it("registers nothing until the deploy accepts the generated secret, and shows it once with the Netlify command", async () => {
+    const { code, out } = await run(setup());
+    expect(code).toBe(0);
+    expect(okta.hooks).toEqual([]);
+    expect(out).toContain("Nothing is registered in Okta yet");
+    expect(out.split(newSecret).length - 1).toBe(3); // shown, in the netlify command, in the re-run command
+    expect(out).toContain(
+      `netlify env:set OKTA_AUTH_SECRETS '${newSecret}' --secret --scope functions --context production`,
+    );
+  });
+
+  it("registers an ACTIVE header hook with the secret the deploy accepts, and never prints it", async () => {
+    const { code, out } = await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(0);
+    expect(out).not.toContain(currentSecret);
+    expect(okta.hooks).toEqual([
+      expect.objectContaining({
+        name: "Telesign SMS and voice",
+        status: "ACTIVE",
+        type: "com.okta.telephony.provider",
+        channel: expect.objectContaining({
+          type: "HTTP",
+          config: expect.objectContaining({
+            uri: hookUrl,
+            method: "POST",
+            authScheme: { type: "HEADER", key: "Authorization", value: currentSecret },
+          }),
+        }),
+      }),
+    ]);
+    expect(okta.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "GET /api/v1/inlineHooks?type=com.okta.telephony.provider",
+      "POST /api/v1/inlineHooks",
+    ]);
+    expect(okta.requests.every((request) => request.auth === "SSWS")).toBe(true);
+  });
+
+  it("is safe to run again: no second hook, the secret untouched", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const again = await run(setup());
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("already calls");
+    expect(okta.hooks).toHaveLength(1);
+    expect(okta.hooks[0]?.channel.config.authScheme).toEqual({
+      type: "HEADER",
+      key: "Authorization",
+      value: currentSecret,
+    });
+    expect(okta.requests.filter((request) => request.method !== "GET")).toHaveLength(1);
+  });
+
+  it("run again with a secret, updates the hook with PUT and resends the whole object", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedSecrets = [newSecret, currentSecret];
+    const again = await run(setup("--name", "Telesign (renamed)"), { OKTA_HOOK_SECRET: newSecret });
+    expect(again.code).toBe(0);
+    const put = okta.requests.find((request) => request.method === "PUT");
+    expect(put?.body).toEqual({
+      name: "Telesign (renamed)",
+      version: "1.0.0",
+      channel: {
+        type: "HTTP",
+        version: "1.0.0",
+        config: {
+          uri: hookUrl,
+          method: "POST",
+          headers: [],
+          authScheme: { type: "HEADER", key: "Authorization", value: newSecret },
+        },
+      },
+    });
+    expect(okta.hooks).toHaveLength(1);
+  });
+
+  it("refuses a secret the deploy does not accept: Okta is never told it", async () => {
+    const { code, err } = await run(setup(), { OKTA_HOOK_SECRET: "a-secret-the-deploy-never-saw" });
+    expect(code).toBe(1);
+    expect(err).toMatch(/^error: Nothing registered: the deployed hook refuses the secret in OKTA_HOOK_SECRET/);
+    expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+
+  it("stops when another telephony hook is active, naming it (one active hook per org)", async () => {
+    existingHook("Old provider", "https://old-provider.example/sms");
+    const { code, err } = await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      'error: The org\'s active telephony hook is "Old provider" (calOldprovider), calling https://old-provider.example/sms; Okta allows one active telephony hook. Run again with --replace to deactivate it and activate this one.',
+    );
+    expect(okta.hooks.map((hook) => hook.status)).toEqual(["ACTIVE"]);
+  });
+
+  it("with --replace, deactivates the other active hook first, then registers this one", async () => {
+    existingHook("Old provider", "https://old-provider.example/sms");
+    const { code } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(0);
+    expect(okta.hooks.map((hook) => [hook.name, hook.status])).toEqual([
+      ["Old provider", "INACTIVE"],
+      ["Telesign SMS and voice", "ACTIVE"],
+    ]);
+  });
+
+  it("activates this deploy's hook when it exists but is inactive", async () => {
+    existingHook("Telesign SMS and voice", hookUrl, "INACTIVE");
+    const { code, out } = await run(setup());
+    expect(code).toBe(0);
+    expect(out).toContain("Activated it.");
+    expect(okta.hooks[0]?.status).toBe("ACTIVE");
+  });
+
+  it("registers an OAuth 2.0 channel (client_secret_post) and prints the hook's variables", async () => {
+    const { code, out } = await run(
+      [
+        ...setup("--auth", "oauth"),
+        "--client-id",
+        "0oaHookClient",
+        "--token-url",
+        "https://example.okta.com/oauth2/default/v1/token",
+        "--scope",
+        "okta.telephony.hook",
+      ],
+      { OKTA_HOOK_CLIENT_SECRET: "hook-client-secret-55aa" },
+    );
+    expect(code).toBe(0);
+    expect(okta.hooks[0]?.channel).toEqual({
+      type: "OAUTH",
+      version: "1.0.0",
+      config: {
+        uri: hookUrl,
+        method: "POST",
+        authType: "client_secret_post",
+        clientId: "0oaHookClient",
+        clientSecret: "hook-client-secret-55aa",
+        tokenUrl: "https://example.okta.com/oauth2/default/v1/token",
+        scope: "okta.telephony.hook",
+      },
+    });
+    expect(out).toContain(
+      "netlify env:set OKTA_OAUTH_ISSUER 'https://example.okta.com/oauth2/default' --scope functions",
+    );
+    expect(out).not.toContain("hook-client-secret-55aa");
+  });
+});
+
+describe("npm run okta -- status", () => {
+  it("lists the org's telephony hooks, never a secret, and says this deploy's is active (exit 0)", async () => {
+    existingHook("Old provider", "https://old-provider.example/sms", "INACTIVE");
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code, out } = await run(["status"]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      '○ INACTIVE "Old provider" (calOldprovider)  https://old-provider.example/sms  header Authorization',
+    );
+    expect(out).toMatch(
+      /● ACTIVE {3}"Telesign SMS and voice" \(cal\w+\) {2}https:\/\/hook\.example\/\.netlify\/functions\/telesign {2}header Authorization {3}← this deploy/,
+    );
+    expect(out).toContain(`The hook at ${hookUrl} is the org's active telephony hook.`);
+    expect(out).not.toContain(currentSecret);
+  });
+
+  it("--json gives the hooks as data, and exit 1 when this deploy's hook is not the active one", async () => {
+    existingHook("Old provider", "https://old-provider.example/sms");
+    const { code, out } = await run(["status", "--json"]);
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toEqual({
+      hooks: [
+        {
+          id: "calOldprovider",
+          name: "Old provider",
+          status: "ACTIVE",
+          url: "https://old-provider.example/sms",
+          auth: "header Authorization",
+          thisDeploy: false,
+        },
+      ],
+      active: null,
+    });
+  });
+});
+
+describe("npm run okta -- preview", () => {
+  it("has Okta call the deployed hook with a fresh request, says a real message goes out, and gives the verdict", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code, out } = await run(["preview", "--phone", "+15555550100"]);
+    expect(code).toBe(0);
+    expect(out).toContain("a REAL SMS goes to +1******0100");
+    expect(out).toMatch(/✅ ACCEPT mfa-verification SMS: Okta accepts: the code is on its way\. \(\d+ ms\)/);
+    const executed = okta.requests.find((request) => request.path.endsWith("/execute"));
+    expect(executed?.body).toMatchObject({
+      eventType: "com.okta.telephony.provider",
+      requestType: "com.okta.user.telephony.mfa-verification",
+      data: { messageProfile: { phoneNumber: "+15555550100", deliveryChannel: "SMS" } },
+    });
+  });
+
+  it("says FALL BACK when the hook answers an error (exit 1), and voice is a voice call", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code, out } = await run(["preview", "--phone", "+15555553101", "--channel", "voice"]);
+    expect(code).toBe(1);
+    expect(out).toContain("a REAL voice call goes to");
+    expect(out).toMatch(
+      /↪️ {2}FALL BACK mfa-verification voice call: Okta falls back to its own provider: the hook answered error "3101"/,
+    );
+  });
+
+  it("refuses to run without an active hook for this deploy", async () => {
+    const { code, err } = await run(["preview", "--phone", "+15555550100"]);
+    expect(code).toBe(1);
+    expect(err).toContain("No telephony hook calls a URL ending /.netlify/functions/telesign");
+  });
+});
+
+describe("npm run okta -- rotate-secret", () => {
+  it("walks Okta and the deploy to a new secret in three runs, never leaving Okta with a secret the deploy refuses", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const secretInOkta = () => okta.hooks[0]?.channel.config.authScheme;
+
+    // 1. The deploy accepts only the current secret: the new one is generated and shown, Okta untouched.
+    const first = await run(["rotate-secret"], { OKTA_HOOK_SECRET: currentSecret });
+    expect(first.code).toBe(0);
+    expect(first.out).toContain("Step 1 of 3");
+    expect(first.out).toContain(`export OKTA_HOOK_NEW_SECRET='${newSecret}'`);
+    expect(first.out).toContain('netlify env:set OKTA_AUTH_SECRETS "$OKTA_HOOK_NEW_SECRET,$OKTA_HOOK_SECRET"');
+    expect(secretInOkta()).toMatchObject({ value: currentSecret });
+
+    // 2. The admin deployed both: Okta moves to the new secret.
+    deployedSecrets = [newSecret, currentSecret];
+    const second = await run(["rotate-secret"], { OKTA_HOOK_SECRET: currentSecret, OKTA_HOOK_NEW_SECRET: newSecret });
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("Step 2 of 3 done");
+    expect(secretInOkta()).toEqual({ type: "HEADER", key: "Authorization", value: newSecret });
+
+    // 3. The admin deployed the new one alone: complete.
+    deployedSecrets = [newSecret];
+    const third = await run(["rotate-secret"], { OKTA_HOOK_SECRET: currentSecret, OKTA_HOOK_NEW_SECRET: newSecret });
+    expect(third.code).toBe(0);
+    expect(third.out).toBe("The rotation is complete: Okta sends the new secret, and the deploy accepts it alone.");
+    expect(secretInOkta()).toMatchObject({ value: newSecret });
+  });
+
+  it("fails when the deploy accepts neither secret, and leaves Okta alone", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedSecrets = ["some-other-secret-entirely-0000"];
+    const { code, err } = await run(["rotate-secret"], {
+      OKTA_HOOK_SECRET: currentSecret,
+      OKTA_HOOK_NEW_SECRET: newSecret,
+    });
+    expect(code).toBe(1);
+    expect(err).toContain("accepts neither");
+    expect(okta.requests.filter((request) => request.method === "PUT")).toEqual([]);
+  });
+
+  it("needs the current secret", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code, err } = await run(["rotate-secret"]);
+    expect(code).toBe(1);
+    expect(err).toContain("OKTA_HOOK_SECRET");
+  });
+});
+
+describe("Okta's errors, each one sentence with its errorCode and what to do", () => {
+  it("a bad or expired token (401 E0000011)", async () => {
+    const { code, err } = await run(["status"], { OKTA_API_TOKEN: "00expiredTokenxxxxxxxxxxxxxxxxxxxxxxxxxx" });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      "error: Okta refused the API token (E0000011: Invalid token provided): check OKTA_API_TOKEN; tokens expire after 30 days unused, create one in Security › API › Tokens.",
+    );
+  });
+
+  it("an admin who may not manage hooks (403 E0000006)", async () => {
+    await okta.close();
+    okta = await startFakeOkta({ token: apiToken, mayManage: false });
+    const { code, err } = await run(["status"]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/^error: Okta says the token's admin may not manage inline hooks \(E0000006: /);
+  });
+
+  it("a rate limit, with its reset time (429 E0000047)", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 42;
+    okta.failNext(
+      429,
+      { errorCode: "E0000047", errorSummary: "API call exceeded rate limit due to too many requests." },
+      {
+        "x-rate-limit-reset": String(reset),
+      },
+    );
+    const { code, err } = await run(["status"]);
+    expect(code).toBe(1);
+    const at = new Date(reset * 1000).toISOString().slice(11, 19);
+    expect(err).toMatch(
+      new RegExp(
+        `^error: Okta's rate limit is used up \\(E0000047\\): it resets at ${at} UTC \\(in 4[0-2] s\\), then run the command again\\.$`,
+      ),
+    );
+  });
+
+  it("a validation error (400 E0000001), with Okta's causes", async () => {
+    const { code, err } = await run(setup("--name", "x".repeat(256)), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      "error: Okta refused the request (E0000001: Api validation failed: inlineHook: name: must be 1 to 255 characters): fix what it names (a hook URL must be https:// and reachable by Okta).",
+    );
+  });
+
+  it("an org URL that is not Okta's, or not reachable", async () => {
+    const { code, err } = await run(["status"], { OKTA_ORG_URL: "http://127.0.0.1:9" });
+    expect(code).toBe(1);
+    expect(err).toBe(
+      "error: Okta could not be reached at http://127.0.0.1:9 (ECONNREFUSED): check OKTA_ORG_URL and the network.",
+    );
+  });
+
+  it("an http:// org URL that is not loopback is refused before any call", async () => {
+    const { code, err } = await run(["status"], { OKTA_ORG_URL: "http://example.okta.com" });
+    expect(code).toBe(1);
+    expect(err).toBe("error: OKTA_ORG_URL must be an https:// URL (http only to 127.0.0.1, localhost or [::1]).");
+  });
+
+  it("no credentials says what to set", async () => {
+    const { code, err } = await run(["status"], { OKTA_API_TOKEN: "" });
+    expect(code).toBe(1);
+    expect(err).toContain(
+      "set OKTA_API_TOKEN (Security › API › Tokens), or OKTA_SERVICE_CLIENT_ID and OKTA_SERVICE_PRIVATE_KEY",
+    );
+  });
+});
+
+describe("a service app instead of an API token", () => {
+  it("gets a token with its private key (scope okta.inlineHooks.manage) and uses it", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    await okta.close();
+    okta = await startFakeOkta({
+      serviceApp: {
+        clientId: "0oaServiceApp",
+        publicJwk: await exportJWK(publicKey),
+        scopes: ["okta.inlineHooks.read", "okta.inlineHooks.manage"],
+      },
+    });
+    const { code } = await run(["status"], {
+      OKTA_API_TOKEN: "",
+      OKTA_SERVICE_CLIENT_ID: "0oaServiceApp",
+      OKTA_SERVICE_PRIVATE_KEY: await exportPKCS8(privateKey),
+    });
+    expect(code).toBe(1); // no hook yet: status says so
+    expect(okta.requests.map((request) => `${request.method} ${request.path} ${request.auth}`)).toEqual([
+      "POST /oauth2/v1/token none",
+      "GET /api/v1/inlineHooks?type=com.okta.telephony.provider Bearer",
+    ]);
+    expect(new URLSearchParams(okta.requests[0]?.body as string).get("scope")).toBe(
+      "okta.inlineHooks.read okta.inlineHooks.manage",
+    );
+  });
+});
+
+describe("a service app whose key Okta does not know", () => {
+  it("says its token request probably failed, and what to check", async () => {
+    const registered = await generateKeyPair("RS256", { extractable: true });
+    const other = await generateKeyPair("RS256", { extractable: true });
+    await okta.close();
+    okta = await startFakeOkta({
+      serviceApp: {
+        clientId: "0oaServiceApp",
+        publicJwk: await exportJWK(registered.publicKey),
+        scopes: ["okta.inlineHooks.manage"],
+      },
+    });
+    const { code, err } = await run(["status"], {
+      OKTA_API_TOKEN: "",
+      OKTA_SERVICE_CLIENT_ID: "0oaServiceApp",
+      OKTA_SERVICE_PRIVATE_KEY: await exportPKCS8(other.privateKey),
+    });
+    expect(code).toBe(1);
+    // Okta's SDK drops the token endpoint's invalid_client and calls the API without a valid token (twice).
+    expect(err).toMatch(
+      /^error: Okta refused the service app's access \(E0000011: Invalid token provided\); its token request probably failed: check OKTA_SERVICE_CLIENT_ID, that OKTA_SERVICE_PRIVATE_KEY matches/,
+    );
+    expect(okta.requests.map((request) => request.path)).toEqual([
+      "/oauth2/v1/token",
+      "/api/v1/inlineHooks?type=com.okta.telephony.provider",
+      "/oauth2/v1/token",
+      "/api/v1/inlineHooks?type=com.okta.telephony.provider",
+    ]);
+  });
+});
+
+describe("the command line", () => {
+  it.each([
+    [[], 2, /^Usage: npm run okta/],
+    [["frobnicate"], 2, /^error: unknown command "frobnicate"/],
+    [["setup"], 2, /^error: --hook-url is required/],
+    [["setup", "--hook-url", "http://hook.example/x"], 2, /^error: --hook-url takes the hook's https:\/\/ URL/],
+    [
+      ["setup", "--hook-url", hookUrl, "--auth", "oauth"],
+      2,
+      /^error: --auth oauth needs --client-id, --token-url, --scope/,
+    ],
+    [["preview", "--phone", "5555550100"], 2, /^error: --phone takes an E\.164 number/],
+    [["status", "--bogus"], 2, /^error: Unknown option '--bogus'/],
+  ])("%j is a usage error (exit %i) and never reaches Okta", async (args, exit, message) => {
+    const { code, err } = await run(args);
+    expect(code).toBe(exit);
+    expect(err).toMatch(message);
+    expect(okta.requests).toEqual([]);
+  });
+
+  it.each(["setup", "status", "preview", "rotate-secret"])(
+    "%s --help shows its usage and the credentials (exit 0)",
+    async (command) => {
+      const { code, out } = await run([command, "--help"]);
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^Usage: npm run okta -- ${command}`));
+      expect(out).toContain("OKTA_API_TOKEN");
+    },
+  );
+});
