@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, projectRoot, startLocalStack } from "../scripts/local-stack.ts";
+import { freePort, projectRoot, simulatorCredential, startLocalStack } from "../scripts/local-stack.ts";
+import { serveTelesignSimulator } from "../simulator/server.ts";
 
 /**
  * `npm start` and `npm run preview` as a user runs them, with the ordinary things a user does
@@ -45,10 +46,10 @@ interface Started {
 }
 
 /** Starts `npm start` (scripts/start.ts) in `cwd` and waits until it says it is ready. */
-async function npmStart(cwd: string, port: number): Promise<Started> {
+async function npmStart(cwd: string, port: number, more: string[] = []): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ["--import", tsx, path.join(projectRoot, "scripts", "start.ts"), "--port", `${port}`],
+    ["--import", tsx, path.join(projectRoot, "scripts", "start.ts"), "--port", `${port}`, ...more],
     {
       cwd,
       stdio: ["ignore", "pipe", "pipe"],
@@ -89,12 +90,15 @@ beforeAll(async () => {
 afterAll(() => rm(workspace, { recursive: true, force: true }));
 
 describe("command lines", () => {
-  it.each(["start.ts", "preview.ts"])("%s --help lists the options and exits 0", async (script) => {
-    const run = await runScript(script, ["--help"], workspace);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: npm /);
-    expect(run.stdout).toContain("--help");
-  });
+  it.each(["start.ts", "preview.ts", "check.ts", "okta.ts", "deploy-check.ts"])(
+    "%s --help lists the options and exits 0",
+    async (script) => {
+      const run = await runScript(script, ["--help"], workspace);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: npm /);
+      expect(run.stdout).toContain("--help");
+    },
+  );
 
   it.each([
     ["start.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
@@ -103,6 +107,9 @@ describe("command lines", () => {
     ["preview.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["preview.ts", ["--channel", "fax"], /^error: --channel takes sms or voice, not "fax"$/],
     ["preview.ts", ["--wait-seconds", "soon"], /^error: --wait-seconds takes a whole number/],
+    ["check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
+    ["okta.ts", ["status", "--bogus"], /^error: Unknown option '--bogus'$/],
+    ["deploy-check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
   ] as const)("%s %j is a usage error: one line, the usage, exit 2, no stack trace", async (script, args, message) => {
     const run = await runScript(script, [...args], workspace);
     expect(run.code).toBe(2);
@@ -111,6 +118,47 @@ describe("command lines", () => {
     expect(blank).toBe("");
     expect(usage).toMatch(/^Usage: npm /);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("okta without Okta credentials says what to set in one line, exit 1", async () => {
+    const run = await runScript("okta.ts", ["status"], workspace);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      "error: set OKTA_ORG_URL to your Okta org's URL (e.g. https://example.okta.com), and OKTA_API_TOKEN or a service app (see --help).",
+    );
+  });
+
+  it("check judges an env file: exit 1 with the variable at fault (never its value), exit 0 once fixed", async () => {
+    const envFile = path.join(workspace, "check.env");
+    await writeFile(envFile, "TELESIGN_CUSTOMER_ID=abc\nTELESIGN_API_KEY=a2V5\nOKTA_AUTH_SECRETS=tooShort99\n");
+    const bad = await runScript("check.ts", ["--env-file", envFile], workspace);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      /✗ OKTA_AUTH_SECRETS +invalid\n +OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each/,
+    );
+    expect(bad.stdout).not.toContain("tooShort99");
+    await writeFile(
+      envFile,
+      "TELESIGN_CUSTOMER_ID=abc\nTELESIGN_API_KEY=a2V5\nOKTA_AUTH_SECRETS=long-enough-secret-0001\n",
+    );
+    const good = await runScript("check.ts", ["--env-file", envFile], workspace);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain("The configuration is complete");
+  });
+
+  it("start:live refuses a .env the functions would refuse, with the check's report, exit 1", async () => {
+    const envFile = path.join(workspace, "refused.env");
+    await writeFile(envFile, "TELESIGN_CUSTOMER_ID=abc\nOKTA_AUTH_SECRETS=long-enough-secret-0001\n");
+    const run = await runScript(
+      "start.ts",
+      ["--live", "--env-file", envFile, "--port", `${await freePort()}`],
+      workspace,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/✗ TELESIGN_API_KEY +missing/);
+    expect(run.stderr.trim().split("\n").at(-1)).toBe(
+      `error: fix ${envFile} as shown above, then npm run start:live again.`,
+    );
   });
 
   it("preview with no hook running says how to start one, exit 1", async () => {
@@ -135,6 +183,35 @@ describe("command lines", () => {
       busy.close();
     }
   });
+});
+
+describe("npm run start:live", () => {
+  it("checks its .env, serves the functions with it alone, and preview reaches Telesign through them", async () => {
+    const telesign = await serveTelesignSimulator({ ...simulatorCredential, port: 0 });
+    const secret = "live-mode-header-secret-0001";
+    const envFile = path.join(workspace, "live.env");
+    await writeFile(
+      envFile,
+      [
+        `TELESIGN_API_URL=${telesign.url}`,
+        `TELESIGN_CUSTOMER_ID=${simulatorCredential.customerId}`,
+        `TELESIGN_API_KEY=${simulatorCredential.apiKey}`,
+        `OKTA_AUTH_SECRETS=${secret}`,
+      ].join("\n"),
+    );
+    const live = await npmStart(workspace, await freePort(), ["--live", "--env-file", envFile]);
+    try {
+      expect(live.output).toContain("Configuration checked (npm run check): the functions will start with it.");
+      expect(live.output.join("\n")).not.toContain(secret);
+      const { verdicts, code } = await preview(workspace, "--phone", "+15555550100");
+      expect(code).toBe(0);
+      expect(verdicts[0]?.verdict).toBe("accept");
+      expect(telesign.simulator.messages.size).toBe(1);
+    } finally {
+      await stop(live);
+      await telesign.close();
+    }
+  }, 120_000);
 });
 
 describe("a running npm start", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeTarget } from "../scripts/build.mjs";
 import { projectRoot } from "../scripts/local-stack.ts";
+import { parseConfig } from "../src/config.ts";
 
 /** One Node version story: what Netlify runs, the oldest Node supported, and what the code is checked against. */
 
@@ -31,5 +32,37 @@ describe("the Node version story", async () => {
 
   it("the LICENSE file is the license package.json names", async () => {
     expect(await read("LICENSE")).toMatch(new RegExp(`^${pkg.license} License`));
+  });
+});
+
+describe("the admin's way in", async () => {
+  const readme = await read("README.md");
+  const netlifyToml = await read("netlify.toml");
+  const pkg = JSON.parse(await read("package.json")) as { repository: { url: string } };
+
+  it("the README stays the admin's page: at most 15 KB", () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(15 * 1024);
+  });
+
+  it("the Deploy to Netlify button deploys the repository package.json names", () => {
+    const target = /\(https:\/\/app\.netlify\.com\/start\/deploy\?repository=([^)\s]+)\)/.exec(readme)?.[1];
+    expect(target).toBe(pkg.repository.url);
+  });
+
+  it("the button prompts for exactly what the usual setup needs: with those set, the hook is configured", () => {
+    const section = netlifyToml.split("[template.environment]")[1] ?? "";
+    const prompted = [...section.matchAll(/^\s*([A-Z_]+) = "[^"]+"$/gm)].map((match) => match[1] as string);
+    expect(prompted).toEqual(["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY", "OKTA_AUTH_SECRETS"]);
+    const values = {
+      TELESIGN_CUSTOMER_ID: "id",
+      TELESIGN_API_KEY: "a2V5",
+      OKTA_AUTH_SECRETS: "a-secret-of-enough-length",
+    };
+    expect(parseConfig(values).ok).toBe(true);
+    for (const name of prompted) expect(parseConfig({ ...values, [name]: "" }).ok).toBe(false);
+  });
+
+  it("Netlify's build installs dependencies only", () => {
+    expect(netlifyToml).toMatch(/^\s*NPM_FLAGS = "--omit=dev"$/m);
   });
 });
