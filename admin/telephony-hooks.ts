@@ -92,7 +92,7 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
   } else {
     hook = existing;
     text.push(
-      `The telephony hook "${existing.name}" (${existing.id}) already calls ${hookUrl}; its secret is unchanged (npm run okta -- rotate-secret changes it).`,
+      `The telephony hook "${existing.name}" (${existing.id}) already calls ${hookUrl}; its authentication is unchanged (npm run okta -- rotate-secret changes a header secret).`,
     );
     if (existing.name !== options.name) {
       text.push(`Its name stays "${existing.name}": renaming resends the secret, so give it in OKTA_HOOK_SECRET.`);

@@ -214,6 +214,56 @@ describe("npm run okta -- setup", () => {
   });
 });
 
+describe("npm run okta -- setup, more ways", () => {
+  it("registers an OAuth 2.0 channel with private_key_jwt and Okta's hook key", async () => {
+    const { code } = await run([
+      ...setup("--auth", "oauth"),
+      ...["--client-id", "0oaHookClient", "--token-url", "https://example.okta.com/oauth2/default/v1/token"],
+      ...["--scope", "okta.telephony.hook", "--key-id", "hookKey0123"],
+    ]);
+    expect(code).toBe(0);
+    expect(okta.hooks[0]?.channel.config).toEqual({
+      uri: hookUrl,
+      method: "POST",
+      authType: "private_key_jwt",
+      clientId: "0oaHookClient",
+      hookKeyId: "hookKey0123",
+      tokenUrl: "https://example.okta.com/oauth2/default/v1/token",
+      scope: "okta.telephony.hook",
+    });
+  });
+
+  it("--json gives scripts the generated secret and that nothing is registered yet", async () => {
+    const { code, out } = await run(setup("--json"));
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({
+      registered: false,
+      generatedSecret: newSecret,
+      next: "store the secret in Netlify, redeploy, run setup again",
+    });
+  });
+
+  it("--json after registering gives the hook, and no secret it did not generate", async () => {
+    const { out } = await run(setup("--json"), { OKTA_HOOK_SECRET: currentSecret });
+    const result = JSON.parse(out) as { hook: Record<string, unknown> };
+    expect(result.hook).toMatchObject({
+      name: "Telesign SMS and voice",
+      status: "ACTIVE",
+      url: hookUrl,
+      thisDeploy: true,
+    });
+    expect(out).not.toContain(currentSecret);
+  });
+
+  it("stops before Okta when the deployed hook is not configured yet", async () => {
+    server.use(http.post(hookUrl, ({ request }) => createTelephonyHook({ config: parseConfig({}) })(request)));
+    const { code, err } = await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toContain('the deployed hook answers "Hook not configured"');
+    expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+});
+
 describe("npm run okta -- status", () => {
   it("lists the org's telephony hooks, never a secret, and says this deploy's is active (exit 0)", async () => {
     existingHook("Old provider", "https://old-provider.example/sms", "INACTIVE");
