@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor, type InlineHookApi } from "@okta/okta-sdk-nodejs";
+import { messageOf } from "../scripts/command-line.ts";
 import { isSecureUrl } from "../src/config.ts";
 
 /**
@@ -155,10 +156,6 @@ function systemCode(error: unknown): string | undefined {
     if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
   }
   return undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** An inline hook as Okta's API reads and writes it (secrets are never read back). */

@@ -145,12 +145,11 @@ export function createTelephonyHook({
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
       answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
     }
-    const durationMs = Math.round(performance.now() - arrival);
-    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", {
-      ...answer.fields,
-      outcome: answer.outcome,
-      durationMs,
-    });
+    // The answer's fields are this request's own: the log line completes them.
+    const { fields } = answer;
+    fields.outcome = answer.outcome;
+    fields.durationMs = Math.round(performance.now() - arrival);
+    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", fields);
     return answer.response;
   };
 
@@ -162,16 +161,15 @@ export function createTelephonyHook({
     }
     const { telesign, okta } = config.config;
     const deadline = arrival + telesign.timeoutMs;
-    const timeLeft = () => Math.floor(deadline - performance.now());
 
-    const authentication = await authenticateOkta(request.headers, timeLeft());
+    const authentication = await authenticateOkta(request.headers, remainingMs(deadline));
     if (!authentication.ok) {
       const { reason, challenge } = authentication;
       const headers = challenge === undefined ? undefined : { "www-authenticate": challenge };
       return refused("unauthenticated", { reason }, okta.headerName, headers);
     }
 
-    const read = await readBodyWithin(request, maxRequestBytes, timeLeft());
+    const read = await readBodyWithin(request, maxRequestBytes, remainingMs(deadline));
     if (!read.ok) return refused(read.refusal);
     const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
     if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
@@ -205,7 +203,7 @@ export function createTelephonyHook({
     return {
       outcome: mapped.outcome,
       response: oktaResponse(mapped.body),
-      fields: { ...facts, ...(claim?.guard === "memory" && { duplicateGuard: "memory" }), ...deliveryFields(delivery) },
+      fields: withDelivery(facts, delivery, claim?.guard === "memory" ? "memory" : undefined),
     };
   }
 
@@ -303,21 +301,30 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
     requestType: oktaRequest.requestType,
     channel: oktaRequest.delivery.channel,
     phone: maskPhoneNumber(oktaRequest.delivery.phoneNumber),
-    ...(!isKnownRequestType(oktaRequest.requestType) && { unknownRequestType: true }),
+    unknownRequestType: isKnownRequestType(oktaRequest.requestType) ? undefined : true,
   };
 }
 
-/** What the log says of Telesign's answer, or of why there was none. */
-function deliveryFields(delivery: SendResult): LogFields {
-  const attempts = delivery.attempts > 1 ? { telesignAttempts: delivery.attempts } : {};
-  if ("error" in delivery) return { ...attempts, error: delivery.error.message };
-  const { answer } = delivery;
-  return {
-    ...attempts,
-    referenceId: answer.reference_id,
-    telesignCode: answer.status.code,
-    telesignHttpStatus: answer.httpStatus,
-  };
+/**
+ * A delivered request's log fields: its facts, completed with Telesign's answer or why there was
+ * none (a field left undefined is not logged). `facts` is completed in place: copying it into a
+ * new object measurably slowed the warm path (npm run bench -- --only=warm).
+ */
+function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
+  const answer = "answer" in delivery ? delivery.answer : undefined;
+  return Object.assign(facts, {
+    duplicateGuard,
+    telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
+    referenceId: answer?.reference_id,
+    telesignCode: answer?.status.code,
+    telesignHttpStatus: answer?.httpStatus,
+    error: "error" in delivery ? delivery.error.message : undefined,
+  });
+}
+
+/** What is left of the budget until `deadline` (a `performance.now()` time). */
+function remainingMs(deadline: number): number {
+  return Math.floor(deadline - performance.now());
 }
 
 function levelOf(outcome: Outcome): LogLevel {
