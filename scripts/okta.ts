@@ -1,8 +1,13 @@
 /** `npm run okta -- <command>`: this hook in an Okta org (see admin/okta-command.ts). */
 import { runOktaCommand } from "../admin/okta-command.ts";
+import { exitCodes, messageOf } from "./command-line.ts";
 
 process.exitCode = await runOktaCommand(process.argv.slice(2), {
   env: process.env,
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+}).catch((error: unknown) => {
+  // Every failure the command foresees is already a sentence; anything else still gets one line.
+  console.error(`error: ${messageOf(error)}`);
+  return exitCodes.failed;
 });
