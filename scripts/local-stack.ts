@@ -91,9 +91,9 @@ export async function serveFunctions({
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });
-    const loaded = forwardLines(emulator, onOutput);
+    const loading = forwardLines(emulator, onOutput);
     const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
-    await untilLoaded(built, loaded, emulator);
+    await untilLoaded(built, loading, emulator);
     for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
     return { baseUrl, stop };
   } catch (error) {
@@ -255,30 +255,44 @@ function stopEmulator(emulator: ChildProcess): Promise<void> {
   });
 }
 
-/** The emulator's routine chatter: banners, per-request lines. Everything else is shown. */
-const routine = [/^\s*$/, /^⬥ /, /^\s*[╭│╰]/, /^Request from /, /^Response with status /];
+/** The emulator's routine chatter: banners, per-request lines, known notices. Everything else is shown. */
+const routine = [
+  /^\s*$/,
+  /^\s*[╭│╰]/,
+  /^Request from /,
+  /^Response with status /,
+  /^⬥ (Loaded function|Ignored general context env var|Injected .* env vars|Netlify Blobs running in sandbox mode)/,
+];
 
-/** Forwards what matters of the emulator's output; resolves each function's name as the emulator loads it. */
-function forwardLines(emulator: ChildProcess, onLine: ((line: string) => void) | undefined): Set<string> {
-  const loaded = new Set<string>();
+interface Loading {
+  loaded: Set<string>;
+  /** What the emulator said of a function it could not load. */
+  failures: string[];
+}
+
+/** Forwards what matters of the emulator's output, and follows which functions it loads. */
+function forwardLines(emulator: ChildProcess, onLine: ((line: string) => void) | undefined): Loading {
+  const loading: Loading = { loaded: new Set(), failures: [] };
   for (const stream of [emulator.stdout, emulator.stderr]) {
     if (stream === null) continue;
     createInterface({ input: stream }).on("line", (line) => {
       const name = /^⬥ Loaded function (\S+)/.exec(line)?.[1];
-      if (name !== undefined) loaded.add(name);
+      if (name !== undefined) loading.loaded.add(name);
+      if (/^⬥ Failed to load function /.test(line)) loading.failures.push(line.slice(2));
       if (!routine.some((pattern) => pattern.test(line))) onLine?.(line);
     });
   }
-  return loaded;
+  return loading;
 }
 
 const startupTimeoutMs = 60_000;
 
 /** Waits until the emulator has loaded every built function: a request before that gets its 500. */
-async function untilLoaded(functions: string[], loaded: Set<string>, emulator: ChildProcess): Promise<void> {
+async function untilLoaded(functions: string[], { loaded, failures }: Loading, emulator: ChildProcess): Promise<void> {
   const deadline = Date.now() + startupTimeoutMs;
   while (!functions.every((name) => loaded.has(name))) {
     if (emulator.exitCode !== null) throw new Error(`Netlify's emulation exited with code ${emulator.exitCode}`);
+    if (failures.length > 0) throw new Error(`Netlify's emulation could not load the functions: ${failures[0]}`);
     if (Date.now() > deadline) throw new Error(`Netlify's emulation did not load the functions within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
