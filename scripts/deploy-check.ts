@@ -87,7 +87,12 @@ async function check(): Promise<number> {
       commit,
       nodeVersionOnNetlify: environment.NODE_VERSION,
       npmFlags: npmFlags.join(" "),
-      install: { packages: installed.count, bytes: installed.bytes, seconds: installSeconds },
+      install: {
+        packages: installed.count,
+        bytes: installed.bytes,
+        diskBytes: installed.diskBytes,
+        seconds: installSeconds,
+      },
       build: { command: buildCommand, seconds: buildSeconds },
       functions,
       targets,
@@ -121,17 +126,22 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
   return Number(((performance.now() - started) / 1000).toFixed(1));
 }
 
-/** Packages in a node_modules tree (every folder with a package.json at a package's root) and the bytes of their files. */
-async function installedPackages(nodeModules: string): Promise<{ count: number; bytes: number }> {
+/**
+ * Packages in a node_modules tree (every folder with a package.json at a package's root), the
+ * bytes of their files (the size the target is about), and the disk they take (blocks, for the record).
+ */
+async function installedPackages(nodeModules: string): Promise<{ count: number; bytes: number; diskBytes: number }> {
   let count = 0;
   let bytes = 0;
+  let diskBytes = 0;
   for (const entry of await readdir(nodeModules, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath, entry.name);
-    bytes += (await stat(file)).size;
+    const file = await stat(path.join(entry.parentPath, entry.name));
+    bytes += file.size;
+    diskBytes += file.blocks * 512;
     if (entry.name === "package.json" && isPackageRoot(path.relative(nodeModules, entry.parentPath))) count++;
   }
-  return { count, bytes };
+  return { count, bytes, diskBytes };
 }
 
 /** `zod`, `@netlify/blobs`, `a/node_modules/b`: a package's own folder, not one inside it. */
@@ -215,7 +225,7 @@ function print(report: {
   commit: string;
   nodeVersionOnNetlify: string | undefined;
   npmFlags: string;
-  install: { packages: number; bytes: number; seconds: number };
+  install: { packages: number; bytes: number; diskBytes: number; seconds: number };
   build: { command: string; seconds: number };
   functions: FunctionReport[];
   problems: string[];
@@ -224,7 +234,7 @@ function print(report: {
   const total = Number((install.seconds + report.build.seconds).toFixed(1));
   console.log(`Deploy check of ${report.commit}, as Netlify builds it (Node ${report.nodeVersionOnNetlify ?? "?"} on Netlify; here ${process.version})
 
-  install   npm install ${report.npmFlags}   ${install.packages} packages, ${megabytes(install.bytes)} MB, ${install.seconds} s
+  install   npm install ${report.npmFlags}   ${install.packages} packages, ${megabytes(install.bytes)} MB of files (${megabytes(install.diskBytes)} MB on disk), ${install.seconds} s
   build     ${report.build.command}   ${report.build.seconds} s
   total     ${total} s (target under ${targets.seconds} s with a warm npm cache; packages at most ${targets.packages}, size at most ${targets.megabytes} MB)
 
