@@ -141,6 +141,29 @@ describe("parseConfig", () => {
     });
   });
 
+  it("reports a bad value and a missing variable at once, not one per deploy", () => {
+    const parsed = parseConfig({
+      TELESIGN_CUSTOMER_ID: "id",
+      TELESIGN_TIMEOUT_MS: "9000",
+      OKTA_AUTH_SECRETS: "s".repeat(20),
+    });
+    expect(parsed).toEqual({
+      ok: false,
+      problems: [
+        expect.stringMatching(/^TELESIGN_TIMEOUT_MS must be at most 2500/),
+        "TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header",
+      ],
+    });
+  });
+
+  it("does not pile a consequence on a bad value: a short secret is one problem, not also a missing one", () => {
+    const parsed = parseConfig({ TELESIGN_CUSTOMER_ID: "id", TELESIGN_API_KEY: "a2V5", OKTA_AUTH_SECRETS: "short" });
+    expect(parsed).toEqual({
+      ok: false,
+      problems: ["OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each"],
+    });
+  });
+
   it("never repeats a variable's value in a problem", () => {
     const result = parseConfig({ ...required, TELESIGN_AUTH_METHOD: "s3cr3t-value", TELESIGN_API_URL: "s3cr3t-url" });
     expect(JSON.stringify(result)).not.toContain("s3cr3t");
