@@ -1,5 +1,5 @@
 import { requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { exitCodes, messageOf, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,
@@ -206,7 +206,7 @@ export async function runOktaCommand(args: string[], io: CommandIO): Promise<num
     // Usage is checked before Okta is called: a typo never reaches the org.
     work = command.prepare(parsed.values, io);
   } catch (error) {
-    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n\n${command.usage}`);
+    io.err(`error: ${messageOf(error)}\n\n${command.usage}`);
     return exitCodes.usage;
   }
   let connection: Pick<OktaConnection, "orgUrl" | "credential"> = {

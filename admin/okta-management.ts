@@ -91,7 +91,8 @@ interface OktaApiFailure {
   headers?: Headers;
 }
 
-function isOktaApiFailure(error: unknown): error is OktaApiFailure {
+/** An error answer of Okta's API, as Okta's SDK throws it. */
+export function isOktaApiFailure(error: unknown): error is OktaApiFailure {
   return error instanceof Error && error.name === "OktaApiError";
 }
 

@@ -1,7 +1,17 @@
-import { randomBytes, randomInt } from "node:crypto";
-import { judgeAnswer, previewRequest, verdictLine } from "../preview/okta-preview.ts";
+import { randomBytes } from "node:crypto";
+import {
+  channelLabelOf,
+  judgeAnswer,
+  previewRequest,
+  randomOtpCode,
+  sentLabelOf,
+  verdictLine,
+} from "../preview/okta-preview.ts";
+import { messageOf } from "../scripts/command-line.ts";
+import { jsonValueOf } from "../src/http/json.ts";
 import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
-import { type InlineHooks, type OktaInlineHook, telephonyHookType } from "./okta-management.ts";
+import { errorSummaries } from "../src/okta/telephony-response.ts";
+import { type InlineHooks, isOktaApiFailure, type OktaInlineHook, telephonyHookType } from "./okta-management.ts";
 
 /**
  * The org's telephony hook, converged on what the admin asks: registered, inspected, previewed
@@ -43,6 +53,13 @@ export interface AdminTools {
 
 export const defaultHookName = "Telesign SMS and voice";
 const hookPath = "/.netlify/functions/telesign";
+
+/** The command that stores the hook's accepted secrets in Netlify (secret, Functions scope). */
+function storeSecretsCommand(value: string): string {
+  return `netlify env:set OKTA_AUTH_SECRETS ${value} --secret --scope functions --context production`;
+}
+
+const redeploy = "then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)";
 
 // setup ----------------------------------------------------------------------------------------
 
@@ -176,8 +193,8 @@ function notYetAccepted(
         `  ${secret}`,
         "",
         "1. Store it in Netlify (secret, Functions scope) and redeploy:",
-        `     netlify env:set OKTA_AUTH_SECRETS '${secret}' --secret --scope functions --context production`,
-        "     then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)",
+        `     ${storeSecretsCommand(`'${secret}'`)}`,
+        `     ${redeploy}`,
         "2. Run setup again with it:",
         `     OKTA_HOOK_SECRET='${secret}' npm run okta -- setup --hook-url ${hookUrl}`,
       ],
@@ -242,11 +259,14 @@ export async function hookStatus(tools: AdminTools, hookUrl: string | undefined)
   };
 }
 
-/** The hooks that point at this deploy: at `hookUrl`, or at any URL ending in the hook's path. */
+/** Whether a hook points at this deploy: at `hookUrl`, or at any URL ending in the hook's path. */
+function isThisDeploy(hook: OktaInlineHook, hookUrl: string | undefined): boolean {
+  const { uri } = hook.channel.config;
+  return hookUrl === undefined ? uri.endsWith(hookPath) : uri === hookUrl;
+}
+
 function oursAmong(all: OktaInlineHook[], hookUrl: string | undefined): OktaInlineHook[] {
-  return all.filter((hook) =>
-    hookUrl === undefined ? hook.channel.config.uri.endsWith(hookPath) : hook.channel.config.uri === hookUrl,
-  );
+  return all.filter((hook) => isThisDeploy(hook, hookUrl));
 }
 
 /** The one hook of this deploy that a command acts on, or the sentence that says why there is none. */
@@ -276,8 +296,7 @@ function summary(hook: OktaInlineHook, hookUrl: string | undefined) {
     status: hook.status,
     url: hook.channel.config.uri,
     auth: authLabel(hook),
-    thisDeploy:
-      hookUrl === undefined ? hook.channel.config.uri.endsWith(hookPath) : hook.channel.config.uri === hookUrl,
+    thisDeploy: isThisDeploy(hook, hookUrl),
   };
 }
 
@@ -298,17 +317,17 @@ export async function previewThroughOkta(
 ): Promise<Outcome> {
   const hook = await ourHook(tools.hooks, options.hookUrl);
   if (typeof hook === "string") return failed(hook, {});
-  const sent = options.channel === "sms" ? "SMS" : "voice call";
-  announce(
-    `Okta calls "${hook.name}" (${hook.channel.config.uri}) now: a REAL ${sent} goes to ${maskPhoneNumber(options.phone.replace("+", ""))}.`,
-  );
   const request = previewRequest({
     requestType: options.requestType,
     channel: options.channel,
     phoneNumber: options.phone,
     locale: "EN-US",
-    otpCode: String(randomInt(1_000_000)).padStart(6, "0"),
+    otpCode: randomOtpCode(),
   });
+  const sent = channelLabelOf(request.data.messageProfile.deliveryChannel);
+  announce(
+    `Okta calls "${hook.name}" (${hook.channel.config.uri}) now: a REAL ${sent} goes to ${maskPhoneNumber(options.phone.replace("+", ""))}.`,
+  );
   const started = performance.now();
   let body: string;
   let httpStatus = 200;
@@ -316,18 +335,15 @@ export async function previewThroughOkta(
     body = JSON.stringify(await tools.hooks.execute(hook.id as string, request));
   } catch (error) {
     // Okta answers 400 when the hook's answer breaks its contract: Okta would skip the hook.
-    if (!(error instanceof Error && error.name === "OktaApiError" && (error as { status?: number }).status === 400)) {
-      throw error;
-    }
+    if (!isOktaApiFailure(error) || error.status !== 400) throw error;
     httpStatus = 400;
-    body = JSON.stringify({ okta: (error as { errorSummary?: string }).errorSummary });
+    body = JSON.stringify({ okta: error.errorSummary });
   }
   const durationMs = Math.round(performance.now() - started);
   const judgement = judgeAnswer({ httpStatus, durationMs, body });
-  const what = `${options.requestType.replace("com.okta.user.telephony.", "")} ${sent}`;
   return {
     ok: judgement.verdict === "accept",
-    text: [verdictLine(judgement, what, durationMs)],
+    text: [verdictLine(judgement, sentLabelOf(request), durationMs)],
     json: { hook: hook.id, verdict: judgement.verdict, explanation: judgement.explanation, durationMs, answer: body },
   };
 }
@@ -372,7 +388,6 @@ export async function rotateSecret(tools: AdminTools, options: RotationOptions):
     generated ? Promise.resolve<Probe>("refused") : probeHook(uri, headerKey, next, tools.fetch),
   ]);
   const again = `npm run okta -- rotate-secret --hook-url ${uri}`;
-  const redeploy = "then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)";
 
   if (upcoming !== "accepted" && current === "accepted") {
     return {
@@ -381,7 +396,7 @@ export async function rotateSecret(tools: AdminTools, options: RotationOptions):
         "Step 1 of 3: the deploy must accept both secrets.",
         ...(generated ? ["", "The new secret (shown once):", "", `  ${next}`, ""] : []),
         `  export OKTA_HOOK_NEW_SECRET='${generated ? next : "<the new secret>"}'`,
-        `  netlify env:set OKTA_AUTH_SECRETS "$OKTA_HOOK_NEW_SECRET,$OKTA_HOOK_SECRET" --secret --scope functions --context production`,
+        `  ${storeSecretsCommand('"$OKTA_HOOK_NEW_SECRET,$OKTA_HOOK_SECRET"')}`,
         `  ${redeploy}`,
         `  ${again}        (with OKTA_HOOK_SECRET and OKTA_HOOK_NEW_SECRET set)`,
       ],
@@ -406,7 +421,7 @@ export async function rotateSecret(tools: AdminTools, options: RotationOptions):
       text: [
         `Step 2 of 3 done: Okta now sends the new secret to "${hook.name}" (${hook.id}).`,
         "Step 3: let the deploy accept the new secret alone:",
-        `  netlify env:set OKTA_AUTH_SECRETS "$OKTA_HOOK_NEW_SECRET" --secret --scope functions --context production`,
+        `  ${storeSecretsCommand('"$OKTA_HOOK_NEW_SECRET"')}`,
         `  ${redeploy}`,
         `  ${again}        (to confirm)`,
       ],
@@ -444,12 +459,15 @@ export async function probeHook(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    return { unexpected: error instanceof Error ? error.message : String(error) };
+    return { unexpected: messageOf(error) };
   }
-  const text = await response.text().catch(() => "");
+  const answer = jsonValueOf(await response.text().catch(() => "")) as
+    | { error?: { errorSummary?: unknown } }
+    | undefined;
+  const errorSummary = response.status === 200 ? answer?.error?.errorSummary : undefined;
   if (response.status === 401) return "refused";
-  if (response.status === 200 && text.includes('"Not a valid Okta request"')) return "accepted";
-  if (response.status === 200 && text.includes('"Hook not configured"')) return "not configured";
+  if (errorSummary === errorSummaries.invalidRequest) return "accepted";
+  if (errorSummary === errorSummaries.notConfigured) return "not configured";
   return { unexpected: `HTTP ${response.status}` };
 }
 

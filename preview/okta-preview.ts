@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
 import { jsonValueOf } from "../src/http/json.ts";
 import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
@@ -76,6 +76,17 @@ export function channelLabelOf(deliveryChannel: string): string {
   if (channel === "sms") return "SMS";
   if (channel === "voice") return "voice call";
   return `deliveryChannel "${deliveryChannel}" (neither SMS nor voice)`;
+}
+
+/** A fresh six-digit code, leading zeros kept, as Okta's are. */
+export function randomOtpCode(): string {
+  return String(randomInt(1_000_000)).padStart(6, "0");
+}
+
+/** What a preview request sends, for its verdict line: `mfa-verification SMS`. */
+export function sentLabelOf(request: ReturnType<typeof previewRequest>): string {
+  const type = request.requestType.replace("com.okta.user.telephony.", "");
+  return `${type} ${channelLabelOf(request.data.messageProfile.deliveryChannel)}`;
 }
 
 /** Okta waits this long for the whole exchange. */

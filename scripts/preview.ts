@@ -8,8 +8,10 @@ import {
   type PreviewExchange,
   previewRequest,
   type RequestTypeName,
+  randomOtpCode,
   requestTypeNames,
   sendPreview,
+  sentLabelOf,
   statusUrlOf,
   type Verdict,
   verdictLine,
@@ -120,20 +122,19 @@ async function run(options: Options): Promise<number> {
       deliveryChannel: options.all ? undefined : options.deliveryChannel,
       phoneNumber: options.phone,
       locale: options.locale,
-      otpCode: options.otp ?? String(Math.floor(Math.random() * 1_000_000)).padStart(6, "0"),
+      otpCode: options.otp ?? randomOtpCode(),
     });
     const sent = channelLabelOf(request.data.messageProfile.deliveryChannel);
     if (!options.quiet) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
     const exchange = await sendPreview(url, request, { authHeader });
     if (!options.quiet) printExchange(exchange);
-    const requestType = type.replace("com.okta.user.telephony.", "");
     if (options.json) {
       const { verdict, explanation, httpStatus, durationMs } = exchange;
       const transactionId = transactionIdOf(exchange.body);
       const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
       console.log(JSON.stringify(line));
     } else {
-      console.log(verdictLine(exchange, `${requestType} ${sent}`, exchange.durationMs));
+      console.log(verdictLine(exchange, sentLabelOf(request), exchange.durationMs));
     }
     worst = Math.max(worst, verdictExitCodes[exchange.verdict]);
     const referenceId = transactionIdOf(exchange.body);
