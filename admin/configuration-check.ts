@@ -32,7 +32,8 @@ export interface ConfigurationReport {
   problems: { function?: string; problem: string; severity: "error" | "warning" }[];
 }
 
-const fixes: Record<string, string> = {
+/** How to fix each variable: one entry per variable the functions read (the type says so). */
+const fixes: Record<(typeof configVariableNames)[number], string> = {
   TELESIGN_CUSTOMER_ID: "your customer id, from the Telesign portal",
   TELESIGN_API_KEY: "your API key, from the Telesign portal (base64, as Telesign issues it)",
   TELESIGN_API_URL: "an https:// URL, e.g. https://rest-ww.telesign.com, or unset for that default",

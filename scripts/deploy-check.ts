@@ -42,6 +42,25 @@ function progress(line: string) {
   if (!options.json) console.error(line);
 }
 
+interface Installed {
+  packages: number;
+  /** The size of the files: what the target is about. */
+  bytes: number;
+  /** The disk their blocks take, for the record. */
+  diskBytes: number;
+}
+
+interface Report {
+  commit: string;
+  nodeVersionOnNetlify: string | undefined;
+  npmFlags: string;
+  install: Installed & { seconds: number };
+  build: { command: string; seconds: number };
+  functions: FunctionReport[];
+  targets: typeof targets;
+  problems: string[];
+}
+
 interface FunctionReport {
   name: string;
   runtimeAPIVersion: number | undefined;
@@ -83,23 +102,18 @@ async function check(): Promise<number> {
     progress("packaging the functions with Netlify's bundler…");
     const functions = await packageFunctions(clone, functionsDirectory, config.functions ?? {});
 
-    const report = {
+    const report: Report = {
       commit,
       nodeVersionOnNetlify: environment.NODE_VERSION,
       npmFlags: npmFlags.join(" "),
-      install: {
-        packages: installed.count,
-        bytes: installed.bytes,
-        diskBytes: installed.diskBytes,
-        seconds: installSeconds,
-      },
+      install: { ...installed, seconds: installSeconds },
       build: { command: buildCommand, seconds: buildSeconds },
       functions,
       targets,
       problems: [
         ...functions.flatMap((fn) => fn.problems.map((problem) => `${fn.name}: ${problem}`)),
-        ...(installed.count > targets.packages
-          ? [`${installed.count} packages installed (at most ${targets.packages})`]
+        ...(installed.packages > targets.packages
+          ? [`${installed.packages} packages installed (at most ${targets.packages})`]
           : []),
         ...(installed.bytes > targets.megabytes * 1e6
           ? [`node_modules holds ${megabytes(installed.bytes)} MB (at most ${targets.megabytes})`]
@@ -130,8 +144,8 @@ async function timed(step: () => Promise<unknown>): Promise<number> {
  * Packages in a node_modules tree (every folder with a package.json at a package's root), the
  * bytes of their files (the size the target is about), and the disk they take (blocks, for the record).
  */
-async function installedPackages(nodeModules: string): Promise<{ count: number; bytes: number; diskBytes: number }> {
-  let count = 0;
+async function installedPackages(nodeModules: string): Promise<Installed> {
+  let packages = 0;
   let bytes = 0;
   let diskBytes = 0;
   for (const entry of await readdir(nodeModules, { recursive: true, withFileTypes: true })) {
@@ -139,9 +153,9 @@ async function installedPackages(nodeModules: string): Promise<{ count: number; 
     const file = await stat(path.join(entry.parentPath, entry.name));
     bytes += file.size;
     diskBytes += file.blocks * 512;
-    if (entry.name === "package.json" && isPackageRoot(path.relative(nodeModules, entry.parentPath))) count++;
+    if (entry.name === "package.json" && isPackageRoot(path.relative(nodeModules, entry.parentPath))) packages++;
   }
-  return { count, bytes, diskBytes };
+  return { packages, bytes, diskBytes };
 }
 
 /** `zod`, `@netlify/blobs`, `a/node_modules/b`: a package's own folder, not one inside it. */
@@ -221,15 +235,7 @@ function megabytes(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
-function print(report: {
-  commit: string;
-  nodeVersionOnNetlify: string | undefined;
-  npmFlags: string;
-  install: { packages: number; bytes: number; diskBytes: number; seconds: number };
-  build: { command: string; seconds: number };
-  functions: FunctionReport[];
-  problems: string[];
-}) {
+function print(report: Report) {
   const { install } = report;
   const total = Number((install.seconds + report.build.seconds).toFixed(1));
   console.log(`Deploy check of ${report.commit}, as Netlify builds it (Node ${report.nodeVersionOnNetlify ?? "?"} on Netlify; here ${process.version})

@@ -133,7 +133,6 @@ export async function startLocalStack({
   onOutput,
   onExit,
 }: LocalStackOptions): Promise<LocalStack> {
-  await assertPortFree(port);
   const telesign = await serveTelesignSimulator({ ...simulatorCredential, ...simulator, port: simulatorPort });
   const hook: LocalHook = {
     url: `http://127.0.0.1:${port}/.netlify/functions/telesign`,
