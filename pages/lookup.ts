@@ -111,7 +111,12 @@ function codeItem(code: Code): HTMLElement {
   return h(
     "li",
     { class: `code ${code.verdict.kind}` },
-    h("p", { class: "verdict" }, h("span", { class: "badge" }, badges[code.verdict.kind]), code.verdict.text),
+    h(
+      "p",
+      { class: "verdict" },
+      h("span", { class: "badge" }, badges[code.verdict.kind]),
+      h("span", { class: "verdict-text" }, code.verdict.text),
+    ),
     h(
       "dl",
       { class: "facts" },

@@ -106,7 +106,11 @@ function showSignIn(reason: string | null) {
         {},
         "See what became of a user's one-time codes, and how delivery is going. For members of your org's helpdesk and Okta admin groups.",
       ),
-      h("a", { class: "button", href: "/console/auth/sign-in" }, "Sign in with Okta"),
+      h(
+        "a",
+        { class: "button", href: `/console/auth/sign-in?${new URLSearchParams({ return: location.pathname })}` },
+        "Sign in with Okta",
+      ),
     ),
   );
   (main().querySelector("a.button") as HTMLElement | null)?.focus();

@@ -40,8 +40,8 @@ function consoleOf(env: Record<string, string> = consoleEnv(okta.issuer)) {
 }
 
 /** Sign-in as a browser does it: the console sends the agent to Okta, Okta sends them back with a code. */
-async function signIn(console_ = consoleOf()) {
-  const start = await console_.call("/console/auth/sign-in");
+async function signIn(console_ = consoleOf(), from = "/console/auth/sign-in") {
+  const start = await console_.call(from);
   const atOkta = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
   const back = new URL(atOkta.headers.get("location") ?? "");
   const landing = await console_.call(`${back.pathname}${back.search}`);
@@ -135,6 +135,18 @@ describe("signing in through Okta", () => {
     expect(cookie.split(".")).toHaveLength(5); // a JWE: encrypted, not a readable JWT
     expect(cookie).not.toContain("ada@example.com");
     expect(cookie.length).toBeLessThan(600);
+  });
+
+  it.each([
+    ["/console/health/", "/console/health/"],
+    ["/console/?q=ada%40example.com", "/console/?q=ada%40example.com"],
+    ["https://evil.example/", "/console/"],
+    ["//evil.example/console/", "/console/"],
+    ["/console//evil.example", "/console/"],
+    ["/elsewhere", "/console/"],
+  ])("open redirect: a sign-in started from %s lands on %s", async (from, landing) => {
+    const { landing: response } = await signIn(consoleOf(), `/console/auth/sign-in?return=${encodeURIComponent(from)}`);
+    expect(response.headers.get("location")).toBe(landing);
   });
 
   it("a signed-in Okta user outside CONSOLE_GROUPS gets no access and no session", async () => {
@@ -244,9 +256,21 @@ describe("the session", () => {
     });
     expect(crossSite.status).toBe(403);
     expect(jar.cookies.has(sessionCookie)).toBe(true);
+    const nullOrigin = await call("/console/auth/sign-out", { method: "POST", headers: { origin: "null" } });
+    expect(nullOrigin.status).toBe(403);
     const out = await call("/console/auth/sign-out", { method: "POST", headers: { origin: site } });
     expect(out.status).toBe(303);
     expect(out.headers.get("location")).toBe("/console/?signin=signed-out");
+    expect(jar.cookies.has(sessionCookie)).toBe(false);
+  });
+
+  it("a page whose referrer policy sends Origin: null signs out by Fetch Metadata", async () => {
+    const { call, jar } = await signIn();
+    const out = await call("/console/auth/sign-out", {
+      method: "POST",
+      headers: { origin: "null", "sec-fetch-site": "same-origin" },
+    });
+    expect(out.status).toBe(303);
     expect(jar.cookies.has(sessionCookie)).toBe(false);
   });
 });

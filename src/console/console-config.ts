@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { isSecureUrl, loopbackHosts, type Parsed } from "../config.ts";
+import { isSecureUrl, loopbackHosts, minPhoneHashKeyLength, type Parsed } from "../config.ts";
 
 /**
  * The helpdesk console's configuration, from the same environment as the hook's. The console is
@@ -39,6 +39,8 @@ export interface ConsoleSettings {
   sessionHours: number;
   /** What the sign-in asks Okta for: the org's authorization server has a `groups` scope of its own. */
   scope: string;
+  /** The hook's key of the records' phone hash: without it, no lookup by phone. */
+  phoneHashKey?: string;
   /** The issuer is on this machine: the local stand-in for Okta of `npm start`, said so on the page. */
   local: boolean;
 }
@@ -87,6 +89,10 @@ export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig> {
   if (!/^\d+$/.test(hoursText) || sessionHours < 1 || sessionHours > maxSessionHours) {
     problems.push(`CONSOLE_SESSION_HOURS must be a whole number of hours from 1 to ${maxSessionHours}`);
   }
+  const phoneHashKey = env.PHONE_HASH_KEY?.trim() || undefined;
+  if (phoneHashKey !== undefined && phoneHashKey.length < minPhoneHashKeyLength) {
+    problems.push(`PHONE_HASH_KEY must be at least ${minPhoneHashKeyLength} characters`);
+  }
   if (problems.length > 0) return { ok: false, problems };
 
   const issuerText = (issuer ?? "").replace(/\/+$/, "");
@@ -101,6 +107,7 @@ export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig> {
       groups,
       sessionKey,
       sessionHours,
+      phoneHashKey,
       // A custom authorization server (…/oauth2/<id>) has no `groups` scope unless its admin made one.
       scope: issuerPath.startsWith("/oauth2/") ? "openid profile email" : "openid profile email groups",
       local: loopbackHosts.has(new URL(issuerText).hostname),

@@ -4,19 +4,6 @@
  * handlers, verdicts and pages know nothing of how they are stored.
  */
 
-/** What the hook did with Okta's request. */
-export type HookOutcome =
-  /** Telesign accepted the message: its delivery reports follow. */
-  | "sent"
-  /** The toll-fraud guard refused it (`rule` says which kind of rule). */
-  | "blocked"
-  /** Telesign refused the message (`telesign` says why): Okta got an error. */
-  | "refused"
-  /** Telesign did not answer within the hook's budget: Okta got an error. */
-  | "timeout"
-  /** Telesign could not be reached, or failed: Okta got an error. */
-  | "unavailable";
-
 export interface DeliveryReport {
   code: number;
   description: string;
@@ -37,7 +24,11 @@ export interface CodeRecord {
   phone?: string;
   userId?: string;
   login?: string;
-  outcome: HookOutcome;
+  /**
+   * What the hook did, as its log says: accepted (Telesign took the message), blocked (the
+   * toll-fraud guard), or a reason Okta got an error (rejected, timeout, unreachable, …).
+   */
+  outcome: string;
   /** The toll-fraud guard's rule, for a blocked code (country, number_type, rate_limit, risk_score, message_text). */
   rule?: string;
   /** The rule's scope for a rate limit (number, range, country, user, all). */
@@ -60,13 +51,13 @@ export interface LookupQuery {
   value: string;
 }
 
+/** A lookup this site cannot make; the message says why, to the agent. */
+export class LookupUnavailable extends Error {
+  override name = "LookupUnavailable";
+}
+
 /** At most this many codes per lookup, newest first. */
 export const lookupLimit = 50;
-
-export interface OutcomeCount {
-  outcome: HookOutcome | "delivered" | "failed";
-  count: number;
-}
 
 export interface HourlyOutcomes {
   /** The hour's start (ISO-8601, UTC). */

@@ -21,6 +21,7 @@ const ruleNames: Record<string, string> = {
   rate_limit: "rate limit",
   risk_score: "Telesign's risk score",
   message_text: "a message text that is not Okta's code message",
+  unavailable: "the guard could not check it and is set to refuse then",
 };
 
 const scopeNames: Record<string, string> = {
@@ -31,25 +32,27 @@ const scopeNames: Record<string, string> = {
   all: "the whole org",
 };
 
+/** The hook's outcomes that answered Okta with an error, in plain words; Okta then uses its own provider. */
+const fallbacks: Record<string, string> = {
+  timeout: "The hook could not reach Telesign in time",
+  hook_timeout: "The hook could not reach Telesign in time",
+  unreachable: "The hook could not reach Telesign",
+  bad_answer: "Telesign's answer could not be read",
+  invalid_request: "The hook could not read Okta's request",
+  message_refused: "The hook refused the message Okta asked it to send",
+  internal_error: "The hook failed",
+};
+
 export function verdictOf(record: CodeRecord, now: Date): Verdict {
-  switch (record.outcome) {
-    case "blocked":
-      return { kind: "blocked", text: `Blocked by the toll-fraud guard (${ruleText(record)})` };
-    case "timeout":
-      return {
-        kind: "fallback",
-        text: "The hook could not reach Telesign in time: Okta fell back to its own provider",
-      };
-    case "unavailable":
-      return { kind: "fallback", text: "Telesign could not be reached: Okta fell back to its own provider" };
-    case "refused":
-      return {
-        kind: "fallback",
-        text: `Telesign refused it${codeText(record.telesign)}: Okta fell back to its own provider`,
-      };
-    case "sent":
-      return sentVerdict(record, now);
+  if (record.outcome === "accepted") return sentVerdict(record, now);
+  if (record.outcome === "blocked") {
+    return { kind: "blocked", text: `Blocked by the toll-fraud guard (${ruleText(record)})` };
   }
+  const reason =
+    record.outcome === "rejected"
+      ? `Telesign refused it${codeText(record.telesign)}`
+      : (fallbacks[record.outcome] ?? `The hook answered Okta with an error (${record.outcome})`);
+  return { kind: "fallback", text: `${reason}: Okta fell back to its own provider` };
 }
 
 function sentVerdict(record: CodeRecord, now: Date): Verdict {
@@ -71,7 +74,9 @@ function sentVerdict(record: CodeRecord, now: Date): Verdict {
 
 function ruleText({ rule, scope }: CodeRecord): string {
   const name = (rule !== undefined && ruleNames[rule]) || rule || "a rule";
-  if (rule === "rate_limit" && scope !== undefined) return `${name} for ${scopeNames[scope] ?? scope}`;
+  // The guard's scope names what was counted and over which window: number/1h.
+  const counted = scope?.split("/")[0];
+  if (rule === "rate_limit" && counted !== undefined) return `${name} for ${scopeNames[counted] ?? counted}`;
   return name;
 }
 

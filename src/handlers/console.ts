@@ -1,6 +1,6 @@
 import type { Parsed } from "../config.ts";
 import type { ConsoleConfig, ConsoleSettings } from "../console/console-config.ts";
-import type { ConsoleRecords } from "../console/console-records.ts";
+import { type CodeRecord, type ConsoleRecords, LookupUnavailable } from "../console/console-records.ts";
 import { parseLookup } from "../console/lookup-query.ts";
 import { createOktaSignIn, type OktaSignIn } from "../console/okta-sign-in.ts";
 import {
@@ -43,9 +43,21 @@ const callbackPath = "/console/auth/callback";
 /** A lookup or the figures of a period get this long from the database. */
 const recordsTimeoutMs = 8_000;
 
+/** Headers of every answer: JSON and redirects are never a page, framed, sniffed or cached. */
+const apiHeaders = {
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
 const notFound = () => jsonResponse(404, { error: "not found" });
 const signedOut = () => jsonResponse(401, { error: "signed out" });
 const unavailable = () => jsonResponse(503, { error: "The records cannot be read right now: try again in a minute." });
+/** A request from this site's own pages: its Origin (or, where a page sends none, Fetch Metadata) says so. */
+const sameOrigin = (request: Request, url: URL) =>
+  request.headers.get("origin") === url.origin || request.headers.get("sec-fetch-site") === "same-origin";
+
 const redirect = (location: string, cookies: string[] = [], status = 302) => {
   const headers = new Headers({ location, "cache-control": "no-store" });
   for (const cookie of cookies) headers.append("set-cookie", cookie);
@@ -63,12 +75,15 @@ export function createConsole({
   const sealer = settings && createSealer(settings.sessionKey, now);
   const okta = settings && (signIn ?? createOktaSignIn(settings));
 
-  return (request: Request): Promise<Response> =>
-    answerLogged(log, "console", async (fields) => {
+  return async (request: Request): Promise<Response> => {
+    const response = await answerLogged(log, "console", async (fields) => {
       fields.path = new URL(request.url).pathname;
       if (settings === undefined || sealer === undefined || okta === undefined) return notFound();
       return route(request, fields, settings, sealer, okta);
     });
+    for (const [name, value] of Object.entries(apiHeaders)) response.headers.set(name, value);
+    return response;
+  };
 
   async function route(
     request: Request,
@@ -86,7 +101,7 @@ export function createConsole({
         return completeSignIn(request, url, fields, settings, sealer, okta);
       case "POST /console/auth/sign-out":
         // A form of this site only: a cross-site post cannot sign an agent out.
-        if (request.headers.get("origin") !== url.origin) return jsonResponse(403, { error: "cross-site request" });
+        if (!sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
         return redirect(`${consolePage}?signin=signed-out`, [clearCookie(sessionCookie, "Strict")], 303);
     }
     if (!url.pathname.startsWith("/console/api/")) return notFound();
@@ -112,7 +127,8 @@ export function createConsole({
 
   async function startSignIn(url: URL, okta: OktaSignIn, sealer: Sealer): Promise<Response> {
     const { url: oktaUrl, pending } = await okta.start(`${url.origin}${callbackPath}`);
-    const sealed = await sealer.seal("sign-in", { ...pending }, secondsFromNow(signInSeconds));
+    const back = returnPathOf(url.searchParams.get("return"));
+    const sealed = await sealer.seal("sign-in", { ...pending, back }, secondsFromNow(signInSeconds));
     return redirect(oktaUrl, [setCookie(signInCookie, sealed, signInSeconds, "Lax")]);
   }
 
@@ -128,9 +144,8 @@ export function createConsole({
       fields.outcome = outcome;
       return redirect(`${consolePage}?signin=${outcome}`, [clearCookie(signInCookie, "Lax"), ...cookies]);
     };
-    const pending = pendingSignInOf(
-      await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie)),
-    );
+    const signIn = await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie));
+    const pending = pendingSignInOf(signIn);
     if (pending === undefined) return landing("expired");
     // Okta says no before any code: e.g. access_denied when the app is not assigned to the user.
     const oktaError = url.searchParams.get("error");
@@ -153,10 +168,17 @@ export function createConsole({
     const claims = { sub: agent.id, name: agent.name, login: agent.login };
     const session = await sealer.seal("session", claims, secondsFromNow(lifetime));
     fields.outcome = "signed-in";
-    return redirect(consolePage, [
+    return redirect(returnPathOf(signIn?.back), [
       clearCookie(signInCookie, "Lax"),
       setCookie(sessionCookie, session, lifetime, "Strict"),
     ]);
+  }
+
+  /** Where the agent was when asked to sign in: a console page, never anywhere else (no open redirect). */
+  function returnPathOf(value: unknown): string {
+    return typeof value === "string" && /^\/console\/[\w\-/]*(\?[\w=&%.\-+@]*)?$/.test(value) && !value.includes("//")
+      ? value
+      : consolePage;
   }
 
   function secondsFromNow(seconds: number): Date {
@@ -167,7 +189,12 @@ export function createConsole({
     const parsed = parseLookup(url.searchParams.get("q"), url.searchParams.get("by"));
     if (!parsed.ok) return jsonResponse(400, { error: parsed.problem });
     fields.lookup = parsed.query.kind;
-    const found = await fromRecords(fields, () => records().lookup(parsed.query));
+    let found: CodeRecord[] | undefined;
+    try {
+      found = await fromRecords(fields, () => records().lookup(parsed.query));
+    } catch (error) {
+      return jsonResponse(400, { error: (error as LookupUnavailable).message });
+    }
     if (found === undefined) return unavailable();
     const at = now();
     fields.found = found.length;
@@ -190,11 +217,15 @@ export function createConsole({
     return figures === undefined ? unavailable() : jsonResponse(200, figures);
   }
 
-  /** The records' answer, or undefined (and the reason logged) when they cannot be read in time. */
+  /**
+   * The records' answer, or undefined (and the reason logged) when they cannot be read in time.
+   * A lookup the site cannot make is thrown on, for its message.
+   */
   async function fromRecords<T>(fields: LogFields, read: () => Promise<T>): Promise<T | undefined> {
     try {
       return await withinMs(recordsTimeoutMs, read);
     } catch (error) {
+      if (error instanceof LookupUnavailable) throw error;
       fields.recordsError = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown";
       return undefined;
     }
