@@ -13,23 +13,30 @@ import { withinMs } from "../../src/support/deadline.ts";
 export function useDatabase() {
   let pglite: PGlite;
   const faults: Fault[] = [];
+  /** Whether a statement ran since the tables were last emptied. */
+  let used = false;
+  let tables: string[] = [];
 
   beforeAll(async () => {
     const template = await readFile(inject("databaseTemplate"));
     pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
+    const { rows } = await pglite.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    tables = rows.map(({ name }) => name);
   });
   afterAll(() => pglite?.close());
   beforeEach(async () => {
     faults.length = 0;
-    const { rows } = await pglite.query<{ name: string }>(
-      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
-    );
-    if (rows.length > 0) await pglite.exec(`TRUNCATE ${rows.map(({ name }) => name).join(", ")}`);
+    // DELETE is faster than TRUNCATE on a few rows; a test that ran no statement leaves nothing.
+    if (used) await pglite.exec(tables.map((table) => `DELETE FROM ${table};`).join(""));
+    used = false;
   });
 
   const database: Database = {
     query: (text, params, { timeoutMs }) =>
       withinMs(timeoutMs, async () => {
+        used = true;
         const fault = faults.shift();
         const delayMs = fault !== undefined && "delayMs" in fault ? fault.delayMs : undefined;
         if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -45,7 +52,10 @@ export function useDatabase() {
     /** The hook's view of this test's database. */
     database: () => database,
     /** Direct access, to inspect or prepare rows. */
-    sql: <Row>(text: string, params: unknown[] = []) => pglite.query<Row>(text, params).then(({ rows }) => rows),
+    sql: <Row>(text: string, params: unknown[] = []) => {
+      used = true;
+      return pglite.query<Row>(text, params).then(({ rows }) => rows);
+    },
     /** Queues faults for the next statements, in order. */
     fault: (...next: Fault[]) => faults.push(...next),
   };

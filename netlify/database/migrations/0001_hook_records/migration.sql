@@ -86,6 +86,7 @@ CREATE INDEX delivery_statuses_event_id ON delivery_statuses (event_id) WHERE ev
 
 CREATE TABLE event_claims (
   event_key text PRIMARY KEY,
+  holder text NOT NULL,
   state text NOT NULL CHECK (state IN ('sending', 'answered')),
   answer jsonb,
   claimed_at timestamptz NOT NULL,
@@ -97,6 +98,8 @@ COMMENT ON TABLE event_claims IS
   'on any instance gets the first answer instead of a second message. Deleted one day after the code '
   'expired (expires_at) by the retention sweep.';
 COMMENT ON COLUMN event_claims.event_key IS 'SHA-256 of the eventId, base64url: any eventId, one fixed-size key.';
+COMMENT ON COLUMN event_claims.holder IS
+  'A random id of the request that holds the claim: only it answers or releases the claim.';
 COMMENT ON COLUMN event_claims.state IS 'sending while the first request waits on Telesign; answered once it has.';
 COMMENT ON COLUMN event_claims.answer IS 'The first request''s answer to Okta, given to repeats (no code in it).';
 COMMENT ON COLUMN event_claims.expires_at IS 'When the code expires (Okta''s otpExpires, or 15 minutes).';
