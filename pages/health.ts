@@ -170,7 +170,7 @@ function render(figures: HealthFigures, period: string): HTMLElement[] {
                 "tbody",
                 {},
                 ...figures.telesignErrors.map((error) =>
-                  h("tr", {}, h("td", {}, error.code), h("td", {}, error.description), h("td", {}, error.count)),
+                  h("tr", {}, h("td", {}, error.code), h("td", {}, error.description || "—"), h("td", {}, error.count)),
                 ),
               ),
             ),
@@ -186,6 +186,7 @@ const ruleLabels: Record<string, string> = {
   risk_score: "Risk score",
   message_text: "Message text",
   unavailable: "Guard unavailable",
+  unknown: "Rule not recorded",
 };
 
 function figure(title: string, counts: string, ...content: HTMLElement[]): HTMLElement {

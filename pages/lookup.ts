@@ -153,7 +153,7 @@ function timelineOf(code: Code): HTMLElement[] {
   const steps = [
     step(code.requestedAt, `Okta asked the hook for a code by ${code.channel ? channels[code.channel] : "phone"}`),
   ];
-  if (code.outcome === "sent")
+  if (code.outcome === "accepted")
     steps.push(step(answered, `Telesign accepted the message; the hook answered Okta${took}`));
   else if (code.outcome === "blocked")
     steps.push(step(answered, `The toll-fraud guard refused it; the hook answered Okta with an error${took}`));

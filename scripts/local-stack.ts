@@ -9,8 +9,10 @@ import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
-import { buildFunctions } from "./build.mjs";
+import { consoleVariableNames } from "../src/console/console-config.ts";
+import { buildFunctions, buildPages } from "./build.mjs";
 import { type LocalDatabase, startLocalDatabase } from "./local-database.ts";
+import { forwardTo, type SiteServer, serveSite } from "./site-server.ts";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve
@@ -50,6 +52,10 @@ export class PortInUseError extends Error {
 export interface ServedFunctions {
   /** `http://127.0.0.1:<port>/.netlify/functions`. */
   baseUrl: string;
+  /** The site: `http://127.0.0.1:<port>`, its pages (public/) and its functions. */
+  siteUrl: string;
+  /** The run's database (NETLIFY_DB_URL of the functions). */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -81,9 +87,11 @@ export async function serveFunctions({
   const removeSite = () => rm(site, { recursive: true, force: true });
   let emulator: ChildProcess | undefined;
   let database: LocalDatabase | undefined;
+  let front: SiteServer | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
+    await front?.close();
     if (emulator !== undefined) await stopEmulator(emulator);
     await database?.stop();
     await removeSite();
@@ -100,16 +108,25 @@ export async function serveFunctions({
     const started = starting.value;
     // The project's netlify.toml, so that the emulation is configured as the deploy is.
     await copyFile(path.join(projectRoot, "netlify.toml"), path.join(site, "netlify.toml"));
+    // The emulator serves the functions only: the site's own port serves the pages of public/ in
+    // front of it, with netlify.toml's headers, as Netlify's edge does.
+    const functionsPort = await freePort();
     // As `netlify dev` hands its database to the functions.
-    emulator = spawnEmulator(site, port, { ...env, NETLIFY_DB_URL: started.url, NETLIFY_DB_DRIVER: "server" });
+    emulator = spawnEmulator(site, functionsPort, {
+      ...env,
+      NETLIFY_DB_URL: started.url,
+      NETLIFY_DB_DRIVER: "server",
+    });
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });
     const loading = forwardLines(emulator, onOutput);
-    const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
+    await buildPages();
+    front = await serveSite({ projectDir: projectRoot, port, functions: forwardTo(functionsPort) });
+    const baseUrl = `${front.url}/.netlify/functions`;
     await untilLoaded(built, loading, emulator);
     for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
-    return { baseUrl, stop };
+    return { baseUrl, siteUrl: front.url, databaseUrl: started.url, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -124,6 +141,9 @@ export interface LocalHook {
 
 export interface LocalStack extends LocalHook {
   telesign: SimulatorServer;
+  /** The site: the console's pages at /console/. */
+  siteUrl: string;
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -172,6 +192,8 @@ export async function startLocalStack({
     return {
       ...hook,
       telesign,
+      siteUrl: functions.siteUrl,
+      databaseUrl: functions.databaseUrl,
       stop: async () => {
         await functions.stop();
         await telesign.close();
@@ -251,7 +273,9 @@ function spawnEmulator(site: string, port: number, env: Record<string, string>):
     ...["--port", String(port), "--functions", functions],
   ];
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !(configVariableNames as string[]).includes(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !([...configVariableNames, ...consoleVariableNames] as string[]).includes(name),
+    ),
   );
   return spawn(process.execPath, args, {
     cwd: site,

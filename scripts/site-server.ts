@@ -1,5 +1,7 @@
+import { request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { serve } from "@hono/node-server";
 import { HeadersHandler } from "@netlify/headers";
 import { StaticHandler } from "@netlify/static";
@@ -57,18 +59,40 @@ export function serveSite({ projectDir, port = 0, functions }: SiteOptions): Pro
   });
 }
 
-/** Hands a request to the functions' emulator at `baseUrl`, as Netlify's edge hands it to a function. */
-export function forwardTo(baseUrl: string): (request: Request) => Promise<Response> {
+/**
+ * Hands a request to the functions' emulator on `port`, as Netlify's edge hands it to a function:
+ * headers as they came (the Host too, so that a function sees the site's own URL), bodies streamed.
+ */
+export function forwardTo(port: number): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
-    const target = new URL(`${url.pathname}${url.search}`, baseUrl);
-    const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-    const response = await fetch(target, {
-      method: request.method,
-      headers: request.headers,
-      body,
-      redirect: "manual",
+    const body =
+      request.method === "GET" || request.method === "HEAD" ? undefined : Buffer.from(await request.arrayBuffer());
+    return new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          host: "127.0.0.1",
+          port,
+          method: request.method,
+          path: `${url.pathname}${url.search}`,
+          headers: Object.fromEntries(request.headers),
+        },
+        (incoming) => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(incoming.headers)) {
+            for (const one of Array.isArray(value) ? value : [value ?? ""]) headers.append(name, one);
+          }
+          const empty = request.method === "HEAD" || [204, 304].includes(incoming.statusCode ?? 200);
+          resolve(
+            new Response(empty ? null : (Readable.toWeb(incoming) as ReadableStream), {
+              status: incoming.statusCode,
+              headers,
+            }),
+          );
+        },
+      );
+      outgoing.once("error", reject);
+      outgoing.end(body);
     });
-    return new Response(response.body, response);
   };
 }

@@ -136,6 +136,14 @@ describe("the lookup page", () => {
     await page.getByRole("button", { name: "Look up" }).click();
     await page.getByText("5 codes found, newest first. Times in America/St_Johns.").waitFor();
     expect(await page.locator(".verdict-text").allInnerTexts()).toEqual(verdicts);
+    expect(await page.locator(".code").first().locator(".timeline li").allInnerTexts()).toEqual([
+      expect.stringMatching(/Okta asked the hook for a code by SMS$/),
+      expect.stringMatching(/Telesign accepted the message; the hook answered Okta \(412 ms\)$/),
+      expect.stringMatching(/Telesign: 3000 Delivered$/),
+    ]);
+    expect(await page.locator(".code.fallback .timeline li").last().innerText()).toMatch(
+      /The hook answered Okta with an error \(2540 ms\): Okta sends the code through its own provider$/,
+    );
     const first = await page.locator(".code").first().locator(".timeline time").first().innerText();
     const asked = new Date(now.getTime() - 3 * 60_000);
     expect(first).toBe(
