@@ -1,5 +1,6 @@
 import { requestTypeNames } from "../preview/okta-preview.ts";
 import { exitCodes, messageOf, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { runConsoleSetup } from "./console-app.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,
@@ -41,6 +42,7 @@ Registers and inspects this hook in your Okta org.
 
 Commands:
   setup           register the hook in Okta, or update it (header secret or OAuth 2.0)
+  setup --console the helpdesk console's Okta app (npm run okta -- setup --console --help)
   status          the org's telephony hooks, and whether this deploy's is the active one
   preview         Okta's own preview: Okta calls the hook and a REAL message is sent
   rotate-secret   move Okta and the deploy to a new header secret, with no failed sign-in
@@ -186,6 +188,8 @@ export async function runOktaCommand(args: string[], io: CommandIO): Promise<num
     (name === undefined ? io.err : io.out)(usage);
     return name === undefined ? exitCodes.usage : exitCodes.done;
   }
+  // The helpdesk console's app is a command of its own (admin/console-app.ts).
+  if (name === "setup" && rest.includes("--console")) return runConsoleSetup(rest, io);
   const command = commands[name];
   if (command === undefined) {
     io.err(`error: unknown command "${name}": use setup, status, preview or rotate-secret\n\n${usage}`);
