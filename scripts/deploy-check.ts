@@ -16,7 +16,6 @@ import { resolveConfig } from "@netlify/config";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { build } from "esbuild";
 import { exitCodes, fail, messageOf, parseCommandLine } from "./command-line.ts";
-import { startLocalDatabase } from "./local-database.ts";
 import { projectRoot } from "./local-stack.ts";
 
 const usage = `Usage: npm run deploy:check -- [options]
@@ -264,6 +263,7 @@ async function checkMigrations(clone: string): Promise<MigrationsReport> {
   if (report.names.length === 0) report.problems.push(`${migrationsFolder} holds no migration`);
   const started = performance.now();
   try {
+    const { startLocalDatabase } = await import("./local-database.ts");
     const database = await startLocalDatabase({ migrations: directory });
     report.applied = database.applied;
     await database.stop();

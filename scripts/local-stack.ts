@@ -10,7 +10,7 @@ import { type SimulatorServer, serveTelesignSimulator } from "../simulator/serve
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
 import { buildFunctions } from "./build.mjs";
-import { type LocalDatabase, startLocalDatabase } from "./local-database.ts";
+import type { LocalDatabase } from "./local-database.ts";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve
@@ -91,7 +91,8 @@ export async function serveFunctions({
   try {
     const [building, starting] = await Promise.allSettled([
       buildFunctions(sources, path.join(site, "functions")),
-      startLocalDatabase(),
+      // Loaded here: the commands that only need this module's helpers stay quick to start.
+      import("./local-database.ts").then(({ startLocalDatabase }) => startLocalDatabase()),
     ]);
     if (starting.status === "fulfilled") database = starting.value;
     if (building.status === "rejected") throw building.reason;
