@@ -6,7 +6,8 @@ import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
-// Netlify's local database emulation over the Postgres wire, as `netlify dev` gives it to functions.
+// Netlify's local database emulation over the Postgres wire, as `netlify dev` gives it to functions
+// (an end-to-end test: the wire server creates its database from scratch, seconds of work).
 let local: LocalDatabase;
 beforeAll(async () => {
   local = await startLocalDatabase();
