@@ -27,6 +27,20 @@ export class SettingsError extends Error {
   override name = "SettingsError";
 }
 
+/**
+ * A step of a change to the org's hooks failed: `failure` is what Okta answered, `aftermath` what
+ * the tool did about it and which telephony hook is active now.
+ */
+export class ChangeFailure extends Error {
+  override name = "ChangeFailure";
+  constructor(
+    readonly failure: unknown,
+    readonly aftermath: string,
+  ) {
+    super(aftermath);
+  }
+}
+
 /** The Management API client the environment describes, or a SettingsError saying what to set. */
 export async function connectToOkta(env: Env): Promise<OktaConnection> {
   const orgUrl = (env.OKTA_ORG_URL ?? "").trim().replace(/\/+$/, "");
@@ -102,6 +116,7 @@ export function oktaFailure(
   { orgUrl, credential }: Pick<OktaConnection, "orgUrl" | "credential">,
 ): string {
   if (error instanceof SettingsError) return error.message;
+  if (error instanceof ChangeFailure) return `${oktaFailure(error.failure, { orgUrl, credential })} ${error.aftermath}`;
   if (isOktaApiFailure(error)) {
     const code = error.errorCode ?? `HTTP ${error.status}`;
     const summary = (error.errorSummary ?? "").replace(/\.$/, "");
