@@ -86,11 +86,11 @@ export async function connectToOkta(env: Env): Promise<OktaConnection> {
 
 /** The key itself (PEM or JWK JSON), or the file that holds it. */
 async function privateKeyOf(value: string): Promise<string> {
-  if (value.startsWith("-----BEGIN") || value.startsWith("{")) return value;
-  const text = await readFile(value, "utf8").catch(() => undefined);
-  if (text === undefined) {
+  const text = value.startsWith("-----BEGIN") || value.startsWith("{") ? value : await readFile(value, "utf8").catch(() => undefined);
+  // A key is ASCII text (PEM or JWK): anything else would come back in the SDK's errors.
+  if (text === undefined || !/^[\x20-\x7e\r\n\t]+$/.test(text.trim())) {
     throw new SettingsError(
-      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key, or the path of a file with one.",
+      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key (ASCII text), or the path of a file with one (its value is not shown).",
     );
   }
   return text.trim();
