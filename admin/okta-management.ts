@@ -86,7 +86,10 @@ export async function connectToOkta(env: Env): Promise<OktaConnection> {
 
 /** The key itself (PEM or JWK JSON), or the file that holds it. */
 async function privateKeyOf(value: string): Promise<string> {
-  const text = value.startsWith("-----BEGIN") || value.startsWith("{") ? value : await readFile(value, "utf8").catch(() => undefined);
+  const text =
+    value.startsWith("-----BEGIN") || value.startsWith("{")
+      ? value
+      : await readFile(value, "utf8").catch(() => undefined);
   // A key is ASCII text (PEM or JWK): anything else would come back in the SDK's errors.
   if (text === undefined || !/^[\x20-\x7e\r\n\t]+$/.test(text.trim())) {
     throw new SettingsError(

@@ -69,6 +69,9 @@ const options = parseCommandLine(
   },
 );
 
+/** The secrets a live run reads from its env file. */
+const liveSecretVariables = ["TELESIGN_API_KEY", "OKTA_AUTH_SECRETS", "STATUS_API_TOKENS"];
+
 /** Runs start from the folder npm runs them in: the project's, where `.env` is and `npm run preview` looks. */
 const workspace = process.cwd();
 
@@ -186,9 +189,6 @@ Ctrl-C stops it.
     await functions.stop();
   });
 }
-
-/** The secrets a live run reads from its env file. */
-const liveSecretVariables = ["TELESIGN_API_KEY", "OKTA_AUTH_SECRETS", "STATUS_API_TOKENS"];
 
 function emulatorEnded(code: number | null) {
   fail(`Netlify's emulation stopped (exit code ${code}): see its output above, then npm start again.`);

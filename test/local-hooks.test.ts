@@ -117,7 +117,9 @@ describe("start:live's announcement is withdrawn on every exit path", () => {
   const run = path.join(import.meta.dirname, "support", "announcing-run.ts");
 
   async function endedRun(how: string, signal?: NodeJS.Signals): Promise<string[]> {
-    const child = spawn(process.execPath, ["--import", tsx, run, workspace, how], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", tsx, run, workspace, how], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const ended = new Promise((resolve) => child.once("exit", resolve));
     // Whether it announced before it ended.
     const ready = new Promise<boolean>((resolve) => {

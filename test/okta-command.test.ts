@@ -426,6 +426,58 @@ describe("setup --auth oauth never switches Okta to OAuth before the deploy veri
   });
 });
 
+describe("a secret with a stray character is never printed (stdout, stderr, --json)", () => {
+  const strays = [
+    ["a newline", "\n"],
+    ["a quote", '"'],
+    ["a non-ASCII character", "ü"],
+  ] as const;
+  const oauth = [
+    ...["--auth", "oauth", "--client-id", "0oaHookClient"],
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+  const commands: Record<string, string[][]> = {
+    OKTA_API_TOKEN: [["status"], setup(), ["rotate-secret"]],
+    OKTA_HOOK_SECRET: [setup(), ["rotate-secret"]],
+    OKTA_HOOK_NEW_SECRET: [["rotate-secret"]],
+    OKTA_HOOK_CLIENT_SECRET: [setup(...oauth)],
+  };
+  const cases = Object.entries(commands).flatMap(([variable, runs]) =>
+    strays.flatMap(([stray, character]) =>
+      runs.flatMap((args) => [false, true].map((json) => [variable, stray, args, json, character] as const)),
+    ),
+  );
+
+  it.each(cases)("%s with %s (%j, json %s)", async (variable, stray, args, json, character) => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedEnv = variable === "OKTA_HOOK_CLIENT_SECRET" ? oauthDeploy : {};
+    const [left, right] = [`Leak${variable}Left`, `Leak${variable}Right`];
+    const { code, out, err } = await run([...args, ...(json ? ["--json"] : [])], {
+      OKTA_HOOK_SECRET: currentSecret,
+      [variable]: `${left}${character}${right}`,
+    });
+    expect(`${out}\n${err}`).not.toMatch(new RegExp(`${left}|${right}`));
+    if (character !== '"') {
+      expect(code).toBe(1);
+      const message = `${variable} holds ${stray === "a newline" ? "a space or a line break" : "a character that is not printable ASCII"}`;
+      expect(json ? JSON.parse(out).error : err).toContain(message);
+    }
+  });
+
+  it.each(strays)("OKTA_SERVICE_PRIVATE_KEY with %s", async (_, character) => {
+    const key = `-----BEGIN PRIVATE KEY-----\nLeakKeyLeft${character}LeakKeyRight\n-----END PRIVATE KEY-----`;
+    for (const json of [false, true]) {
+      const { code, out, err } = await run(["status", ...(json ? ["--json"] : [])], {
+        OKTA_API_TOKEN: "",
+        OKTA_SERVICE_CLIENT_ID: "0oaServiceApp",
+        OKTA_SERVICE_PRIVATE_KEY: key,
+      });
+      expect(code).toBe(1);
+      expect(`${out}\n${err}`).not.toMatch(/LeakKeyLeft|LeakKeyRight/);
+    }
+  });
+});
+
 describe("npm run okta -- status", () => {
   it("lists the org's telephony hooks, never a secret, and says this deploy's is active (exit 0)", async () => {
     existingHook("Old provider", "https://old-provider.example/sms", "INACTIVE");

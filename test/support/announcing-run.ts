@@ -9,10 +9,17 @@ import { announceLocalHook, stopOnExit } from "../../scripts/local-stack.ts";
 
 const [workspace = ".", how = "signal"] = process.argv.slice(2);
 await announceLocalHook(
-  { url: "http://127.0.0.1:9/.netlify/functions/telesign", headerName: "authorization", secret: "local-run-secret-0123" },
+  {
+    url: "http://127.0.0.1:9/.netlify/functions/telesign",
+    headerName: "authorization",
+    secret: "local-run-secret-0123",
+  },
   workspace,
 );
-stopOnExit(async () => undefined, () => undefined);
+stopOnExit(
+  async () => undefined,
+  () => undefined,
+);
 setInterval(() => undefined, 1_000);
 console.log("ready");
 if (how === "exit") process.exit(0);
