@@ -1,5 +1,6 @@
 import { requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, messageOf, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor, type InlineHookApi } from "@okta/okta-sdk-nodejs";
-import { messageOf } from "../scripts/command-line.ts";
 import { isSecureUrl } from "../src/config.ts";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Management API through Okta's own Node SDK: a client from the environment (an API

@@ -2,6 +2,7 @@ import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
 import { jsonValueOf } from "../src/http/json.ts";
 import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Preview tab, outside Okta: builds a telephony request as Preview does, sends it to a
@@ -227,7 +228,7 @@ export async function sendPreview(
     httpStatus = response.status;
     body = await response.text();
   } catch (error) {
-    body = `(no answer: ${error instanceof Error ? error.message : String(error)})`;
+    body = `(no answer: ${messageOf(error)})`;
   }
   const durationMs = Math.round(performance.now() - started);
   return { httpStatus, durationMs, body, ...judgeAnswer({ httpStatus, durationMs, body }) };

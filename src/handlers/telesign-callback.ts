@@ -6,6 +6,7 @@ import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { withinMs } from "../support/deadline.ts";
+import { messageOf } from "../support/error-text.ts";
 import { callbackSignatureValid } from "../telesign/callback-signature.ts";
 
 /**
@@ -113,7 +114,7 @@ export function createCallbackReceiver({
       });
     } catch (error) {
       // Telesign retries a callback that did not get 200.
-      Object.assign(fields, { outcome: "not_stored", error: error instanceof Error ? error.message : String(error) });
+      Object.assign(fields, { outcome: "not_stored", error: messageOf(error) });
       return jsonResponse(503, { error: "not stored, retry" });
     }
     if (!stored) {

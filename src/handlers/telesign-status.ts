@@ -13,6 +13,7 @@ import {
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
+import { messageOf } from "../support/error-text.ts";
 import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
 import { TelesignTimeoutError } from "../telesign/errors.ts";
 import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
@@ -107,7 +108,7 @@ export function createTransactionStatus({
       );
     } catch (error) {
       store = "unavailable";
-      fields.storeError = error instanceof Error ? error.message : String(error);
+      fields.storeError = messageOf(error);
     }
     const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
     fields.referenceId = referenceId;

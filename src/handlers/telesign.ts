@@ -19,6 +19,7 @@ import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { SendFacts } from "../storage/transaction-record.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
+import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
 /**
@@ -143,7 +144,7 @@ export function createTelephonyHook({
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
+      answer = refused("internal_error", { error: errorNameOf(error) });
     }
     // The answer's fields are this request's own: the log line completes them.
     const { fields } = answer;
@@ -247,7 +248,7 @@ export function createTelephonyHook({
     const logged = work.catch((error: unknown) =>
       log("error", failure, {
         ...fields,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       }),
     );
     waitUntil?.(logged);
