@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
+import { oktaLimitMs } from "../src/config.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
 import { messageOf } from "../src/support/error-text.ts";
@@ -90,8 +91,6 @@ export function sentLabelOf(request: ReturnType<typeof previewRequest>): string 
   return `${type} ${channelLabelOf(request.data.messageProfile.deliveryChannel)}`;
 }
 
-/** Okta waits this long for the whole exchange. */
-export const oktaDeadlineMs = 3_000;
 /** Okta refuses larger answers. */
 export const oktaMaxBodyBytes = 256 * 1024;
 
@@ -160,7 +159,7 @@ export function judgeAnswer({
     { check: "a JSON body", ok: json !== undefined },
     { check: "a valid commands or error object", ok: commands.success || error.success },
     { check: `under ${oktaMaxBodyBytes / 1024} KB`, ok: Buffer.byteLength(body) < oktaMaxBodyBytes },
-    { check: `answered within ${oktaDeadlineMs / 1000} s`, ok: durationMs <= oktaDeadlineMs },
+    { check: `answered within ${oktaLimitMs / 1000} s`, ok: durationMs <= oktaLimitMs },
   ];
   if (checks.some((check) => !check.ok)) {
     return {
@@ -223,7 +222,7 @@ export async function sendPreview(
       headers,
       body: JSON.stringify(request),
       redirect: "manual",
-      signal: AbortSignal.timeout(oktaDeadlineMs + 2_000),
+      signal: AbortSignal.timeout(oktaLimitMs + 2_000),
     });
     httpStatus = response.status;
     body = await response.text();

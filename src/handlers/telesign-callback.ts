@@ -5,6 +5,7 @@ import { answerLogged } from "../http/logged-answer.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
 import { withinMs } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
 import { callbackSignatureValid } from "../telesign/callback-signature.ts";
@@ -33,7 +34,6 @@ export interface CallbackReceiverDependencies {
 const maxCallbackBytes = 64 * 1024;
 /** Telesign expects an answer within about 5 s: reading the body and storing each get less. */
 const defaultStepTimeoutMs = 2_000;
-const dayMs = 24 * 60 * 60 * 1000;
 
 const callbackSchema = z.object({
   reference_id: z.string().check(z.regex(/^[0-9A-Fa-f]{32}$/)),

@@ -2,6 +2,7 @@ import type { Parsed, RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
 import { messageOf } from "../support/error-text.ts";
 
 /**
@@ -33,7 +34,6 @@ export interface SweepResult {
   complete: boolean;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
 export const sweepBudgetMs = 25_000;
 
 export function createRetentionSweep({
