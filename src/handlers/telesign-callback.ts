@@ -9,6 +9,7 @@ import { dayMs } from "../support/calendar.ts";
 import { withinMs } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
 import { callbackSignatureValid } from "../telesign/callback-signature.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 
 /**
  * Telesign's delivery-status callbacks: verified over the raw body, then added to the
@@ -36,7 +37,7 @@ const maxCallbackBytes = 64 * 1024;
 const defaultStepTimeoutMs = 2_000;
 
 const callbackSchema = z.object({
-  reference_id: z.string().check(z.regex(/^[0-9A-Fa-f]{32}$/)),
+  reference_id: z.string().check(z.refine((id) => referenceIdOf(id) !== undefined)),
   external_id: z.nullish(z.string().check(z.minLength(1))),
   status: z.object({
     code: z.number().check(z.multipleOf(1)),
