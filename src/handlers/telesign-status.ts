@@ -1,4 +1,5 @@
 import type { Parsed, StatusConfig } from "../config.ts";
+import { bearerTokenOf } from "../http/bearer-token.ts";
 import { jsonResponse } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
@@ -184,7 +185,7 @@ async function authorize(
   authenticateOkta: OktaAuthenticator | undefined,
   timeoutMs: number,
 ): Promise<Access> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+  const bearer = bearerTokenOf(headers.get("authorization"));
   if (bearer !== undefined) {
     if (matchesAny(bearer, readTokenDigests)) return { ok: true };
   }
