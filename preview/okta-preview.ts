@@ -19,6 +19,18 @@ export const requestTypeNames = {
 
 export type RequestTypeName = keyof typeof requestTypeNames;
 
+/** What a preview sends unless told otherwise, from a terminal and through Okta alike: a sign-in's code. */
+export const defaultRequestType: RequestTypeName = "verification";
+
+/**
+ * The `requestType` a `--type` option names: a short name, or a raw `com.okta.…` requestType (to
+ * see how the hook answers one Okta may add); undefined for anything else, a typo included.
+ */
+export function requestTypeOf(option: string): string | undefined {
+  if (Object.hasOwn(requestTypeNames, option)) return requestTypeNames[option as RequestTypeName];
+  return option.startsWith("com.okta.") ? option : undefined;
+}
+
 /** What Okta's documentation has called the voice channel; Preview users also edit it by hand. */
 export const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
 

@@ -107,6 +107,11 @@ describe("command lines", () => {
     ["preview.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["preview.ts", ["--channel", "fax"], /^error: --channel takes sms or voice, not "fax"$/],
     ["preview.ts", ["--wait-seconds", "soon"], /^error: --wait-seconds takes a whole number/],
+    [
+      "preview.ts",
+      ["--type", "enrolment"],
+      /^error: --type takes enrollment, verification, unlock, reset or a raw com\.okta\.… requestType, not "enrolment"$/,
+    ],
     ["check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["okta.ts", ["status", "--bogus"], /^error: Unknown option '--bogus'$/],
     ["deploy-check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
@@ -270,7 +275,7 @@ describe("a running npm start", () => {
     const before = first.output.length;
     const run = await runScript("preview.ts", ["--delivery-channel", "CALL", "--quiet"], workspace);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT pre-enrollment voice call: /);
+    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT mfa-verification voice call: /);
     expect(first.output.slice(before).some((line) => line.includes("📨 VOICE to +15555550100"))).toBe(true);
   }, 60_000);
 
