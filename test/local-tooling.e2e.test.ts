@@ -235,6 +235,10 @@ describe("a running npm start", () => {
     if (first.process.exitCode === null) await stop(first);
   });
 
+  it("starts without warnings: its own readiness probes' answers are not shown", () => {
+    expect(first.output.filter((line) => line.includes('"level":"warn"'))).toEqual([]);
+  });
+
   it("is ready only once it answers: the first request is accepted, with no error from the emulation", async () => {
     const { verdicts, code } = await preview(workspace);
     expect(code).toBe(0);
