@@ -39,7 +39,7 @@ Options:
   --url <url>            the hook (default: the one npm start is serving)
   --header <name>        the auth header (default: the local hook's, else authorization)
   --auth <value>         its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
-  --all                  every request type with each channel, then a total (--verbose: each exchange in full)
+  --all                  every request type with each channel, then the total
   --wait                 after an accepted send, follow its delivery status to the end (needs
                          Telesign callbacks or get-status; npm start has both)
   --wait-seconds <n>     how long to follow it (default 30)
