@@ -443,7 +443,7 @@ type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
  * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
  * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
  */
-export async function probeHook(
+async function probeHook(
   url: string,
   headerKey: string,
   secret: string,

@@ -32,7 +32,7 @@ export function requestTypeOf(option: string): string | undefined {
 }
 
 /** What Okta's documentation has called the voice channel; Preview users also edit it by hand. */
-export const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
+const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
 
 export interface PreviewRequestOptions {
   requestType: string;
@@ -104,7 +104,7 @@ export function sentLabelOf(request: ReturnType<typeof previewRequest>): string 
 }
 
 /** Okta refuses larger answers. */
-export const oktaMaxBodyBytes = 256 * 1024;
+const oktaMaxBodyBytes = 256 * 1024;
 
 const telephonyAction = z.object({
   status: z.enum(["SUCCESSFUL", "PENDING", "FAILED"]),

@@ -334,7 +334,7 @@ async function untilAnswering(url: string, emulator: ChildProcess): Promise<void
 }
 
 /** Fails with PortInUseError when something listens on the port already. */
-export function assertPortFree(port: number): Promise<void> {
+function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>

@@ -34,7 +34,7 @@ export interface SweepResult {
   complete: boolean;
 }
 
-export const sweepBudgetMs = 25_000;
+const sweepBudgetMs = 25_000;
 
 export function createRetentionSweep({
   config,
