@@ -34,7 +34,7 @@ import floor from "./functions/floor.mts";
 import { retentionBench } from "./retention.ts";
 
 const parts = ["warm", "http", "cold", "deadline", "retention", "local"];
-const usage = `usage: npm run bench -- [--only <parts>] [--smoke]
+const usage = `Usage: npm run bench -- [--only <parts>] [--smoke]
 
   --only <parts>  only these parts, comma-separated: ${parts.join(", ")} (--only warm,cold or --only=warm,cold)
   --smoke         each part tiny, to keep the script working: its figures mean nothing`;
