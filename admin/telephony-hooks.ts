@@ -633,7 +633,7 @@ type OAuthProbe =
  * Whether the deployed hook verifies tokens of `issuer` with `scope`, asked without a token: in
  * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>"`.
  */
-export async function probeOAuth(
+async function probeOAuth(
   url: string,
   issuer: string,
   scope: string,

@@ -207,13 +207,12 @@ async function target(options: Options): Promise<{ url: string; authHeader: Auth
  * file). Each is checked before it goes into a header, and named (never shown) when it cannot.
  */
 async function secretFor(options: Options, local: FoundHook | undefined): Promise<string | undefined> {
+  if (options.auth !== undefined) {
+    const problem = secretProblem("--auth", options.auth);
+    if (problem !== undefined) fail(problem);
+    return options.auth.trim();
+  }
   try {
-    const auth = options.auth;
-    if (auth !== undefined) {
-      const problem = secretProblem("--auth", auth);
-      if (problem !== undefined) throw new SecretValueError(problem);
-      return auth.trim();
-    }
     const fromEnv = secretOf(process.env, "OKTA_HOOK_AUTH");
     if (fromEnv !== undefined || local === undefined) return fromEnv;
     if (local.secret !== undefined) return local.secret;

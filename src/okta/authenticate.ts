@@ -26,7 +26,7 @@ export type OktaAuthenticator = (headers: Headers, timeoutMs: number) => Promise
  * can tell what the deploy accepts before Okta is switched to it; with `invalid_token` when a
  * token was presented. Both are public: they are in the authorization server's own metadata.
  */
-export function bearerChallenge({ issuer, scope }: { issuer: string; scope: string }, tokenPresented: boolean): string {
+function bearerChallenge({ issuer, scope }: { issuer: string; scope: string }, tokenPresented: boolean): string {
   const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "\\$&")}"`;
   const challenge = `Bearer realm=${quoted(issuer)}, scope=${quoted(scope)}`;
   return tokenPresented ? `${challenge}, error="invalid_token"` : challenge;
