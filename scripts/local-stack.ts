@@ -216,7 +216,7 @@ export async function announceLocalHook(hook: FoundHook, workspace: string): Pro
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => {
-      body += chunk.slice(0, 1024);
+      if (body.length < 1024) body += chunk; // a proof is 100 characters: more is not a preview
     });
     request.on("end", () => {
       const asked = jsonValueOf(body) as { challenge?: unknown; proof?: unknown } | undefined;
