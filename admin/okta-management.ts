@@ -27,6 +27,20 @@ class SettingsError extends Error {
   override name = "SettingsError";
 }
 
+/**
+ * A step of a change to the org's hooks failed: `failure` is what Okta answered, `aftermath` what
+ * the tool did about it and which telephony hook is active now.
+ */
+export class ChangeFailure extends Error {
+  override name = "ChangeFailure";
+  constructor(
+    readonly failure: unknown,
+    readonly aftermath: string,
+  ) {
+    super(aftermath);
+  }
+}
+
 /** The Management API client the environment describes, or a SettingsError saying what to set. */
 export async function connectToOkta(env: Env): Promise<OktaConnection> {
   const orgUrl = (env.OKTA_ORG_URL ?? "").trim().replace(/\/+$/, "");
@@ -72,11 +86,14 @@ export async function connectToOkta(env: Env): Promise<OktaConnection> {
 
 /** The key itself (PEM or JWK JSON), or the file that holds it. */
 async function privateKeyOf(value: string): Promise<string> {
-  if (value.startsWith("-----BEGIN") || value.startsWith("{")) return value;
-  const text = await readFile(value, "utf8").catch(() => undefined);
-  if (text === undefined) {
+  const text =
+    value.startsWith("-----BEGIN") || value.startsWith("{")
+      ? value
+      : await readFile(value, "utf8").catch(() => undefined);
+  // A key is ASCII text (PEM or JWK): anything else would come back in the SDK's errors.
+  if (text === undefined || !/^[\x20-\x7e\r\n\t]+$/.test(text.trim())) {
     throw new SettingsError(
-      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key, or the path of a file with one.",
+      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key (ASCII text), or the path of a file with one (its value is not shown).",
     );
   }
   return text.trim();
@@ -102,6 +119,7 @@ export function oktaFailure(
   { orgUrl, credential }: Pick<OktaConnection, "orgUrl" | "credential">,
 ): string {
   if (error instanceof SettingsError) return error.message;
+  if (error instanceof ChangeFailure) return `${oktaFailure(error.failure, { orgUrl, credential })} ${error.aftermath}`;
   if (isOktaApiFailure(error)) {
     const code = error.errorCode ?? `HTTP ${error.status}`;
     const summary = (error.errorSummary ?? "").replace(/\.$/, "");

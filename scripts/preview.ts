@@ -19,8 +19,9 @@ import {
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
-import { exitCodes, fail, parseCommandLine, UsageError, wholeNumber } from "./command-line.ts";
-import { findLocalHooks, type LocalHook } from "./local-stack.ts";
+import { exitCodes, fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
+import { type FoundHook, findLocalHooks } from "./local-stack.ts";
+import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } from "./secret-values.ts";
 
 const usage = `Usage: npm run preview -- [options]
 
@@ -38,7 +39,8 @@ Options:
   --otp <code>           default a random 6-digit code
   --url <url>            the hook (default: the one npm start is serving)
   --header <name>        the auth header (default: the local hook's, else authorization)
-  --auth <value>         its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
+  --auth <value>         its value (default: $OKTA_HOOK_AUTH; for npm start, its local secret; for
+                         start:live, the first of OKTA_AUTH_SECRETS, from the environment or its env file)
   --all                  every request type with each channel, then the total
   --wait                 after an accepted send, follow its delivery status to the end (needs
                          Telesign callbacks or get-status; npm start has both)
@@ -115,6 +117,8 @@ const verdictExitCodes: Record<Verdict, number> = {
   skip: exitCodes.failed,
 };
 
+// Nothing preview prints carries a secret it was given.
+scrubConsole([options.auth, process.env.OKTA_HOOK_AUTH, process.env.OKTA_AUTH_SECRETS]);
 process.exit(await run(options));
 
 async function run(options: Options): Promise<number> {
@@ -179,22 +183,47 @@ function totalLine(verdicts: Verdict[]): string {
 /** The hook to call and its credential: --url and --auth, else the newest running `npm start`. */
 async function target(options: Options): Promise<{ url: string; authHeader: AuthHeader }> {
   const running = await findLocalHooks(process.cwd());
-  const local: LocalHook | undefined =
+  const local: FoundHook | undefined =
     options.url === undefined ? running[0] : running.find((hook) => hook.url === options.url);
   if (options.url === undefined && local === undefined) {
     fail(
       "no local hook is running: start one with npm start (in another terminal), or call a deployed hook with --url <url> --auth <secret>.",
     );
   }
-  const url = options.url ?? (local as LocalHook).url;
+  const url = options.url ?? (local as FoundHook).url;
   if (options.url === undefined && running.length > 1 && !options.json) {
     console.log(`${running.length} local hooks are running; calling the newest, ${url} (choose with --url).`);
   }
-  const value = options.auth ?? (process.env.OKTA_HOOK_AUTH || local?.secret || undefined);
+  const value = await secretFor(options, local);
   if (value === undefined) console.warn("No --auth given: the request carries no auth header.");
   const authHeader =
     value === undefined ? undefined : { name: options.header ?? local?.headerName ?? "authorization", value };
   return { url, authHeader };
+}
+
+/**
+ * The secret to send: --auth, $OKTA_HOOK_AUTH, npm start's own local secret, or, for
+ * start:live, the first of OKTA_AUTH_SECRETS as the hook reads it (the environment, else its env
+ * file). Each is checked before it goes into a header, and named (never shown) when it cannot.
+ */
+async function secretFor(options: Options, local: FoundHook | undefined): Promise<string | undefined> {
+  if (options.auth !== undefined) {
+    const problem = secretProblem("--auth", options.auth);
+    if (problem !== undefined) fail(problem);
+    return options.auth.trim();
+  }
+  try {
+    const fromEnv = secretOf(process.env, "OKTA_HOOK_AUTH");
+    if (fromEnv !== undefined || local === undefined) return fromEnv;
+    if (local.secret !== undefined) return local.secret;
+    const env = local.envFile === undefined ? {} : await readEnvFile(local.envFile);
+    const secrets = secretsOf(process.env.OKTA_AUTH_SECRETS === undefined ? env : process.env, "OKTA_AUTH_SECRETS");
+    scrubConsole(secrets);
+    return secrets[0];
+  } catch (error) {
+    if (error instanceof SecretValueError) fail(error.message);
+    throw error;
+  }
 }
 
 async function followDelivery(hookUrl: string, referenceId: string, authHeader: AuthHeader, options: Options) {

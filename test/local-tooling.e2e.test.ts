@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -212,8 +212,17 @@ describe("npm run start:live", () => {
       expect(code).toBe(0);
       expect(verdicts[0]?.verdict).toBe("accept");
       expect(telesign.simulator.messages.size).toBe(1);
+      // The production secret never goes to disk: preview read it from the env file, as the hook does.
+      const announcements = path.join(workspace, ".netlify", "local-hooks");
+      for (const file of await readdir(announcements)) {
+        expect(await readFile(path.join(announcements, file), "utf8")).not.toContain(secret);
+      }
+      // A closed terminal (SIGHUP) withdraws the announcement too.
+      live.process.kill("SIGHUP");
+      expect(await live.ended).toBe(0);
+      expect(await readdir(announcements)).toEqual([]);
     } finally {
-      await stop(live);
+      if (live.process.exitCode === null) await stop(live);
       await telesign.close();
     }
   }, 120_000);
