@@ -1,5 +1,5 @@
 import type { JWTPayload } from "jose";
-import type { OAuthSettings } from "../config.ts";
+import type { OAuthSettings } from "./authentication.ts";
 
 /**
  * Okta's OAuth 2.0 access token, verified with jose: signature against the authorization
