@@ -154,11 +154,15 @@ export function describeConfiguration(report: ConfigurationReport, source: strin
     return lines.join("\n");
   }
   const failing = [...new Set(errors.map(({ function: name }) => name))];
-  lines.push(
-    `${errors.length} problem${errors.length === 1 ? "" : "s"}: until fixed, ${failing.join(" and ")} ${failing.length === 1 ? "answers" : "answer"} "not configured".`,
-  );
-  if (failing.includes(hook)) {
-    lines.push(`The hook answers Okta "Hook not configured": see the README, "When the hook answers an error".`);
-  }
+  const others = failing.filter((name) => name !== hook);
+  const consequences = [
+    ...(failing.includes(hook)
+      ? ['the hook answers Okta "Hook not configured" (what Okta then does: README, "When the hook answers an error")']
+      : []),
+    ...(others.length > 0
+      ? [`${others.join(" and ")} ${others.length === 1 ? "answers" : "answer"} "not configured"`]
+      : []),
+  ];
+  lines.push(`${errors.length} problem${errors.length === 1 ? "" : "s"}: until fixed, ${consequences.join("; ")}.`);
   return lines.join("\n");
 }
