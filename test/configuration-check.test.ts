@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
+import { projectRoot } from "../scripts/local-stack.ts";
 
 /** `npm run check`: each kind of bad configuration is caught by the functions' own parser, and no value is ever shown. */
 
@@ -160,6 +163,14 @@ describe("npm run check", () => {
     const text = describeConfiguration(report, ".env");
     expect(text).toContain('1 problem: until fixed, telesign-status answers "not configured".');
     expect(text).not.toContain("Hook not configured");
+  });
+
+  it("a problem of the hook points to the README's one account of what Okta then does", async () => {
+    const readme = await readFile(path.join(projectRoot, "README.md"), "utf8");
+    const text = describeConfiguration(checkConfiguration({}), ".env");
+    const heading = /README, "([^"]+)"/.exec(text)?.[1];
+    expect(heading).toBeDefined();
+    expect(readme).toContain(`\n### ${heading}\n`);
   });
 
   it("passthrough with read tokens but no TELESIGN_API_KEY warns that Okta's credential does not read status", () => {
