@@ -233,31 +233,41 @@ describe("passthrough mode: a customer id alone never opens a record", () => {
     expect(simulator.received).toHaveLength(asked);
   });
 
-  it.each([
-    ["an unknown reference (3311)", 400, { status: { code: 3311, description: "Invalid reference_id" } }],
-    ["not found (-10004, HTTP 404)", 404, { status: { code: -10004, description: "Reference id not found" } }],
-    ["get-status not enabled (3206)", 401, { status: { code: 3206, description: "Product not enabled" } }],
-    ["the record's own status (200)", 200, { status: { code: 3000, description: "Delivered" } }],
-  ])(
-    "another Telesign account reads no record when Telesign answers %s: without TELESIGN_API_KEY nothing proves the credential",
-    async (_, httpStatus, body) => {
-      const { referenceId, status } = await passthroughCode({
-        TELESIGN_API_KEY: undefined,
-        STATUS_API_TOKENS: readToken,
-      });
-      server.use(http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.json(body, { status: httpStatus })));
-      const otherAccount = basic("00000000-0000-4000-8000-00000000ffff", "b3RoZXIgYWNjb3VudCBrZXk=");
-      const answers = [];
-      for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event", "eventId=unknown-event"]) {
-        answers.push(await status(query, { authorization: otherAccount }));
-      }
-      // The same answer for a known and an unknown eventId: no oracle of which events exist.
-      expect(answers.map((answer) => [answer.status, answer.text])).toEqual(
-        answers.map(() => [401, JSON.stringify({ error: "unauthorized" })]),
-      );
-      expect((await status("eventId=passthrough-event", { authorization: `Bearer ${readToken}` })).status).toBe(200);
-    },
-  );
+  describe.each([
+    [
+      "another account",
+      { TELESIGN_CUSTOMER_ID: undefined },
+      basic("00000000-0000-4000-8000-00000000ffff", "b3RoZXIga2V5"),
+    ],
+    ["this customer id with a wrong key", {}, wrongKey],
+  ])("without TELESIGN_API_KEY, %s reads no record", (_, env, credential) => {
+    it.each([
+      ["an unknown reference (3311)", 400, { status: { code: 3311, description: "Invalid reference_id" } }],
+      ["not found (-10004, HTTP 404)", 404, { status: { code: -10004, description: "Reference id not found" } }],
+      ["get-status not enabled (3206)", 401, { status: { code: 3206, description: "Product not enabled" } }],
+      ["the record's own status (200)", 200, { status: { code: 3000, description: "Delivered" } }],
+    ])(
+      "when Telesign answers %s (3311, -10004 and 3206 prove nothing), and known and unknown eventIds look alike",
+      async (_, httpStatus, body) => {
+        const { referenceId, status } = await passthroughCode({
+          ...env,
+          TELESIGN_API_KEY: undefined,
+          STATUS_API_TOKENS: readToken,
+        });
+        server.use(
+          http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.json(body, { status: httpStatus })),
+        );
+        const answers = [];
+        for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event", "eventId=unknown-event"]) {
+          answers.push(await status(query, { authorization: credential }));
+        }
+        expect(answers.map((answer) => [answer.status, answer.text])).toEqual(
+          answers.map(() => [401, JSON.stringify({ error: "unauthorized" })]),
+        );
+        expect((await status("eventId=passthrough-event", { authorization: `Bearer ${readToken}` })).status).toBe(200);
+      },
+    );
+  });
 
   it("passthrough without TELESIGN_API_KEY (and no read token) leaves the status endpoint misconfigured, saying why", async () => {
     const config = parseStatusConfig({ OKTA_AUTH_MODE: "passthrough", TELESIGN_CUSTOMER_ID: customerId });
