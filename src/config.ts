@@ -254,16 +254,20 @@ function likeliestMode(env: Env): OktaAuthMode {
   return oauthVariables.some((name) => isSet(env, name)) ? "oauth" : "header";
 }
 
-/** Okta's and Telesign's variables, with OKTA_AUTH_MODE judged as its likeliest mode when invalid. */
+/** Okta's and Telesign's variables, with an invalid OKTA_AUTH_MODE judged as its likeliest mode. */
 function hookVariables<N extends VariableName>(env: Env, names: readonly N[]) {
-  const parsed = variables(env, names);
-  const config = parsed.config as Pick<Environment, N> & Pick<Environment, "OKTA_AUTH_MODE">;
-  const problems = parsed.problems.map((problem) => {
-    if (!problem.variables.includes("OKTA_AUTH_MODE")) return problem;
-    config.OKTA_AUTH_MODE = likeliestMode(env);
-    return { ...problem, message: `${problem.message} (the rest is checked as for ${config.OKTA_AUTH_MODE})` };
-  });
-  return { config, problems };
+  const { config, problems } = variables(env, names);
+  const modeProblem = problems.find((problem) => problem.variables.includes("OKTA_AUTH_MODE"));
+  if (modeProblem === undefined) return { config, problems };
+  const mode = likeliestMode(env);
+  return {
+    config: { ...config, OKTA_AUTH_MODE: mode },
+    problems: problems.map((problem) =>
+      problem === modeProblem
+        ? { ...problem, message: `${problem.message} (the rest is checked as for ${mode})` }
+        : problem,
+    ),
+  };
 }
 
 /** The findings about no variable the problems already name: a fix to a variable at fault comes first. */
@@ -328,7 +332,7 @@ function hookConfigOf(vars: HookVariables, env: Env) {
       warnings.push({
         variables: ["OKTA_OAUTH_CLIENT_ID"],
         message:
-          "OKTA_OAUTH_CLIENT_ID is unset: any client of the authorization server that holds OKTA_OAUTH_SCOPE may call the hook; set it to the client id of Okta's hook",
+          "OKTA_OAUTH_CLIENT_ID is unset: any client of the authorization server that holds OKTA_OAUTH_SCOPE may call the hook; set it to the client id of the hook's API Services app",
       });
     }
   } else {
