@@ -1,5 +1,6 @@
-import { requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, messageOf, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { defaultRequestType, requestTypeNames } from "../preview/okta-preview.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,
@@ -130,14 +131,14 @@ Exit code 0 when Okta accepts it, 1 otherwise.
 Options:
   --phone <E.164>      the phone that gets the message, e.g. +15555550100 (required)
   --channel sms|voice  default sms
-  --type <t>           enrollment | verification | unlock | reset (default verification)
+  --type <t>           enrollment | verification | unlock | reset (default ${defaultRequestType})
   --hook-url <url>     which hook, if several call a /.netlify/functions/telesign
   --json, --help`,
     options: {
       ...hookUrlOption,
       phone: { type: "string" },
       channel: { type: "string", default: "sms" },
-      type: { type: "string", default: "verification" },
+      type: { type: "string", default: defaultRequestType },
     },
     prepare: (values, io) => {
       const phone = values.phone as string | undefined;

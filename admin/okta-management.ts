@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor, type InlineHookApi } from "@okta/okta-sdk-nodejs";
-import { messageOf } from "../scripts/command-line.ts";
 import { isSecureUrl } from "../src/config.ts";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Management API through Okta's own Node SDK: a client from the environment (an API
@@ -20,10 +20,10 @@ export interface OktaConnection {
 }
 
 /** What the tool needs of Okta: inline hooks, read and managed. */
-export const managementScopes = ["okta.inlineHooks.read", "okta.inlineHooks.manage"];
+const managementScopes = ["okta.inlineHooks.read", "okta.inlineHooks.manage"];
 
 /** A problem with the tool's own settings: the message says which variable and what to do. */
-export class SettingsError extends Error {
+class SettingsError extends Error {
   override name = "SettingsError";
 }
 
@@ -196,7 +196,7 @@ export interface InlineHooks {
 }
 
 /** The SDK's InlineHookApi as InlineHooks. */
-export function inlineHooksOf(api: InlineHookApi): InlineHooks {
+function inlineHooksOf(api: InlineHookApi): InlineHooks {
   const plain = <T>(value: unknown) => JSON.parse(JSON.stringify(value)) as T;
   // The SDK's model types are narrower than Okta's JSON (e.g. per-type channels): hand it plain JSON.
   const loose = api as unknown as {

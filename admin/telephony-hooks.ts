@@ -7,10 +7,10 @@ import {
   sentLabelOf,
   verdictLine,
 } from "../preview/okta-preview.ts";
-import { messageOf } from "../scripts/command-line.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { type InlineHooks, isOktaApiFailure, type OktaInlineHook, telephonyHookType } from "./okta-management.ts";
 
 /**
@@ -443,7 +443,7 @@ type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
  * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
  * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
  */
-export async function probeHook(
+async function probeHook(
   url: string,
   headerKey: string,
   secret: string,

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs, parseEnv } from "node:util";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * What the project's commands share: `--help`, usage errors as one line plus the usage (exit 2),
@@ -78,11 +79,6 @@ export function wholeNumber(option: string, value: string, minimum: number, maxi
 export function fail(message: string): never {
   console.error(`error: ${message}`);
   process.exit(exitCodes.failed);
-}
-
-/** The message of anything thrown, for a one-line report. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The variables of a `.env`-style file, or the process ends saying the file cannot be read. */

@@ -13,7 +13,8 @@ import { promisify } from "node:util";
 import { resolveConfig } from "@netlify/config";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { build } from "esbuild";
-import { exitCodes, fail, messageOf, parseCommandLine } from "./command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes, fail, parseCommandLine } from "./command-line.ts";
 import { projectRoot } from "./local-stack.ts";
 
 const usage = `Usage: npm run deploy:check -- [options]

@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
+import { jsonValueOf } from "../src/http/json.ts";
 import { buildFunctions } from "./build.mjs";
 
 /**
@@ -91,7 +92,7 @@ export async function serveFunctions({
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });
-    const loading = forwardLines(emulator, onOutput);
+    const loading = forwardLines(emulator, onOutput && withoutProbeAnswers(onOutput, answering.length));
     const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
     await untilLoaded(built, loading, emulator);
     for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
@@ -286,6 +287,22 @@ function forwardLines(emulator: ChildProcess, onLine: ((line: string) => void) |
 
 const startupTimeoutMs = 60_000;
 
+/**
+ * `onLine` without the functions' log lines about the readiness probes: a GET that the hook and
+ * the callback refuse (405) and the status endpoint does not authorize (401), each logged as a
+ * warning that is no one's failure. One such line per probed function is dropped, no more.
+ */
+function withoutProbeAnswers(onLine: (line: string) => void, probes: number): (line: string) => void {
+  let left = probes;
+  return (line) => {
+    const fields = jsonValueOf(line) as { level?: unknown; outcome?: unknown; httpStatus?: unknown } | undefined;
+    const probeAnswer =
+      fields?.level === "warn" && (fields.outcome === "method_not_allowed" || fields.httpStatus === 401);
+    if (left > 0 && probeAnswer) left--;
+    else onLine(line);
+  };
+}
+
 /** Waits until the emulator has loaded every built function: a request before that gets its 500. */
 async function untilLoaded(functions: string[], { loaded, failures }: Loading, emulator: ChildProcess): Promise<void> {
   const deadline = Date.now() + startupTimeoutMs;
@@ -317,7 +334,7 @@ async function untilAnswering(url: string, emulator: ChildProcess): Promise<void
 }
 
 /** Fails with PortInUseError when something listens on the port already. */
-export function assertPortFree(port: number): Promise<void> {
+function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>

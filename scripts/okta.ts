@@ -1,6 +1,7 @@
 /** `npm run okta -- <command>`: this hook in an Okta org (see admin/okta-command.ts). */
 import { runOktaCommand } from "../admin/okta-command.ts";
-import { exitCodes, messageOf } from "./command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes } from "./command-line.ts";
 
 process.exitCode = await runOktaCommand(process.argv.slice(2), {
   env: process.env,

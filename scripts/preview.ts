@@ -5,11 +5,12 @@
  */
 import {
   channelLabelOf,
+  defaultRequestType,
   type PreviewExchange,
   previewRequest,
-  type RequestTypeName,
   randomOtpCode,
   requestTypeNames,
+  requestTypeOf,
   sendPreview,
   sentLabelOf,
   statusUrlOf,
@@ -28,7 +29,8 @@ Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta takes no code f
 (FALL BACK or SKIP), 2 usage error.
 
 Options:
-  --type <t>             enrollment | verification | unlock | reset, or a raw requestType (default enrollment)
+  --type <t>             enrollment | verification | unlock | reset, or a raw com.okta.… requestType
+                         (default ${defaultRequestType})
   --channel <c>          sms | voice (default sms)
   --delivery-channel <s> the raw deliveryChannel to send instead (e.g. "Voice", "CALL")
   --phone <number>       default +15555550100 (the simulator delivers it)
@@ -37,11 +39,12 @@ Options:
   --url <url>            the hook (default: the one npm start is serving)
   --header <name>        the auth header (default: the local hook's, else authorization)
   --auth <value>         its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
-  --all                  every request type with each channel
+  --all                  every request type with each channel, then the total
   --wait                 after an accepted send, follow its delivery status to the end (needs
                          Telesign callbacks or get-status; npm start has both)
   --wait-seconds <n>     how long to follow it (default 30)
   --quiet                print the verdicts only
+  --verbose              with --all, print each request and answer in full too
   --json                 print one JSON object per request instead (for scripts)
   --help                 this text
 
@@ -53,7 +56,7 @@ Examples:
 const options = parseCommandLine(
   usage,
   {
-    type: { type: "string", default: "enrollment" },
+    type: { type: "string", default: defaultRequestType },
     channel: { type: "string", default: "sms" },
     "delivery-channel": { type: "string" },
     phone: { type: "string", default: "+15555550100" },
@@ -66,6 +69,7 @@ const options = parseCommandLine(
     wait: { type: "boolean", default: false },
     "wait-seconds": { type: "string", default: "30" },
     quiet: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
   (values) => {
@@ -76,8 +80,13 @@ const options = parseCommandLine(
     if (url !== undefined && !/^https?:\/\//.test(url)) {
       throw new UsageError(`--url takes the hook's http(s) URL, not "${url}"`);
     }
+    const requestType = requestTypeOf(values.type as string);
+    if (requestType === undefined) {
+      const known = Object.keys(requestTypeNames).join(", ");
+      throw new UsageError(`--type takes ${known} or a raw com.okta.… requestType, not "${values.type}"`);
+    }
     return {
-      requestType: requestTypeNames[values.type as RequestTypeName] ?? (values.type as string),
+      requestType,
       channel: channel as "sms" | "voice",
       deliveryChannel: values["delivery-channel"] as string | undefined,
       phone: values.phone as string,
@@ -89,7 +98,9 @@ const options = parseCommandLine(
       all: values.all === true,
       wait: values.wait === true,
       waitMs: wholeNumber("wait-seconds", values["wait-seconds"] as string, 1, 3_600) * 1000,
-      quiet: values.quiet === true || values.json === true,
+      summary: values.all === true && values.quiet !== true && values.json !== true,
+      // --all shows the exchanges only when asked: eight in full bury the verdicts.
+      details: values.quiet !== true && values.json !== true && (values.all !== true || values.verbose === true),
       json: values.json === true,
     };
   },
@@ -115,6 +126,8 @@ async function run(options: Options): Promise<number> {
     : [{ type: options.requestType, channel: options.channel }];
 
   let worst: number = exitCodes.done;
+  const verdictLines: string[] = [];
+  const verdicts: Verdict[] = [];
   for (const { type, channel } of cases) {
     const request = previewRequest({
       requestType: type,
@@ -125,17 +138,20 @@ async function run(options: Options): Promise<number> {
       otpCode: options.otp ?? randomOtpCode(),
     });
     const sent = channelLabelOf(request.data.messageProfile.deliveryChannel);
-    if (!options.quiet) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
+    if (options.details) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
     const exchange = await sendPreview(url, request, { authHeader });
-    if (!options.quiet) printExchange(exchange);
+    if (options.details) printExchange(exchange);
     if (options.json) {
       const { verdict, explanation, httpStatus, durationMs } = exchange;
       const transactionId = transactionIdOf(exchange.body);
       const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
       console.log(JSON.stringify(line));
     } else {
-      console.log(verdictLine(exchange, sentLabelOf(request), exchange.durationMs));
+      const line = verdictLine(exchange, sentLabelOf(request), exchange.durationMs);
+      verdictLines.push(line);
+      console.log(line);
     }
+    verdicts.push(exchange.verdict);
     worst = Math.max(worst, verdictExitCodes[exchange.verdict]);
     const referenceId = transactionIdOf(exchange.body);
     if (options.wait && exchange.verdict === "accept" && referenceId !== undefined) {
@@ -143,7 +159,21 @@ async function run(options: Options): Promise<number> {
       if (final?.okta !== "SUCCESSFUL") worst = exitCodes.failed;
     }
   }
+  if (options.summary) {
+    // After the exchanges in full, the verdicts again where they can be seen together.
+    if (options.details) console.log(`\n${verdictLines.join("\n")}`);
+    console.log(totalLine(verdicts));
+  }
   return worst;
+}
+
+/** `8 requests: 6 ACCEPT, 2 FALL BACK`. */
+function totalLine(verdicts: Verdict[]): string {
+  const counts = (["accept", "fall back", "skip"] as const)
+    .map((verdict) => [verdict, verdicts.filter((each) => each === verdict).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([verdict, count]) => `${count} ${verdict.toUpperCase()}`);
+  return `${verdicts.length} requests: ${counts.join(", ")}`;
 }
 
 /** The hook to call and its credential: --url and --auth, else the newest running `npm start`. */

@@ -10,7 +10,8 @@ import path from "node:path";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { scenarios } from "../simulator/telesign-simulator.ts";
-import { fail, messageOf, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
 import {
   announceLocalHook,
   localTelesignTimeoutMs,

@@ -120,6 +120,11 @@ describe("command lines", () => {
     ["preview.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["preview.ts", ["--channel", "fax"], /^error: --channel takes sms or voice, not "fax"$/],
     ["preview.ts", ["--wait-seconds", "soon"], /^error: --wait-seconds takes a whole number/],
+    [
+      "preview.ts",
+      ["--type", "enrolment"],
+      /^error: --type takes enrollment, verification, unlock, reset or a raw com\.okta\.… requestType, not "enrolment"$/,
+    ],
     ["check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["okta.ts", ["status", "--bogus"], /^error: Unknown option '--bogus'$/],
     ["deploy-check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
@@ -262,6 +267,10 @@ describe("a running npm start", () => {
     if (first.process.exitCode === null) await stop(first);
   });
 
+  it("starts without warnings: its own readiness probes' answers are not shown", () => {
+    expect(first.output.filter((line) => line.includes('"level":"warn"'))).toEqual([]);
+  });
+
   it("is ready only once it answers: the first request is accepted, with no error from the emulation", async () => {
     const { verdicts, code } = await preview(workspace);
     expect(code).toBe(0);
@@ -302,7 +311,7 @@ describe("a running npm start", () => {
     const before = first.output.length;
     const run = await runScript("preview.ts", ["--delivery-channel", "CALL", "--quiet"], workspace);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT pre-enrollment voice call: /);
+    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT mfa-verification voice call: /);
     expect(first.output.slice(before).some((line) => line.includes("📨 VOICE to +15555550100"))).toBe(true);
   }, 60_000);
 

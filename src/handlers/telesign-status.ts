@@ -1,4 +1,5 @@
 import { messagesOf, type Parsed, type StatusConfig } from "../config.ts";
+import { bearerTokenOf } from "../http/bearer-token.ts";
 import { jsonResponse } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
@@ -13,9 +14,11 @@ import {
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
+import { messageOf } from "../support/error-text.ts";
 import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
 import { TelesignTimeoutError } from "../telesign/errors.ts";
 import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 import { statusLookupCodes } from "../telesign/status-codes.ts";
 
 /**
@@ -53,7 +56,6 @@ interface Lookup {
   entry?: StatusEntry;
 }
 
-const referenceIdPattern = /^[0-9A-Fa-f]{32}$/;
 /** Reading the store gets at most this long; Telesign's lookup has TELESIGN_TIMEOUT_MS of its own. */
 const storeTimeoutMs = 1_000;
 
@@ -89,12 +91,13 @@ export function createTransactionStatus({
     }
 
     const query = new URL(request.url).searchParams;
-    const askedReference = query.get("referenceId");
+    const referenceParameter = query.get("referenceId");
     const askedEvent = query.get("eventId");
-    if ((askedReference === null) === (askedEvent === null)) {
+    if ((referenceParameter === null) === (askedEvent === null)) {
       return jsonResponse(400, { error: "give exactly one of referenceId and eventId" });
     }
-    if (askedReference !== null && !referenceIdPattern.test(askedReference)) {
+    const askedReference = referenceIdOf(referenceParameter);
+    if (referenceParameter !== null && askedReference === undefined) {
       return jsonResponse(400, { error: "referenceId must be 32 hexadecimal digits" });
     }
     if (askedEvent !== null && (askedEvent === "" || askedEvent.length > 200)) {
@@ -106,13 +109,13 @@ export function createTransactionStatus({
     try {
       const records = transactions();
       record = await withinMs(storeTimeoutMs, () =>
-        askedReference !== null ? records.get(askedReference.toUpperCase()) : records.getByEventId(askedEvent ?? ""),
+        askedReference !== undefined ? records.get(askedReference) : records.getByEventId(askedEvent ?? ""),
       );
     } catch (error) {
       store = "unavailable";
-      fields.storeError = error instanceof Error ? error.message : String(error);
+      fields.storeError = messageOf(error);
     }
-    const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
+    const referenceId = askedReference ?? record?.referenceId;
     fields.referenceId = referenceId;
     if (referenceId === undefined) return jsonResponse(404, { error: "not found", store });
 
@@ -178,7 +181,7 @@ async function authorize(
   authenticateOkta: OktaAuthenticator | undefined,
   timeoutMs: number,
 ): Promise<Access> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+  const bearer = bearerTokenOf(headers.get("authorization"));
   if (bearer !== undefined) {
     if (matchesAny(bearer, readTokenDigests)) return { ok: true };
   }

@@ -19,6 +19,7 @@ import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { SendFacts } from "../storage/transaction-record.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
+import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
 /**
@@ -143,7 +144,7 @@ export function createTelephonyHook({
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
+      answer = refused("internal_error", { error: errorNameOf(error) });
     }
     // The answer's fields are this request's own: the log line completes them.
     const { fields } = answer;
@@ -191,15 +192,14 @@ export function createTelephonyHook({
       locale: oktaRequest.locale,
       durationMs: performance.now() - arrival,
     };
-    const mapped =
-      "error" in delivery
-        ? oktaAnswerToFailure(delivery.error, answerContext)
-        : oktaAnswer(delivery.answer, answerContext);
+    const mapped = delivery.ok
+      ? oktaAnswer(delivery.answer, answerContext)
+      : oktaAnswerToFailure(delivery.error, answerContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
     }
-    if (mapped.outcome === "accepted" && "answer" in delivery) recordAfterResponse(oktaRequest, delivery, context);
+    if (mapped.outcome === "accepted" && delivery.ok) recordAfterResponse(oktaRequest, delivery, context);
     return {
       outcome: mapped.outcome,
       response: oktaResponse(mapped.body),
@@ -216,7 +216,7 @@ export function createTelephonyHook({
   /** The record is written after Okta has its answer: a slow or failing store never delays a code. */
   function recordAfterResponse(
     oktaRequest: TelephonyRequest,
-    { answer }: Extract<SendResult, { answer: unknown }>,
+    { answer }: Extract<SendResult, { ok: true }>,
     context: RequestContext,
   ) {
     if (transactions === undefined || answer.reference_id === undefined) return;
@@ -247,7 +247,7 @@ export function createTelephonyHook({
     const logged = work.catch((error: unknown) =>
       log("error", failure, {
         ...fields,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       }),
     );
     waitUntil?.(logged);
@@ -311,14 +311,14 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
  * new object measurably slowed the warm path (npm run bench -- --only=warm).
  */
 function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
-  const answer = "answer" in delivery ? delivery.answer : undefined;
+  const answer = delivery.ok ? delivery.answer : undefined;
   return Object.assign(facts, {
     duplicateGuard,
     telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
     referenceId: answer?.reference_id,
     telesignCode: answer?.status.code,
     telesignHttpStatus: answer?.httpStatus,
-    error: "error" in delivery ? delivery.error.message : undefined,
+    error: delivery.ok ? undefined : delivery.error.message,
   });
 }
 

@@ -2,6 +2,8 @@ import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
+import { messageOf } from "../support/error-text.ts";
 
 /**
  * Transaction records are personal data (a masked phone number, Okta ids): the sweep deletes every
@@ -32,8 +34,7 @@ export interface SweepResult {
   complete: boolean;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
-export const sweepBudgetMs = 25_000;
+const sweepBudgetMs = 25_000;
 
 export function createRetentionSweep({
   config,
@@ -56,9 +57,7 @@ export function createRetentionSweep({
       duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs), deadline) ?? { done: 0, complete: true },
     ]);
     const failures = [records, claims].flatMap((result) =>
-      result.status === "rejected"
-        ? [result.reason instanceof Error ? result.reason.message : String(result.reason)]
-        : [],
+      result.status === "rejected" ? [messageOf(result.reason)] : [],
     );
     const result: SweepResult = {
       facts: records.status === "fulfilled" ? records.value.done : 0,

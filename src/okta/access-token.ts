@@ -1,4 +1,5 @@
 import type { JWTPayload } from "jose";
+import { bearerTokenOf } from "../http/bearer-token.ts";
 import type { OAuthSettings } from "./authentication.ts";
 
 /**
@@ -35,7 +36,7 @@ export function createAccessTokenVerifier(settings: OAuthSettings, jwksOptions: 
   }));
 
   return async function verifyAccessToken(authorization: string | null): Promise<TokenCheck> {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    const token = bearerTokenOf(authorization);
     if (token === undefined) return { ok: false, reason: "no Bearer token in authorization" };
     let payload: JWTPayload;
     try {

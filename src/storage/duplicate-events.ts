@@ -3,6 +3,7 @@ import type { Logger } from "../log.ts";
 import type { TelephonyResponse } from "../okta/telephony-response.ts";
 import { type BoundedRun, forEachBounded } from "../support/bounded-work.ts";
 import { withinMs } from "../support/deadline.ts";
+import { errorLineOf } from "../support/error-text.ts";
 import { idSegment } from "./store-key.ts";
 
 /**
@@ -175,7 +176,7 @@ export function createDuplicateEvents({
       }
     } catch (error) {
       log("warn", "duplicate guard unavailable", {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       });
       return undefined;
     }

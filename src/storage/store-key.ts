@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 
 /**
  * Store keys built from outside ids. The Blobs client resolves keys as URL paths, so `.` and `..`
@@ -9,14 +10,6 @@ import { createHash } from "node:crypto";
 /** An id of any length and content as one key segment: its SHA-256, base64url (43 characters). */
 export function idSegment(id: string): string {
   return createHash("sha256").update(id, "utf8").digest("base64url");
-}
-
-const referenceIdPattern = /^[0-9A-F]{32}$/;
-
-/** Telesign's reference id, upper-cased; undefined for anything that is not 32 hexadecimal digits. */
-export function referenceIdOf(value: string | undefined): string | undefined {
-  const upper = value?.toUpperCase();
-  return upper !== undefined && referenceIdPattern.test(upper) ? upper : undefined;
 }
 
 /** A reference id as a key segment: only Telesign's 32 hexadecimal digits are accepted. */
