@@ -197,7 +197,7 @@ export function judgeAnswer({
   return {
     checks,
     verdict: "fall back",
-    explanation: `Okta falls back to its own provider: the hook answered error "${error.data?.error.errorSummary}".`,
+    explanation: `no code from the hook; Okta sends none, or its own (its docs say both): the hook answered error "${error.data?.error.errorSummary}".`,
   };
 }
 

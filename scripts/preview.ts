@@ -26,8 +26,8 @@ import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } fr
 const usage = `Usage: npm run preview -- [options]
 
 Sends one telephony request as Okta's Preview tab does (a fresh eventId each time) and says what
-Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta falls back to its own provider
-or skips the hook, 2 usage error.
+Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta takes no code from the hook
+(FALL BACK or SKIP), 2 usage error.
 
 Options:
   --type <t>             enrollment | verification | unlock | reset, or a raw com.okta.… requestType

@@ -37,6 +37,19 @@ function runScript(script: string, args: string[], cwd: string, timeoutMs = 30_0
   });
 }
 
+/** Runs `npm run <script> -- <args>` as a user types it, from the project folder. */
+function npmRun(script: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "--silent", script, "--", ...args],
+      { cwd: projectRoot, timeout: 30_000, env: userEnv },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout, stderr }),
+    );
+  });
+}
+
 interface Started {
   process: ChildProcess;
   output: string[];
@@ -124,6 +137,25 @@ describe("command lines", () => {
     expect(usage).toMatch(/^Usage: npm /);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it.each([
+    ["check", 2, (file: string) => `error: --env-file ${file}: no such file; give a file of NAME=value lines`],
+    [
+      "start:live",
+      1,
+      (file: string) =>
+        `error: ${file} not found: copy .env.example to .env and fill in your Telesign and Okta values, or give --env-file <file>.`,
+    ],
+  ] as const)(
+    "npm run %s -- --env-file <missing file> answers with its own line and exit code, not Node's (exit 9)",
+    async (script, code, message) => {
+      const missing = path.join(workspace, "nope.env");
+      const run = await npmRun(script, ["--env-file", missing]);
+      expect(run.stderr.split("\n")[0]).toBe(message(missing));
+      expect(run.code).toBe(code);
+      expect(run.stderr).not.toMatch(/^node: /m);
+    },
+  );
 
   it("okta without Okta credentials says what to set in one line, exit 1", async () => {
     const run = await runScript("okta.ts", ["status"], workspace);

@@ -535,7 +535,7 @@ describe("npm run okta -- preview", () => {
     expect(code).toBe(1);
     expect(out).toContain("a REAL voice call goes to");
     expect(out).toMatch(
-      /↪️ {2}FALL BACK mfa-verification voice call: Okta falls back to its own provider: the hook answered error "3101"/,
+      /↪️ {2}FALL BACK mfa-verification voice call: no code from the hook; Okta sends none, or its own \(its docs say both\): the hook answered error "3101"/,
     );
   });
 

@@ -279,7 +279,10 @@ describe("OAuth 2.0: Okta's access token", () => {
     ],
     [{ OKTA_OAUTH_ISSUER: "not a url" }, "OKTA_OAUTH_ISSUER must be an https URL"],
   ])("refuses the configuration %j", (env, problem) => {
-    expect(parseConfig({ ...baseEnv, ...oauthEnv, ...env })).toEqual({ ok: false, problems: [problem] });
+    expect(parseConfig({ ...baseEnv, ...oauthEnv, ...env })).toMatchObject({
+      ok: false,
+      problems: [{ variables: [Object.keys(env)[0]], message: problem }],
+    });
   });
 
   it("derives the JWKS URL from the issuer, or takes OKTA_OAUTH_JWKS_URL", () => {

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import type { CallbackConfig, Parsed } from "../config.ts";
+import { type CallbackConfig, messagesOf, type Parsed } from "../config.ts";
 import { jsonResponse, jsonValueOf } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { readBodyWithin } from "../http/request-body.ts";
@@ -63,7 +63,7 @@ export function createCallbackReceiver({
       return jsonResponse(405, { error: "method not allowed" }, { allow: "POST" });
     }
     if (!config.ok) {
-      Object.assign(fields, { outcome: "misconfigured", problems: config.problems });
+      Object.assign(fields, { outcome: "misconfigured", problems: messagesOf(config.problems) });
       return jsonResponse(500, { error: "not configured" });
     }
     const read = await readBodyWithin(request, maxCallbackBytes, stepTimeoutMs);

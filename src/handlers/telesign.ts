@@ -1,4 +1,4 @@
-import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
+import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
@@ -158,7 +158,7 @@ export function createTelephonyHook({
   async function answerOkta(request: Request, arrival: number, context: RequestContext): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined) {
-      return refused("misconfigured", { problems: config.ok ? [] : config.problems });
+      return refused("misconfigured", { problems: config.ok ? [] : messagesOf(config.problems) });
     }
     const { telesign, okta } = config.config;
     const deadline = arrival + telesign.timeoutMs;

@@ -1,4 +1,4 @@
-import type { Parsed, RetentionConfig } from "../config.ts";
+import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
@@ -46,7 +46,7 @@ export function createRetentionSweep({
 }: RetentionSweepDependencies) {
   return async function sweepTransactions(): Promise<SweepResult | undefined> {
     if (!config.ok) {
-      log("error", "transaction retention", { outcome: "misconfigured", problems: config.problems });
+      log("error", "transaction retention", { outcome: "misconfigured", problems: messagesOf(config.problems) });
       return undefined;
     }
     const started = performance.now();

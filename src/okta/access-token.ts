@@ -1,6 +1,6 @@
 import type { JWTPayload } from "jose";
-import type { OAuthSettings } from "../config.ts";
 import { bearerTokenOf } from "../http/bearer-token.ts";
+import type { OAuthSettings } from "./authentication.ts";
 
 /**
  * Okta's OAuth 2.0 access token, verified with jose: signature against the authorization

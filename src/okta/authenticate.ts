@@ -1,8 +1,8 @@
-import type { OktaAuthentication } from "../config.ts";
 import { matchesAny, secretDigest, secretsEqual } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
 import type { TelesignCredential } from "../telesign/credentials.ts";
 import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
+import type { OktaAuthentication } from "./authentication.ts";
 
 /**
  * Okta's authentication of each call, checked before anything else. It fails closed: a missing
