@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { checkConfiguration } from "../admin/configuration-check.ts";
 import { type OktaSignInServer, serveOktaSignIn } from "../simulator/okta-sign-in.ts";
 import { parseConsoleConfig } from "../src/console/console-config.ts";
 import { createSealer, sessionCookie } from "../src/console/session.ts";
 import { createConsole } from "../src/handlers/console.ts";
 import { CookieJar, consoleEnv, helpdeskAgent, recordingRecords } from "./support/console.ts";
+import { baseEnv } from "./support/hook.ts";
 
 /** The console's sign-in through Okta (a stand-in on loopback), its session cookie, and its refusals. */
 
@@ -62,16 +64,27 @@ describe("the console is off until configured", () => {
 
   it("with some of its variables set, it stays off and says which are missing", async () => {
     const env = { CONSOLE_OKTA_ISSUER: "https://example.okta.com" };
-    expect(parseConsoleConfig(env)).toEqual({
-      ok: false,
-      problems: [
-        "CONSOLE_OKTA_CLIENT_ID is required to turn the console on",
-        "CONSOLE_OKTA_CLIENT_SECRET is required to turn the console on",
-        "CONSOLE_GROUPS is required to turn the console on",
-        "CONSOLE_SESSION_KEY is required to turn the console on",
-      ],
-    });
+    const parsed = parseConsoleConfig(env);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.problems).toEqual(
+      ["CONSOLE_OKTA_CLIENT_ID", "CONSOLE_OKTA_CLIENT_SECRET", "CONSOLE_GROUPS", "CONSOLE_SESSION_KEY"].map((name) => ({
+        variables: [name],
+        message: `${name} is required to turn the console on`,
+      })),
+    );
     expect((await consoleOf(env).call("/console/api/session")).status).toBe(404);
+  });
+
+  it("npm run check knows the console's variables: off is fine, half-configured names what is missing", () => {
+    expect(checkConfiguration(baseEnv).ok).toBe(true);
+    const half = checkConfiguration({ ...baseEnv, CONSOLE_OKTA_ISSUER: "https://example.okta.com" });
+    expect(half.ok).toBe(false);
+    expect(half.variables.find(({ name }) => name === "CONSOLE_GROUPS")).toMatchObject({
+      state: "missing",
+      problems: ["CONSOLE_GROUPS is required to turn the console on"],
+      fix: "the Okta groups whose members may sign in, comma-separated, e.g. Helpdesk",
+    });
+    expect(half.problems.find(({ function: name }) => name === "console")).toBeDefined();
   });
 
   it.each([
@@ -82,7 +95,15 @@ describe("the console is off until configured", () => {
   ])("refuses a weak or wrong value: %j", (change, problem) => {
     const parsed = parseConsoleConfig({ ...consoleEnv("https://example.okta.com"), ...change });
     expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.problems.map((line) => line.split(" (")[0])).toEqual([problem]);
+    expect(!parsed.ok && parsed.problems.map(({ message }) => message.split(" (")[0])).toEqual([problem]);
+  });
+
+  it("without the hook's phone-hash key, runs and warns that phone lookups are off", () => {
+    const parsed = parseConsoleConfig(consoleEnv("https://example.okta.com"));
+    expect(parsed.ok).toBe(true);
+    expect(parsed.warnings.map(({ variables }) => variables)).toEqual([["PHONE_HASH_KEY"]]);
+    const keyed = parseConsoleConfig({ ...consoleEnv("https://example.okta.com"), PHONE_HASH_KEY: "k".repeat(32) });
+    expect(keyed.warnings).toEqual([]);
   });
 
   it("asks the org's authorization server for its groups scope, a custom one for the standard scopes only", () => {

@@ -30,6 +30,16 @@ describe("the Node version story", async () => {
     expect(Number(nvmrc)).toBeGreaterThanOrEqual(floor);
   });
 
+  it("Netlify Database's client is the line that runs on the oldest Node supported (2.x needs Node 22.12)", async () => {
+    const dependencies = (pkg as unknown as { dependencies: Record<string, string> }).dependencies;
+    expect(dependencies["@netlify/database"]).toMatch(/^[~^]?1\.1\./);
+    const installed = JSON.parse(await read("node_modules/@netlify/database/package.json")) as {
+      engines: { node: string };
+    };
+    const [needed = 0] = (/(\d+)\.(\d+)/.exec(installed.engines.node) ?? []).slice(1).map(Number);
+    expect(needed).toBeLessThanOrEqual(major(pkg.engines.node));
+  });
+
   it("the LICENSE file is the license package.json names", async () => {
     expect(await read("LICENSE")).toMatch(new RegExp(`^${pkg.license} License`));
   });
@@ -37,6 +47,7 @@ describe("the Node version story", async () => {
 
 describe("the admin's way in", async () => {
   const readme = await read("README.md");
+  const nvmrc = (await read(".nvmrc")).trim();
   const netlifyToml = await read("netlify.toml");
   const pkg = JSON.parse(await read("package.json")) as { repository: { url: string } };
 
@@ -60,6 +71,24 @@ describe("the admin's way in", async () => {
     };
     expect(parseConfig(values).ok).toBe(true);
     for (const name of prompted) expect(parseConfig({ ...values, [name]: "" }).ok).toBe(false);
+  });
+
+  it("says in one place what Okta does after a hook error, citing Okta, and nowhere that Okta no longer delivers", () => {
+    const sections = readme.split(/^### When the hook answers an error$/m);
+    expect(sections).toHaveLength(2);
+    const section = sections[1]?.split(/^## /m)[0] ?? "";
+    expect(section).toContain("(https://developer.okta.com/docs/reference/telephony-hook/)");
+    expect(section).toMatch(/no code is delivered/);
+    expect(section).toMatch(/its own telephony providers/);
+    expect(section).toMatch(/Who pays/);
+    expect(readme).not.toMatch(/no longer delivers|then uses its own provider|falls back to its own provider/);
+    expect(readme).not.toMatch(/shared\/spec/);
+  });
+
+  it("names the Node to use, and why npm warns on 20, in its first lines", () => {
+    const opening = readme.split("\n").slice(0, 16).join("\n");
+    expect(opening).toContain(`**Node ${nvmrc}**`);
+    expect(opening).toContain("EBADENGINE");
   });
 
   it("Netlify's build installs dependencies only", () => {

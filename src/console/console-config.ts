@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { isSecureUrl, loopbackHosts, minPhoneHashKeyLength, type Parsed } from "../config.ts";
+import { type ConfigFinding, isSecureUrl, loopbackHosts, minPhoneHashKeyLength, type Parsed } from "../config.ts";
 
 /**
  * The helpdesk console's configuration, from the same environment as the hook's. The console is
@@ -24,6 +24,9 @@ export const consoleVariableNames = [
 ] as const;
 
 type ConsoleVariable = (typeof consoleVariableNames)[number];
+
+/** The console's variables, and the hook's phone-hash key it reads too. */
+export type ConsoleVariableName = ConsoleVariable | "PHONE_HASH_KEY";
 
 /** The variables that turn the console on: with none of them set, it is off. */
 const requiredVariables = consoleVariableNames.filter((name) => name !== "CONSOLE_SESSION_HOURS");
@@ -59,41 +62,60 @@ const issuerUrl = z
   );
 
 /** The console's configuration: off when none of its variables is set, else complete or a list of problems. */
-export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig> {
+export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig, ConsoleVariableName> {
   const value = (name: ConsoleVariable) => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === "" ? undefined : raw;
   };
-  if (requiredVariables.every((name) => value(name) === undefined)) return { ok: true, config: { enabled: false } };
-
-  const problems = requiredVariables
-    .filter((name) => value(name) === undefined)
-    .map((name) => `${name} is required to turn the console on`);
+  if (requiredVariables.every((name) => value(name) === undefined)) {
+    return { ok: true, config: { enabled: false }, warnings: [] };
+  }
+  const problems: ConfigFinding<ConsoleVariableName>[] = [];
+  const problem = (name: ConsoleVariableName, message: string) => problems.push({ variables: [name], message });
+  for (const name of requiredVariables.filter((name) => value(name) === undefined)) {
+    problem(name, `${name} is required to turn the console on`);
+  }
   const issuer = value("CONSOLE_OKTA_ISSUER");
   if (issuer !== undefined && !issuerUrl.safeParse(issuer).success) {
-    problems.push(`CONSOLE_OKTA_ISSUER ${issuerUrl.safeParse(issuer).error?.issues[0]?.message ?? "is invalid"}`);
+    problem(
+      "CONSOLE_OKTA_ISSUER",
+      `CONSOLE_OKTA_ISSUER ${issuerUrl.safeParse(issuer).error?.issues[0]?.message ?? "is invalid"}`,
+    );
   }
   const groups = (value("CONSOLE_GROUPS") ?? "")
     .split(",")
     .map((group) => group.trim())
     .filter((group) => group !== "");
   if (value("CONSOLE_GROUPS") !== undefined && groups.length === 0) {
-    problems.push("CONSOLE_GROUPS must name at least one Okta group");
+    problem("CONSOLE_GROUPS", "CONSOLE_GROUPS must name at least one Okta group");
   }
   const sessionKey = value("CONSOLE_SESSION_KEY") ?? "";
   if (sessionKey !== "" && sessionKey.length < minSessionKeyLength) {
-    problems.push(`CONSOLE_SESSION_KEY must be at least ${minSessionKeyLength} characters`);
+    problem("CONSOLE_SESSION_KEY", `CONSOLE_SESSION_KEY must be at least ${minSessionKeyLength} characters`);
   }
   const hoursText = value("CONSOLE_SESSION_HOURS") ?? String(maxSessionHours);
   const sessionHours = Number(hoursText);
   if (!/^\d+$/.test(hoursText) || sessionHours < 1 || sessionHours > maxSessionHours) {
-    problems.push(`CONSOLE_SESSION_HOURS must be a whole number of hours from 1 to ${maxSessionHours}`);
+    problem(
+      "CONSOLE_SESSION_HOURS",
+      `CONSOLE_SESSION_HOURS must be a whole number of hours from 1 to ${maxSessionHours}`,
+    );
   }
   const phoneHashKey = env.PHONE_HASH_KEY?.trim() || undefined;
   if (phoneHashKey !== undefined && phoneHashKey.length < minPhoneHashKeyLength) {
-    problems.push(`PHONE_HASH_KEY must be at least ${minPhoneHashKeyLength} characters`);
+    problem("PHONE_HASH_KEY", `PHONE_HASH_KEY must be at least ${minPhoneHashKeyLength} characters`);
   }
-  if (problems.length > 0) return { ok: false, problems };
+  // Without the hook's phone-hash key the console runs, but cannot look a phone number up.
+  const warnings: ConfigFinding<ConsoleVariableName>[] =
+    phoneHashKey === undefined
+      ? [
+          {
+            variables: ["PHONE_HASH_KEY"],
+            message: "PHONE_HASH_KEY is not set: the console cannot look codes up by phone number",
+          },
+        ]
+      : [];
+  if (problems.length > 0) return { ok: false, problems, warnings };
 
   const issuerText = (issuer ?? "").replace(/\/+$/, "");
   const issuerPath = new URL(issuerText).pathname;
@@ -112,5 +134,6 @@ export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig> {
       scope: issuerPath.startsWith("/oauth2/") ? "openid profile email" : "openid profile email groups",
       local: loopbackHosts.has(new URL(issuerText).hostname),
     },
+    warnings,
   };
 }

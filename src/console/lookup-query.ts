@@ -1,5 +1,5 @@
 import { telesignPhoneNumber } from "../mapping/phone-number.ts";
-import { referenceIdOf } from "../storage/store-key.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 import type { LookupKind, LookupQuery } from "./console-records.ts";
 
 /**

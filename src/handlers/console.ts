@@ -1,5 +1,5 @@
 import type { Parsed } from "../config.ts";
-import type { ConsoleConfig, ConsoleSettings } from "../console/console-config.ts";
+import type { ConsoleConfig, ConsoleSettings, ConsoleVariableName } from "../console/console-config.ts";
 import { type CodeRecord, type ConsoleRecords, LookupUnavailable } from "../console/console-records.ts";
 import { parseLookup } from "../console/lookup-query.ts";
 import { createOktaSignIn, type OktaSignIn } from "../console/okta-sign-in.ts";
@@ -29,7 +29,7 @@ import { withinMs } from "../support/deadline.ts";
  */
 
 export interface ConsoleDependencies {
-  config: Parsed<ConsoleConfig>;
+  config: Parsed<ConsoleConfig, ConsoleVariableName>;
   records: () => ConsoleRecords;
   /** Okta's side of the sign-in (default: openid-client against CONSOLE_OKTA_ISSUER). */
   signIn?: OktaSignIn;

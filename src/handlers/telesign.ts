@@ -1,4 +1,4 @@
-import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
+import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
@@ -19,6 +19,7 @@ import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
 import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
+import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
 /**
@@ -153,7 +154,7 @@ export function createTelephonyHook({
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
+      answer = refused("internal_error", { error: errorNameOf(error) });
     }
     // The answer's fields are this request's own: the log line completes them.
     const { fields } = answer;
@@ -187,7 +188,7 @@ export function createTelephonyHook({
   ): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined) {
-      return refused("misconfigured", { problems: config.ok ? [] : config.problems });
+      return refused("misconfigured", { problems: config.ok ? [] : messagesOf(config.problems) });
     }
     const { telesign, okta } = config.config;
     const deadline = arrival + telesign.timeoutMs;
@@ -230,10 +231,9 @@ export function createTelephonyHook({
       locale: oktaRequest.locale,
       durationMs: performance.now() - arrival,
     };
-    const mapped =
-      "error" in delivery
-        ? oktaAnswerToFailure(delivery.error, answerContext)
-        : oktaAnswer(delivery.answer, answerContext);
+    const mapped = delivery.ok
+      ? oktaAnswer(delivery.answer, answerContext)
+      : oktaAnswerToFailure(delivery.error, answerContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
@@ -261,7 +261,7 @@ export function createTelephonyHook({
     const logged = work.catch((error: unknown) =>
       log("error", failure, {
         ...fields,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       }),
     );
     waitUntil?.(logged);
@@ -286,7 +286,7 @@ function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | und
 
 /** What the record keeps of Telesign's answer to the send. */
 function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
-  const answer = "answer" in delivery ? delivery.answer : undefined;
+  const answer = delivery.ok ? delivery.answer : undefined;
   return {
     telesignMs,
     telesignAttempts: delivery.attempts,
@@ -355,14 +355,14 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
  * new object measurably slowed the warm path (npm run bench -- --only=warm).
  */
 function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
-  const answer = "answer" in delivery ? delivery.answer : undefined;
+  const answer = delivery.ok ? delivery.answer : undefined;
   return Object.assign(facts, {
     duplicateGuard,
     telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
     referenceId: answer?.reference_id,
     telesignCode: answer?.status.code,
     telesignHttpStatus: answer?.httpStatus,
-    error: "error" in delivery ? delivery.error.message : undefined,
+    error: delivery.ok ? undefined : delivery.error.message,
   });
 }
 

@@ -1,7 +1,9 @@
-import type { Parsed, RetentionConfig } from "../config.ts";
+import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
+import { messageOf } from "../support/error-text.ts";
 
 /**
  * Records are personal data (a masked phone number, Okta ids and login): the sweep deletes the
@@ -32,8 +34,7 @@ export interface SweepResult {
   complete: boolean;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
-export const sweepBudgetMs = 25_000;
+const sweepBudgetMs = 25_000;
 
 export function createRetentionSweep({
   config,
@@ -45,7 +46,7 @@ export function createRetentionSweep({
 }: RetentionSweepDependencies) {
   return async function sweepTransactions(): Promise<SweepResult | undefined> {
     if (!config.ok) {
-      log("error", "transaction retention", { outcome: "misconfigured", problems: config.problems });
+      log("error", "transaction retention", { outcome: "misconfigured", problems: messagesOf(config.problems) });
       return undefined;
     }
     const started = performance.now();
@@ -56,9 +57,7 @@ export function createRetentionSweep({
       duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs), deadline) ?? { done: 0, complete: true },
     ]);
     const failures = [records, claims].flatMap((result) =>
-      result.status === "rejected"
-        ? [result.reason instanceof Error ? result.reason.message : String(result.reason)]
-        : [],
+      result.status === "rejected" ? [messageOf(result.reason)] : [],
     );
     const result: SweepResult = {
       records: records.status === "fulfilled" ? records.value.done : 0,
