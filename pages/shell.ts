@@ -20,6 +20,7 @@ const signInMessages: Record<string, string> = {
     "You are signed in to Okta, but not as a member of a group allowed to use this console. Ask your Okta admin to add you to one.",
   "no-groups-claim":
     "Okta did not say which groups you are in: the console's Okta app needs its groups claim (see the console's setup guide).",
+  "okta-unavailable": "Okta cannot be reached right now. Try again in a minute.",
   failed: "Okta's sign-in did not complete. Try again; if it keeps failing, tell your Okta admin.",
   expired: "That sign-in took too long or started in another browser. Sign in again.",
   "signed-out": "You are signed out of the console. Your Okta session is unchanged.",

@@ -216,6 +216,13 @@ describe("signing in through Okta", () => {
     expect(okta.tokenRequests.at(-1)).toEqual({ accepted: false, error: "invalid_grant" });
   });
 
+  it("Okta out of reach: the page says so, and nothing is sealed", async () => {
+    const { call, jar } = consoleOf(consoleEnv("http://127.0.0.1:9"));
+    const start = await call("/console/auth/sign-in");
+    expect(start.headers.get("location")).toBe("/console/?signin=okta-unavailable");
+    expect(jar.cookies.size).toBe(0);
+  });
+
   it("Okta's own refusal (the app is not assigned to the user) is no access", async () => {
     const { call } = consoleOf();
     const start = await call("/console/auth/sign-in");

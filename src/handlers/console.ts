@@ -21,6 +21,7 @@ import { jsonResponse } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import { withinMs } from "../support/deadline.ts";
+import { errorLineOf } from "../support/error-text.ts";
 
 /**
  * The helpdesk console's server side, at /console/auth/* and /console/api/*: the agent's sign-in
@@ -96,7 +97,7 @@ export function createConsole({
     const endpoint = `${request.method} ${url.pathname.replace(/\/+$/, "")}`;
     switch (endpoint) {
       case "GET /console/auth/sign-in":
-        return startSignIn(url, okta, sealer);
+        return startSignIn(url, fields, okta, sealer);
       case `GET ${callbackPath}`:
         return completeSignIn(request, url, fields, settings, sealer, okta);
       case "POST /console/auth/sign-out":
@@ -125,8 +126,17 @@ export function createConsole({
     return notFound();
   }
 
-  async function startSignIn(url: URL, okta: OktaSignIn, sealer: Sealer): Promise<Response> {
-    const { url: oktaUrl, pending } = await okta.start(`${url.origin}${callbackPath}`);
+  async function startSignIn(url: URL, fields: LogFields, okta: OktaSignIn, sealer: Sealer): Promise<Response> {
+    let started: Awaited<ReturnType<OktaSignIn["start"]>>;
+    try {
+      started = await okta.start(`${url.origin}${callbackPath}`);
+    } catch (error) {
+      // Okta's discovery document could not be read: the page says so, and the next try asks again.
+      fields.outcome = "okta-unavailable";
+      fields.error = errorLineOf(error).slice(0, 200);
+      return redirect(`${consolePage}?signin=okta-unavailable`);
+    }
+    const { url: oktaUrl, pending } = started;
     const back = returnPathOf(url.searchParams.get("return"));
     const sealed = await sealer.seal("sign-in", { ...pending, back }, secondsFromNow(signInSeconds));
     return redirect(oktaUrl, [setCookie(signInCookie, sealed, signInSeconds, "Lax")]);
@@ -144,8 +154,8 @@ export function createConsole({
       fields.outcome = outcome;
       return redirect(`${consolePage}?signin=${outcome}`, [clearCookie(signInCookie, "Lax"), ...cookies]);
     };
-    const signIn = await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie));
-    const pending = pendingSignInOf(signIn);
+    const started = await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie));
+    const pending = pendingSignInOf(started);
     if (pending === undefined) return landing("expired");
     // Okta says no before any code: e.g. access_denied when the app is not assigned to the user.
     const oktaError = url.searchParams.get("error");
@@ -157,7 +167,7 @@ export function createConsole({
     try {
       user = await okta.complete(url, pending, `${url.origin}${callbackPath}`);
     } catch (error) {
-      fields.error = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown";
+      fields.error = errorLineOf(error).slice(0, 200);
       return landing("failed");
     }
     fields.agent = user.id;
@@ -168,7 +178,7 @@ export function createConsole({
     const claims = { sub: agent.id, name: agent.name, login: agent.login };
     const session = await sealer.seal("session", claims, secondsFromNow(lifetime));
     fields.outcome = "signed-in";
-    return redirect(returnPathOf(signIn?.back), [
+    return redirect(returnPathOf(started?.back), [
       clearCookie(signInCookie, "Lax"),
       setCookie(sessionCookie, session, lifetime, "Strict"),
     ]);
@@ -226,7 +236,7 @@ export function createConsole({
       return await withinMs(recordsTimeoutMs, read);
     } catch (error) {
       if (error instanceof LookupUnavailable) throw error;
-      fields.recordsError = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown";
+      fields.recordsError = errorLineOf(error).slice(0, 200);
       return undefined;
     }
   }
