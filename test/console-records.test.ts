@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
-import { LookupUnavailable } from "../src/console/console-records.ts";
+import { type CodeRecord, LookupUnavailable } from "../src/console/console-records.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
+import { verdictOf } from "../src/console/verdict.ts";
 import type { Database } from "../src/storage/database.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
+import { startHook } from "./support/hook.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+import { markSensitive } from "./support/sensitive.ts";
 
 /** The console's reads of the hook's tables: lookups by every key an agent has, and the health figures. */
 
@@ -99,6 +104,29 @@ describe("lookups", () => {
     const codes = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.login });
     expect(codes[3]).toMatchObject({ outcome: "blocked" });
     expect(codes[3]?.rule).toBeUndefined();
+  });
+});
+
+describe("what the hook records", () => {
+  it("is what the console finds: a code the hook just sent shows up, by login and by the full number", async () => {
+    const transactions = databaseTransactionStore(database);
+    const hook = startHook({ PHONE_HASH_KEY: phoneHashKey }, {}, { transactions: () => transactions });
+    markSensitive("604213", "15555550177");
+    const { json } = await hook.call(
+      oktaRequest({ otpCode: "604213", msgTemplate: "Your code is 604213", phoneNumber: "+1 555 555 0177" }),
+    );
+    await Promise.all(hook.afterResponse);
+    const records = databaseRecords(database, phoneHashKey);
+    const [byLogin] = await records.lookup({ kind: "user", value: "test.user@okta.com" });
+    expect(byLogin).toMatchObject({
+      outcome: "accepted",
+      channel: "sms",
+      phone: "+1******0177",
+      referenceId: json.commands[0].value[0].transactionId,
+      requestType: "com.okta.user.telephony.pre-enrollment",
+    });
+    expect(await records.lookup({ kind: "phone", value: "15555550177" })).toEqual([byLogin]);
+    expect(verdictOf(byLogin as CodeRecord, new Date()).kind).toBe("pending");
   });
 });
 
