@@ -1,4 +1,4 @@
-import type { CodeRecord } from "../src/console/console-records.ts";
+import { type CodeRecord, lookupLimit } from "../src/console/console-records.ts";
 import type { Verdict } from "../src/console/verdict.ts";
 import { h, show } from "./dom.ts";
 import { api, SignedOut, startPage, timeText, timeZone } from "./shell.ts";
@@ -84,7 +84,9 @@ async function run(query: URLSearchParams, status: HTMLElement, results: HTMLEle
   status.textContent =
     count === 0
       ? "No code found. Okta may not have called the hook (check Okta's System Log), or the records are older than they are kept."
-      : `${count} code${count === 1 ? "" : "s"} found, newest first. Times in ${timeZone}.`;
+      : count >= lookupLimit
+        ? `The newest ${count} codes, newest first (search by phone, eventId or transaction id to narrow). Times in ${timeZone}.`
+        : `${count} code${count === 1 ? "" : "s"} found, newest first. Times in ${timeZone}.`;
   show(results, h("ol", { class: "codes" }, ...lookup.codes.map(codeItem)));
 }
 

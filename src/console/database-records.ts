@@ -9,6 +9,7 @@ import {
   type HourlyOutcomes,
   type LookupQuery,
   LookupUnavailable,
+  lookupLimit,
 } from "./console-records.ts";
 
 /**
@@ -64,8 +65,8 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
          FROM ${lookupSources[kind]}
          WHERE ${codes}
          ORDER BY r.received_at DESC, r.id DESC
-         LIMIT 50`,
-        [asked],
+         LIMIT $2`,
+        [asked, lookupLimit],
       );
       return rows.map(({ request, statuses }) => codeRecordOf(request, statuses));
     },
