@@ -163,6 +163,11 @@ function timelineOf(code: Code): HTMLElement[] {
     steps.push(
       step(answered, `The hook answered Okta with an error${took}: Okta sends the code through its own provider`),
     );
+  if (code.monitored !== undefined) {
+    steps.push(
+      step(answered, `The toll-fraud guard would have blocked it (${code.monitored}); in monitor mode it was sent`),
+    );
+  }
   for (const report of code.reports) steps.push(step(report.at, `Telesign: ${report.code} ${report.description}`));
   return steps;
 }

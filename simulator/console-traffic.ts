@@ -31,9 +31,11 @@ export interface RequestRow {
   reference_id: string | null;
   telesign_code: number | null;
   duration_ms: number;
-  /** The toll-fraud guard's rule and scope, for a blocked code (columns of the guard's migration). */
-  rule?: string;
-  scope?: string;
+  /** The number's country (ISO 3166-1 alpha-2), and the toll-fraud guard's decision: columns of the guard's migration. */
+  destination_country?: string;
+  fraud_verdict?: string;
+  fraud_rules?: string;
+  fraud_scope?: string;
 }
 
 export interface StatusRow {
@@ -61,10 +63,10 @@ const requestTypes = [
 ];
 
 const countries = [
-  { code: "1", prefix: "1555555", weight: 6 },
-  { code: "44", prefix: "447700900", weight: 2 },
-  { code: "33", prefix: "33639980", weight: 1 },
-  { code: "49", prefix: "4915550", weight: 1 },
+  { code: "1", country: "US", prefix: "1555555", weight: 6 },
+  { code: "44", country: "GB", prefix: "447700900", weight: 2 },
+  { code: "33", country: "FR", prefix: "33639980", weight: 1 },
+  { code: "49", country: "DE", prefix: "4915550", weight: 1 },
 ];
 
 /** A stable id from a seed: hex, like Telesign's reference ids and Okta's ids. */
@@ -76,7 +78,7 @@ const at = (now: Date, msAgo: number) => new Date(now.getTime() - msAgo).toISOSt
 interface Code {
   seed: string;
   msAgo: number;
-  user: { login: string; userId: string; phone: string; countryCode: string };
+  user: { login: string; userId: string; phone: string; countryCode: string; country: string };
   channel: "sms" | "voice";
   requestType: string;
   outcome: "accepted" | "blocked" | "timeout" | "rejected";
@@ -106,7 +108,8 @@ function rowsOf(now: Date, code: Code, phoneHashKey: string | undefined): Traffi
     reference_id: referenceId,
     telesign_code: code.outcome === "accepted" ? 3001 : (code.telesignCode ?? null),
     duration_ms: code.durationMs,
-    ...(code.rule !== undefined && { rule: code.rule, scope: code.scope }),
+    destination_country: code.user.country,
+    ...(code.rule !== undefined && { fraud_verdict: "blocked", fraud_rules: code.rule, fraud_scope: code.scope }),
   };
   const statuses: StatusRow[] = [];
   if (referenceId !== null) {
@@ -140,7 +143,7 @@ const delivered = (afterMs: number) => ({ code: 3000, description: "Delivered", 
 
 /** The demo user's five codes, newest first: one of each verdict. */
 export function demoUserCodes(now: Date, phoneHashKey?: string): Traffic {
-  const user = { ...demoUser, countryCode: "1" };
+  const user = { ...demoUser, countryCode: "1", country: "US" };
   const sms = "sms" as const;
   const verification = "com.okta.user.telephony.mfa-verification";
   const codes: Code[] = [
@@ -228,6 +231,7 @@ export function backgroundTraffic(now: Date, perHour: number, phoneHashKey?: str
         userId: `00u${String(userNumber).padStart(17, "0")}`,
         phone,
         countryCode: country?.code ?? "1",
+        country: country?.country ?? "US",
       };
       const roll = next();
       const code: Code = {
@@ -264,8 +268,8 @@ function merge(parts: Traffic[]): Traffic {
 type Query = (text: string, params: unknown[]) => Promise<unknown[]>;
 
 /**
- * Writes traffic into the hook's tables, a thousand rows a statement. The guard's rule and scope
- * go in only where its migration made their columns.
+ * Writes traffic into the hook's tables, a thousand rows a statement. The toll-fraud guard's
+ * columns (country, verdict, rule, scope) go in only where its migration made them.
  */
 export async function insertTraffic(query: Query, { requests, statuses }: Traffic): Promise<void> {
   const columns = (await query(
@@ -273,7 +277,8 @@ export async function insertTraffic(query: Query, { requests, statuses }: Traffi
     [],
   )) as { name: string }[];
   const known = new Set(columns.map(({ name }) => name));
-  const requestColumns = Object.keys({ ...requests[0], rule: "", scope: "" }).filter((name) => known.has(name));
+  const guardColumns = { destination_country: "", fraud_verdict: "", fraud_rules: "", fraud_scope: "" };
+  const requestColumns = Object.keys({ ...requests[0], ...guardColumns }).filter((name) => known.has(name));
   const statusColumns = ["reference_id", "code", "description", "updated_on", "dated", "source", "recorded_at"];
   for (let start = 0; start < requests.length; start += 1_000) {
     await query(

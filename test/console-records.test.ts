@@ -16,9 +16,12 @@ const { database, sql } = useDatabase();
 const phoneHashKey = "the-phone-hash-key-of-these-tests-0123456789";
 const now = new Date("2026-12-06T10:30:00.000Z");
 
-/** The toll-fraud guard's columns, as its migration adds them. */
+/** The toll-fraud guard's columns, as its migration (0002_toll_fraud) adds them. */
 async function withGuardColumns() {
-  await sql("ALTER TABLE okta_requests ADD COLUMN IF NOT EXISTS rule text, ADD COLUMN IF NOT EXISTS scope text");
+  await sql(
+    "ALTER TABLE okta_requests ADD COLUMN IF NOT EXISTS destination_country text, " +
+      "ADD COLUMN IF NOT EXISTS fraud_verdict text, ADD COLUMN IF NOT EXISTS fraud_rules text, ADD COLUMN IF NOT EXISTS fraud_scope text",
+  );
 }
 
 async function seed(traffic = demoUserCodes(now, phoneHashKey)) {
@@ -51,7 +54,7 @@ describe("lookups", () => {
     const [delivered, waiting, failed, blocked, fallback] = byLogin;
     expect(delivered).toMatchObject({
       phone: "+1******0142",
-      country: "+1",
+      country: "US",
       channel: "sms",
       requestType: "com.okta.user.telephony.mfa-verification",
       login: demoUser.login,
@@ -98,8 +101,22 @@ describe("lookups", () => {
     expect(await sql("SELECT 1 FROM okta_requests LIMIT 1")).toHaveLength(1);
   });
 
+  it("monitor mode: a code the guard would have blocked says so, and was sent", async () => {
+    await withGuardColumns();
+    await seed();
+    await sql(
+      "UPDATE okta_requests SET fraud_verdict = 'would_block', fraud_rules = 'country' WHERE outcome = 'accepted'",
+    );
+    const [code] = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.login });
+    expect(code).toMatchObject({ outcome: "accepted", monitored: "country" });
+    expect(code?.rule).toBeUndefined();
+  });
+
   it("without the guard's columns, a blocked code is still read (its rule unknown)", async () => {
-    await sql("ALTER TABLE okta_requests DROP COLUMN IF EXISTS rule, DROP COLUMN IF EXISTS scope");
+    await sql(
+      "ALTER TABLE okta_requests DROP COLUMN IF EXISTS destination_country, DROP COLUMN IF EXISTS fraud_verdict, " +
+        "DROP COLUMN IF EXISTS fraud_rules, DROP COLUMN IF EXISTS fraud_scope",
+    );
     await seed();
     const codes = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.login });
     expect(codes[3]).toMatchObject({ outcome: "blocked" });
@@ -147,7 +164,7 @@ describe("health figures", () => {
     expect(figures.hourly[2]).toMatchObject({ delivered: 0, pending: 0, failed: 0, blocked: 1, fallback: 1 });
     expect(figures.hourly[3]).toMatchObject({ delivered: 1, pending: 1, failed: 1, blocked: 0, fallback: 0 });
     expect(figures.byChannel).toEqual([{ key: "sms", sent: 3, delivered: 1, failed: 1 }]);
-    expect(figures.byCountry).toEqual([{ key: "+1", sent: 3, delivered: 1, failed: 1 }]);
+    expect(figures.byCountry).toEqual([{ key: "US", sent: 3, delivered: 1, failed: 1 }]);
     expect(figures.timeToDelivered).toEqual({ count: 1, p50Ms: 4000, p95Ms: 4000 });
     expect(figures.hookDuration).toMatchObject({ count: 5, overLimit: 0, p50Ms: 412 });
     expect(figures.blockedByRule).toEqual([{ rule: "rate_limit", count: 1 }]);
@@ -166,13 +183,13 @@ describe("health figures", () => {
     expect(figures.timeToDelivered).toEqual({ count: 0 });
   });
 
-  it("cost one statement whatever the traffic", async () => {
+  it("cost one statement whatever the traffic (and one per instance to learn the table's columns)", async () => {
     const { database: countedDatabase, statements } = counted();
     const records = databaseRecords(countedDatabase, phoneHashKey);
     await records.health(new Date(now.getTime() - 7 * 86_400_000), now);
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     await seed(backgroundTraffic(now, 20, phoneHashKey));
     await records.health(new Date(now.getTime() - 7 * 86_400_000), now);
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
   });
 });

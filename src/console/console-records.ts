@@ -18,7 +18,7 @@ export interface CodeRecord {
   /** Okta's requestType, e.g. com.okta.user.telephony.mfa-verification. */
   requestType?: string;
   channel?: "sms" | "voice";
-  /** ISO 3166-1 alpha-2, when known. */
+  /** ISO 3166-1 alpha-2 (by the numbering plan) when the guard knew it, else the calling code (+44). */
   country?: string;
   /** Masked: country code and last digits. */
   phone?: string;
@@ -31,8 +31,10 @@ export interface CodeRecord {
   outcome: string;
   /** The toll-fraud guard's rule, for a blocked code (country, number_type, rate_limit, risk_score, message_text). */
   rule?: string;
-  /** The rule's scope for a rate limit (number, range, country, user, all). */
+  /** The rule's scope and window for a rate limit (number/1h, range/1h, country/1d, user/1h, all/1d). */
   scope?: string;
+  /** In monitor mode: the rules that would have blocked the code (it was sent). */
+  monitored?: string;
   /** Telesign's reference id: the transaction id Okta's System Log shows. */
   referenceId?: string;
   /** Telesign's answer to the send. */

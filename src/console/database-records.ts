@@ -16,7 +16,7 @@ import {
  * The console's reads of Netlify Database: a lookup is one statement over one of the requests'
  * indexes (user, login, phone hash, eventId, reference id), its delivery statuses joined in; the
  * health figures of any period are one statement, whatever the traffic: one pass over the
- * period's rows by their time index.
+ * period's rows by their time index (and, once per instance, one to learn the table's columns).
  */
 
 /** Each statement gets this long: the handler's own bound covers the whole answer. */
@@ -48,6 +48,25 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
   const query = <Row extends object>(text: string, params: unknown[]) =>
     database().query<Row>(text, params, { timeoutMs: statementTimeoutMs });
 
+  /**
+   * The columns of the requests' table, asked once per instance: later migrations (the toll-fraud
+   * guard's country and rules) add some, and the figures use them where they exist.
+   */
+  let columns: Promise<Set<string>> | undefined;
+  const requestColumns = () => {
+    columns ??= query<{ name: string }>(
+      "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'okta_requests'",
+      [],
+    ).then(
+      (rows) => new Set(rows.map(({ name }) => name)),
+      (error: unknown) => {
+        columns = undefined;
+        throw error;
+      },
+    );
+    return columns;
+  };
+
   return {
     async lookup({ kind, value }) {
       if (kind === "phone" && phoneHashKey === undefined) {
@@ -72,7 +91,7 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
     },
 
     async health(from, to) {
-      const [row] = await query<HealthRow>(healthStatement, [
+      const [row] = await query<HealthRow>(healthStatement(await requestColumns()), [
         from.toISOString(),
         to.toISOString(),
         deliveredCodes,
@@ -115,7 +134,7 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
  * Okta's request arriving to Telesign's delivered report arriving: no clock skew between the two.
  * $1, $2: the period; $3, $4: Telesign's delivered and failed codes.
  */
-const healthStatement = `
+const healthStatement = (columns: Set<string>) => `
   WITH statuses AS (
     SELECT s.reference_id,
       bool_or(s.code = ANY($3::int[])) AS delivered,
@@ -126,9 +145,10 @@ const healthStatement = `
       AND s.source <> 'send'
     GROUP BY s.reference_id
   ), requests AS MATERIALIZED (
-    SELECT r.received_at, r.channel, r.country_code, r.duration_ms, r.outcome, r.telesign_code, st.delivered_at,
+    SELECT r.received_at, r.channel, r.duration_ms, r.outcome, r.telesign_code, st.delivered_at,
+      ${columns.has("destination_country") ? "coalesce(r.destination_country, '+' || r.country_code)" : "'+' || r.country_code"} AS country,
       CASE WHEN r.outcome = 'blocked'
-        THEN coalesce(to_jsonb(r)->>'rule', to_jsonb(r)->>'fraud_rule', 'unknown') END AS rule,
+        THEN coalesce(${columns.has("fraud_rules") ? "split_part(r.fraud_rules, ',', 1)" : "NULL"}, 'unknown') END AS rule,
       CASE WHEN r.outcome = 'blocked' THEN 'blocked'
            WHEN r.outcome <> 'accepted' THEN 'fallback'
            WHEN st.delivered THEN 'delivered'
@@ -142,7 +162,7 @@ const healthStatement = `
       coalesce(to_char(hour, 'YYYY-MM-DD"T"HH24":00:00.000Z"'), channel, country) AS key, verdict, count(*)::int AS count
     FROM (
       SELECT date_trunc('hour', received_at, 'UTC') AT TIME ZONE 'UTC' AS hour,
-        coalesce(channel, 'unknown') AS channel, coalesce('+' || country_code, 'unknown') AS country, verdict
+        coalesce(channel, 'unknown') AS channel, coalesce(country, 'unknown') AS country, verdict
       FROM requests
     ) q
     GROUP BY GROUPING SETS ((hour, verdict), (channel, verdict), (country, verdict))
@@ -218,13 +238,15 @@ function codeRecordOf(row: Record<string, unknown>, statuses: StatusRow[]): Code
     requestedAt: iso(row.received_at),
     requestType: text(row.request_type),
     channel: channel === "sms" || channel === "voice" ? channel : undefined,
-    country: text(row.country) ?? (countryCode && `+${countryCode}`),
+    country: text(row.destination_country) ?? (countryCode && `+${countryCode}`),
     phone: text(row.phone_masked),
     userId: text(row.okta_user_id),
     login: text(row.okta_login),
     outcome: text(row.outcome) ?? "unknown",
-    rule: text(row.fraud_rule) ?? text(row.rule),
-    scope: text(row.fraud_scope) ?? text(row.scope),
+    // The guard's columns (a later migration): the first kind of rule that refused, and its scope.
+    rule: text(row.outcome) === "blocked" ? text(String(row.fraud_rules ?? "").split(",")[0]) : undefined,
+    scope: text(row.fraud_scope),
+    monitored: text(row.fraud_verdict) === "would_block" ? (text(row.fraud_rules) ?? "a rule") : undefined,
     referenceId: text(row.reference_id),
     telesign:
       telesignCode === undefined && send === undefined
