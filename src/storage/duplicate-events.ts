@@ -1,11 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "../log.ts";
 import type { TelephonyResponse } from "../okta/telephony-response.ts";
-import type { BoundedRun } from "../support/bounded-work.ts";
 import { withinMs } from "../support/deadline.ts";
 import { errorLineOf } from "../support/error-text.ts";
 import type { Database } from "./database.ts";
-import { deleteInBatches } from "./retention.ts";
+import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
  * Never two messages for one Okta event. The first request for an `eventId` claims it; a repeat
