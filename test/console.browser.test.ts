@@ -275,6 +275,19 @@ describe("the health page", () => {
   });
 });
 
+describe("the health page at a phone's width", () => {
+  it("fits, charts included", async () => {
+    const { page, context } = await open("/console/health/", { width: 360, height: 740 });
+    await page.getByRole("link", { name: "Sign in with Okta" }).click();
+    await page.getByText("5 codes asked for by Okta").waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    await context.close();
+  });
+});
+
 describe("a site without the console's configuration", () => {
   it("says the console is off and how to turn it on", async () => {
     const off = await startConsoleSite({ database, user: helpdeskAgent, now, env: {} });
