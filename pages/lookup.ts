@@ -62,20 +62,25 @@ startPage((main) => {
   by.value = params.get("by") ?? "";
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const query = new URLSearchParams({ q: input.value.trim(), ...(by.value && { by: by.value }) });
-    history.replaceState(null, "", `?${query}`);
-    void run(query, status, results);
+    const asked = { q: input.value.trim(), by: by.value };
+    // The page's address keeps a login, an eventId or a transaction id (to share or reload), never a phone number.
+    const keep = asked.by !== "phone" && !phoneLike.test(asked.q);
+    history.replaceState(null, "", keep ? `?${new URLSearchParams(asked)}` : location.pathname);
+    void run(asked, status, results);
   });
-  if (input.value !== "") void run(new URLSearchParams(location.search), status, results);
+  if (input.value !== "") void run({ q: input.value, by: by.value }, status, results);
   else input.focus();
 });
 
-async function run(query: URLSearchParams, status: HTMLElement, results: HTMLElement) {
+/** Digits with the usual punctuation: a phone number, which no URL should carry. */
+const phoneLike = /^\+?[\d\s().-]{7,}$/;
+
+async function run(asked: { q: string; by: string }, status: HTMLElement, results: HTMLElement) {
   status.textContent = "Looking up…";
   results.replaceChildren();
   let lookup: Lookup;
   try {
-    lookup = await api<Lookup>(`/console/api/lookup?${query}`);
+    lookup = await api<Lookup>("/console/api/lookup", asked);
   } catch (error) {
     if (!(error instanceof SignedOut)) status.textContent = (error as Error).message;
     return;

@@ -31,9 +31,13 @@ export class SignedOut extends Error {}
 
 const main = () => document.getElementById("main") as HTMLElement;
 
-/** The JSON of a console API; a signed-out answer shows the sign-in instead. */
-export async function api<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { accept: "application/json" }, credentials: "same-origin" });
+/** The JSON of a console API (a body is POSTed as JSON); a signed-out answer shows the sign-in instead. */
+export async function api<T>(path: string, sent?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    credentials: "same-origin",
+    headers: { accept: "application/json", ...(sent !== undefined && { "content-type": "application/json" }) },
+    ...(sent !== undefined && { method: "POST", body: JSON.stringify(sent) }),
+  });
   if (response.status === 401) {
     showSignIn("ended");
     throw new SignedOut();

@@ -50,12 +50,21 @@ async function signIn(console_ = consoleOf(), from = "/console/auth/sign-in") {
   return { start, back, landing, ...console_ };
 }
 
+/** A lookup as the page sends it: a same-origin POST of JSON. */
+function lookUp(call: (path: string, init?: RequestInit) => Promise<Response>, body: unknown) {
+  return call("/console/api/lookup", {
+    method: "POST",
+    headers: { origin: site, "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
 describe("the console is off until configured", () => {
   it.each([
     "/console/auth/sign-in",
     "/console/auth/callback?code=x&state=y",
     "/console/api/session",
-    "/console/api/lookup?q=ada@example.com",
+    "/console/api/lookup",
     "/console/api/health",
   ])("%s answers 404 without the console's variables", async (path) => {
     const { call } = consoleOf({});
@@ -306,23 +315,35 @@ describe("the session", () => {
 describe("the console's JSON", () => {
   it("answers nothing without a session", async () => {
     const { call, records } = consoleOf();
-    for (const path of ["/console/api/lookup?q=ada@example.com", "/console/api/health?period=24h"]) {
-      expect((await call(path)).status).toBe(401);
-    }
+    expect((await call("/console/api/health?period=24h")).status).toBe(401);
+    expect((await lookUp(call, { q: "ada@example.com" })).status).toBe(401);
     expect(records.asked).toEqual([]);
   });
 
   it("a lookup reaches the records as the agent typed it, checked", async () => {
     const { call, records } = await signIn();
-    expect((await call("/console/api/lookup?q=%2B1%20(555)%20010-0199")).status).toBe(200);
-    expect((await call("/console/api/lookup?q=ada@example.com")).status).toBe(200);
-    expect((await call("/console/api/lookup?q=abc&by=phone")).status).toBe(400);
-    expect((await call("/console/api/lookup?q=0123456789abcdef0123456789ABCDEF")).status).toBe(200);
+    expect((await lookUp(call, { q: "+1 (555) 010-0199" })).status).toBe(200);
+    expect((await lookUp(call, { q: "ada@example.com" })).status).toBe(200);
+    expect((await lookUp(call, { q: "abc", by: "phone" })).status).toBe(400);
+    expect((await lookUp(call, { q: "0123456789abcdef0123456789ABCDEF" })).status).toBe(200);
     expect(records.asked).toEqual([
       { kind: "phone", value: "15550100199" },
       { kind: "user", value: "ada@example.com" },
       { kind: "reference", value: "0123456789ABCDEF0123456789ABCDEF" },
     ]);
+  });
+
+  it("a lookup is a POST of this site's pages: never a GET (the number would be in a URL), never cross-site", async () => {
+    const { call, records } = await signIn();
+    expect((await call("/console/api/lookup?q=ada@example.com")).status).toBe(405);
+    const crossSite = await call("/console/api/lookup", {
+      method: "POST",
+      headers: { origin: "https://evil.example", "content-type": "application/json" },
+      body: JSON.stringify({ q: "ada@example.com" }),
+    });
+    expect(crossSite.status).toBe(403);
+    expect((await lookUp(call, "not json")).status).toBe(400);
+    expect(records.asked).toEqual([]);
   });
 
   it("health covers whole hours of the period asked, and nothing else", async () => {

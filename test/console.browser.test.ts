@@ -165,6 +165,8 @@ describe("the lookup page", () => {
 
   it("finds the codes by the full phone number, and shows only its masked form", async () => {
     const { page, context } = await signIn();
+    const urls: string[] = [];
+    page.on("request", (request) => urls.push(decodeURIComponent(request.url())));
     await page.getByLabel("Find a user's codes").fill("+1 (555) 555-0142");
     await page.getByLabel("Search by").selectOption("phone");
     await page.getByRole("button", { name: "Look up" }).click();
@@ -172,6 +174,9 @@ describe("the lookup page", () => {
     const text = await page.locator("main").innerText();
     expect(text).toContain("+1******0142");
     expect(text.replace(/\D/g, "")).not.toContain("5555550142");
+    // Nor any address: the page's own, or a request's.
+    expect(page.url().replace(/\D/g, "")).not.toContain("5555550142");
+    expect(urls.filter((url) => url.replace(/\D/g, "").includes("5555550142"))).toEqual([]);
     await context.close();
   });
 

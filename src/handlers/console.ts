@@ -17,8 +17,9 @@ import {
   signInSeconds,
 } from "../console/session.ts";
 import { verdictOf } from "../console/verdict.ts";
-import { jsonResponse } from "../http/json.ts";
+import { jsonResponse, jsonValueOf } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
+import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import { withinMs } from "../support/deadline.ts";
 import { errorLineOf } from "../support/error-text.ts";
@@ -41,6 +42,9 @@ export interface ConsoleDependencies {
 /** The pages, where every redirect of the sign-in lands. */
 const consolePage = "/console/";
 const callbackPath = "/console/auth/callback";
+/** A lookup's body: the text typed and what it is (a few hundred bytes), read for at most a second. */
+const maxLookupBytes = 2_048;
+const bodyTimeoutMs = 1_000;
 /** A lookup or the figures of a period get this long from the database. */
 const recordsTimeoutMs = 8_000;
 
@@ -106,7 +110,10 @@ export function createConsole({
         return redirect(`${consolePage}?signin=signed-out`, [clearCookie(sessionCookie, "Strict")], 303);
     }
     if (!url.pathname.startsWith("/console/api/")) return notFound();
-    if (request.method !== "GET") return jsonResponse(405, { error: "method not allowed" }, { allow: "GET" });
+    // A lookup is POSTed: what the agent typed (a phone number) stays out of every URL and log of one.
+    const method = url.pathname === "/console/api/lookup" ? "POST" : "GET";
+    if (request.method !== method) return jsonResponse(405, { error: "method not allowed" }, { allow: method });
+    if (method === "POST" && !sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
     const claims = await sealer.open("session", cookieValue(request.headers.get("cookie"), sessionCookie));
     const agent = agentOf(claims);
     if (agent === undefined) return signedOut();
@@ -119,7 +126,7 @@ export function createConsole({
           expiresAt: new Date(Number(claims?.exp) * 1000).toISOString(),
         });
       case "/console/api/lookup":
-        return lookup(url, fields);
+        return lookup(request, fields);
       case "/console/api/health":
         return health(url, fields);
     }
@@ -195,8 +202,12 @@ export function createConsole({
     return new Date(now().getTime() + seconds * 1000);
   }
 
-  async function lookup(url: URL, fields: LogFields): Promise<Response> {
-    const parsed = parseLookup(url.searchParams.get("q"), url.searchParams.get("by"));
+  async function lookup(request: Request, fields: LogFields): Promise<Response> {
+    const read = await readBodyWithin(request, maxLookupBytes, bodyTimeoutMs);
+    const asked = read.ok ? jsonValueOf(read.body.toString("utf8")) : undefined;
+    if (typeof asked !== "object" || asked === null) return jsonResponse(400, { error: "Send { q, by } as JSON." });
+    const { q, by } = asked as Record<string, unknown>;
+    const parsed = parseLookup(typeof q === "string" ? q : null, typeof by === "string" ? by : null);
     if (!parsed.ok) return jsonResponse(400, { error: parsed.problem });
     fields.lookup = parsed.query.kind;
     let found: CodeRecord[] | undefined;
