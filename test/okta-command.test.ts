@@ -162,6 +162,16 @@ describe("npm run okta -- setup", () => {
     expect(okta.hooks).toHaveLength(1);
   });
 
+  it("registers a `Basic …` secret (Okta's own header example, the passthrough credential): a space is not a stray character", async () => {
+    const basic = "Basic dGVzdDpTRUNSRVRLRVk=";
+    deployedSecrets = [basic];
+    const { code, out, err } = await run(setup(), { OKTA_HOOK_SECRET: basic });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(okta.hooks[0]?.channel.config.authScheme).toEqual({ type: "HEADER", key: "Authorization", value: basic });
+    expect(out).not.toContain("dGVzdDpTRUNSRVRLRVk=");
+  });
+
   it("refuses a secret the deploy does not accept: Okta is never told it", async () => {
     const { code, err } = await run(setup(), { OKTA_HOOK_SECRET: "a-secret-the-deploy-never-saw" });
     expect(code).toBe(1);
@@ -459,7 +469,7 @@ describe("a secret with a stray character is never printed (stdout, stderr, --js
     expect(`${out}\n${err}`).not.toMatch(new RegExp(`${left}|${right}`));
     if (character !== '"') {
       expect(code).toBe(1);
-      const message = `${variable} holds ${stray === "a newline" ? "a space or a line break" : "a character that is not printable ASCII"}`;
+      const message = `${variable} holds ${stray === "a newline" ? "a line break" : "a character that is not printable ASCII"}`;
       expect(json ? JSON.parse(out).error : err).toContain(message);
     }
   });
