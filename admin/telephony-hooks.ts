@@ -108,8 +108,21 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
     if (probe !== "accepted") return notYetAccepted(probe, { hookUrl, secret, generated, headerKey: auth.headerKey });
   }
 
-  if (existing === undefined && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
-    return failed("Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt.", {});
+  // Okta never reads a secret back: a hook whose authentication changes must be given its credential anew.
+  const switching = existing === undefined || !authenticatesAs(existing, auth);
+  if (switching && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
+    const why =
+      existing === undefined ? "" : ` to switch "${existing.name}" (${existing.id}) from ${authLabel(existing)}`;
+    return failed(
+      `Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt${why}; Okta must be given it. Nothing changed.`,
+      {},
+    );
+  }
+  if (existing !== undefined && switching && auth.kind === "header" && secret === undefined) {
+    return failed(
+      `Set OKTA_HOOK_SECRET to a secret the deploy accepts to switch "${existing.name}" (${existing.id}) from ${authLabel(existing)} to header ${auth.headerKey}; Okta must be given it. Nothing changed.`,
+      {},
+    );
   }
   // Okta is switched to OAuth only once the deploy verifies that issuer's tokens.
   if (auth.kind === "oauth") {
@@ -272,6 +285,20 @@ function activeSentence(active: OktaInlineHook[], confirmed: boolean): string {
   }
   const names = active.map((hook) => `"${hook.name}" (${hook.id})`).join(", ");
   return `Several telephony hooks are active now${source}: ${names}; deactivate all but one in Workflow › Inline Hooks.`;
+}
+
+/** Whether Okta already authenticates to the hook as `auth` asks (the secrets aside, which Okta never reads back). */
+function authenticatesAs(hook: OktaInlineHook, auth: HookAuth): boolean {
+  const { type, config } = hook.channel;
+  if (auth.kind === "header") {
+    return type === "HTTP" && config.authScheme?.key?.toLowerCase() === auth.headerKey.toLowerCase();
+  }
+  return (
+    type === "OAUTH" &&
+    config.clientId === auth.clientId &&
+    config.tokenUrl === auth.tokenUrl &&
+    config.scope === auth.scope
+  );
 }
 
 function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | undefined): OktaInlineHook {

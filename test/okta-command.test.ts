@@ -387,6 +387,64 @@ describe("setup --replace never leaves the org without an active telephony hook"
   });
 });
 
+describe("setup never reports success while Okta still authenticates the old way", () => {
+  const oauthArgs = (clientId = "0oaHookClient") => [
+    ...setup("--auth", "oauth", "--client-id", clientId),
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+  const clientSecret = { OKTA_HOOK_CLIENT_SECRET: "hook-client-secret-55aa" };
+  const changes = () => okta.requests.filter((request) => request.method !== "GET");
+
+  it("a header hook switched to oauth without OKTA_HOOK_CLIENT_SECRET or --key-id: exit 1, the channel unchanged", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedEnv = oauthDeploy;
+    const { code, err } = await run(oauthArgs());
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Set OKTA_HOOK_CLIENT_SECRET .* or give --key-id .*switch "Telesign SMS and voice" \(cal\w+\) from header Authorization.* Nothing changed\.$/,
+    );
+    expect(okta.hooks[0]?.channel.type).toBe("HTTP");
+    expect(changes()).toHaveLength(1); // the first setup's create alone
+  });
+
+  it("an OAuth hook given another client id without its secret: exit 1, Okta keeps the old client", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_CLIENT_ID: "0oaOtherClient" };
+    const { code, err } = await run(oauthArgs("0oaOtherClient"));
+    expect(code).toBe(1);
+    expect(err).toContain("Set OKTA_HOOK_CLIENT_SECRET");
+    expect(okta.hooks[0]?.channel.config.clientId).toBe("0oaHookClient");
+  });
+
+  it("the same OAuth settings again without the secret: unchanged, exit 0", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    const { code, out } = await run(oauthArgs());
+    expect(code).toBe(0);
+    expect(out).toContain("its authentication is unchanged");
+  });
+
+  it("an OAuth hook moved back to a header without OKTA_HOOK_SECRET: exit 1, still OAuth", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    deployedEnv = {};
+    const { code, err } = await run(setup());
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Set OKTA_HOOK_SECRET to a secret the deploy accepts to switch .* from OAuth 2\.0 \(client_secret_post\) to header Authorization/,
+    );
+    expect(okta.hooks[0]?.channel.type).toBe("OAUTH");
+  });
+
+  it("a header hook told another header name without OKTA_HOOK_SECRET: exit 1", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code } = await run(setup("--header", "X-Hook-Secret"));
+    expect(code).toBe(1);
+    expect(okta.hooks[0]?.channel.config.authScheme).toMatchObject({ key: "Authorization" });
+  });
+});
+
 describe("setup --auth oauth never switches Okta to OAuth before the deploy verifies its tokens", () => {
   const oauthSetup = [
     ...setup("--auth", "oauth", "--client-id", "0oaHookClient"),
