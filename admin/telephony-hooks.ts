@@ -131,7 +131,7 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
   }
 
   const text: string[] = [];
-  const change = new HookChange(hooks, all, text);
+  const change = new HookChange(hooks, all, hookUrl, text);
   let hook: OktaInlineHook;
   try {
     if (existing?.id === undefined) {
@@ -176,12 +176,17 @@ class HookChange {
   private readonly deactivated: OktaInlineHook[] = [];
   private ours: OktaInlineHook | undefined;
 
+  /** The ids of the hooks there were before this change. */
+  private readonly before: Set<string>;
+
   constructor(
     private readonly hooks: InlineHooks,
     all: OktaInlineHook[],
+    private readonly hookUrl: string,
     private readonly text: string[],
   ) {
     for (const hook of all) if (hook.id !== undefined) this.known.set(hook.id, hook);
+    this.before = new Set(this.known.keys());
   }
 
   /** Creates ours beside the active other; should Okta refuse a second telephony hook, swaps them instead. */
@@ -222,7 +227,12 @@ class HookChange {
   async aftermath(): Promise<string> {
     const said: string[] = [];
     let active = await this.activeNow();
-    const ours = this.ours?.id;
+    // A create whose answer was lost still made ours: the hook calling this URL that was not there before.
+    const ours =
+      this.ours?.id ??
+      active.hooks.find(
+        (hook) => hook.id !== undefined && !this.before.has(hook.id) && hook.channel.config.uri === this.hookUrl,
+      )?.id;
     if (active.hooks.length === 0 && this.deactivated.length > 0) {
       for (const other of this.deactivated) {
         try {
@@ -248,8 +258,9 @@ class HookChange {
   private async deactivateOthers(others: OktaInlineHook[]) {
     for (const other of others) {
       if (other.id === undefined) continue;
-      this.learn(await this.hooks.deactivate(other.id), false);
+      // Recorded before Okta answers: a deactivation it applied but whose answer was lost is undone too.
       this.deactivated.push(other);
+      this.learn(await this.hooks.deactivate(other.id), false);
       this.text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
     }
   }

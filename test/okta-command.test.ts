@@ -292,7 +292,7 @@ describe("npm run okta -- setup, more ways", () => {
 });
 
 describe("setup --replace never leaves the org without an active telephony hook", () => {
-  const failures: StepFailure[] = [400, 429, "reset"];
+  const failures: StepFailure[] = [400, 429, "reset", "applied, then reset"];
   const oauthOptions = [
     ...["--auth", "oauth", "--client-id", "0oaHookClient"],
     ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
@@ -376,6 +376,20 @@ describe("setup --replace never leaves the org without an active telephony hook"
       expect(code).toBe(1);
       expect(err).toContain('Reactivated "Old provider" (calOldprovider), which this run had deactivated.');
       expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("a deactivation Okta applied but whose answer was lost: the other is reactivated, never none active", async () => {
+      const { code, err } = await replaceWithFailure(["deactivate", "applied, then reset", 1]);
+      expect(code).toBe(1);
+      expect(err).toContain('Reactivated "Old provider" (calOldprovider), which this run had deactivated.');
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("an activation Okta applied but whose answer was lost: ours is the one active, and the message says so", async () => {
+      const { code, err } = await replaceWithFailure(["activate", "applied, then reset", 1]);
+      expect(code).toBe(1);
+      expect(err).toContain('The org\'s active telephony hook now is "Telesign SMS and voice"');
+      expect(okta.activeTelephonyHooks()).toEqual(["Telesign SMS and voice"]);
     });
 
     it("the same for an OAuth 2.0 hook", async () => {
