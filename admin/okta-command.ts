@@ -25,6 +25,8 @@ export interface CommandIO {
   /** How the deployed hook is probed (tests route it to a hook in process). */
   fetch?: typeof fetch;
   newSecret?: () => string;
+  /** How a wait for Okta's rate limit passes (tests: without waiting). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const credentialsHelp = `Okta credentials, from the environment:
@@ -236,7 +238,13 @@ export async function runOktaCommand(args: string[], given: CommandIO): Promise<
   try {
     const okta = await connectToOkta(io.env);
     connection = okta;
-    outcome = await work({ hooks: okta.inlineHooks, fetch: io.fetch, newSecret: io.newSecret });
+    outcome = await work({
+      hooks: okta.inlineHooks,
+      fetch: io.fetch,
+      newSecret: io.newSecret,
+      sleep: io.sleep,
+      progress: io.err,
+    });
   } catch (error) {
     const sentence = oktaFailure(error, connection);
     if (json) io.out(JSON.stringify({ error: sentence }));

@@ -15,7 +15,9 @@ import {
   ChangeFailure,
   type InlineHooks,
   isOktaApiFailure,
+  isOneActiveHookLimit,
   type OktaInlineHook,
+  rateLimitResetOf,
   telephonyHookType,
 } from "./okta-management.ts";
 
@@ -55,6 +57,12 @@ export interface AdminTools {
   fetch?: typeof fetch;
   /** A new header secret: 32 random bytes unless tests say otherwise. */
   newSecret?: () => string;
+  /** Waits out Okta's rate limit before a step that puts the org back on an active hook (tests: no real wait). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock the rate limit's reset is read against (epoch ms). */
+  now?: () => number;
+  /** Says what a long step waits for, as it starts (stderr). */
+  progress?: (line: string) => void;
 }
 
 export const defaultHookName = "Telesign SMS and voice";
@@ -90,10 +98,12 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
       { existing: other.id },
     );
   }
-  const namesake = existing === undefined ? all.find((hook) => hook.name === options.name) : undefined;
+  // Names are unique across every kind of inline hook: a taken one is said before anything changes.
+  const namesake =
+    existing === undefined ? (await hooks.listAll()).find((hook) => hook.name === options.name) : undefined;
   if (namesake !== undefined) {
     return failed(
-      `Another telephony hook is named "${options.name}" (${namesake.id}, calling ${namesake.channel.config.uri}); Okta's names are unique: give this one another with --name. Nothing changed.`,
+      `Another inline hook is named "${options.name}" (${namesake.id}, ${namesake.type ?? "?"}, calling ${namesake.channel.config.uri}); Okta's names are unique: give this one another with --name. Nothing changed.`,
       { existing: namesake.id },
     );
   }
@@ -131,7 +141,7 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
   }
 
   const text: string[] = [];
-  const change = new HookChange(hooks, all, hookUrl, text);
+  const change = new HookChange(tools, all, hookUrl, text);
   let hook: OktaInlineHook;
   try {
     if (existing?.id === undefined) {
@@ -179,12 +189,15 @@ class HookChange {
   /** The ids of the hooks there were before this change. */
   private readonly before: Set<string>;
 
+  private readonly hooks: InlineHooks;
+
   constructor(
-    private readonly hooks: InlineHooks,
+    private readonly tools: AdminTools,
     all: OktaInlineHook[],
     private readonly hookUrl: string,
     private readonly text: string[],
   ) {
+    this.hooks = tools.hooks;
     for (const hook of all) if (hook.id !== undefined) this.known.set(hook.id, hook);
     this.before = new Set(this.known.keys());
   }
@@ -194,9 +207,9 @@ class HookChange {
     try {
       return this.learn(await this.hooks.create(object), true);
     } catch (error) {
-      if (others.length === 0 || !isOktaApiFailure(error) || error.status !== 400) throw error;
+      if (others.length === 0 || !isOneActiveHookLimit(error)) throw error;
     }
-    // Okta refused it while another is active: the other makes way, and comes back if this create fails.
+    // Okta refused it for the one active telephony hook it allows: the other makes way, and comes back if this create fails.
     await this.deactivateOthers(others);
     return this.learn(await this.hooks.create(object), true);
   }
@@ -236,7 +249,7 @@ class HookChange {
     if (active.hooks.length === 0 && this.deactivated.length > 0) {
       for (const other of this.deactivated) {
         try {
-          this.learn(await this.hooks.activate(other.id as string), false);
+          this.learn(await this.afterRateLimit(() => this.hooks.activate(other.id as string)), false);
           said.push(`Reactivated "${other.name}" (${other.id}), which this run had deactivated.`);
         } catch {
           said.push(`Reactivating "${other.name}" (${other.id}) failed too.`);
@@ -245,7 +258,7 @@ class HookChange {
       active = await this.activeNow();
     } else if (active.hooks.length > 1 && ours !== undefined && active.hooks.some((hook) => hook.id === ours)) {
       try {
-        this.learn(await this.hooks.deactivate(ours), false);
+        this.learn(await this.afterRateLimit(() => this.hooks.deactivate(ours)), false);
         said.push("Deactivated this deploy's hook again, so that one telephony hook is active.");
       } catch {
         said.push("Deactivating this deploy's hook again failed too.");
@@ -253,6 +266,27 @@ class HookChange {
       active = await this.activeNow();
     }
     return [...said, activeSentence(active.hooks, active.confirmed)].join(" ");
+  }
+
+  /**
+   * A step that puts the org back on one active hook, tried again once Okta's rate limit resets
+   * (X-Rate-Limit-Reset) if it answered 429: at most `rateLimitTries` times, never waiting longer
+   * than `longestWaitMs` for one reset.
+   */
+  private async afterRateLimit<T>(step: () => Promise<T>): Promise<T> {
+    const { sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), now = Date.now } =
+      this.tools;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await step();
+      } catch (error) {
+        const reset = rateLimitResetOf(error);
+        const waitMs = reset === undefined ? undefined : Math.max(0, reset - now()) + 1_000;
+        if (waitMs === undefined || waitMs > longestWaitMs || tries >= rateLimitTries) throw error;
+        this.tools.progress?.(`Okta's rate limit is used up: waiting ${Math.ceil(waitMs / 1000)} s for it to reset…`);
+        await sleep(waitMs);
+      }
+    }
   }
 
   private async deactivateOthers(others: OktaInlineHook[]) {
@@ -283,6 +317,9 @@ class HookChange {
     return hook;
   }
 }
+
+const rateLimitTries = 3;
+const longestWaitMs = 65_000;
 
 /** Which telephony hook is active now, as one sentence for a failure message. */
 function activeSentence(active: OktaInlineHook[], confirmed: boolean): string {

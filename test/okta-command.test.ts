@@ -26,6 +26,8 @@ const newSecret = "generated-hook-secret-8a2f6e30";
 markSensitive(apiToken, currentSecret, newSecret);
 
 let okta: FakeOkta;
+/** The waits for Okta's rate limit that a run asked for (ms): tests never really wait. */
+let sleeps: number[];
 
 /** What the deployed hook accepts (OKTA_AUTH_SECRETS of its deploy); change it to "redeploy". */
 let deployedSecrets: string[];
@@ -42,6 +44,7 @@ const oauthDeploy = {
 
 beforeEach(async () => {
   okta = await startFakeOkta({ token: apiToken });
+  sleeps = [];
   deployedSecrets = [currentSecret];
   deployedEnv = {};
   useTelesignSimulator();
@@ -63,6 +66,9 @@ async function run(args: string[], env: Record<string, string> = {}) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     newSecret: () => newSecret,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
   });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
@@ -120,6 +126,7 @@ describe("npm run okta -- setup", () => {
     ]);
     expect(okta.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "GET /api/v1/inlineHooks?type=com.okta.telephony.provider",
+      "GET /api/v1/inlineHooks",
       "POST /api/v1/inlineHooks",
     ]);
     expect(okta.requests.every((request) => request.auth === "SSWS")).toBe(true);
@@ -313,7 +320,9 @@ describe("setup --replace never leaves the org without an active telephony hook"
     } else {
       expect(code).toBe(1);
       // The one line names the hook that is active now, as Okta's own list says.
-      expect(err.split("\n")).toHaveLength(1);
+      const [last, ...waits] = err.split("\n").reverse();
+      expect(last).toMatch(/^error: /);
+      for (const line of waits) expect(line).toMatch(/^Okta's rate limit is used up: waiting \d+ s for it to reset…$/);
       expect(err).toContain(`The org's active telephony hook now is "${active[0]}"`);
     }
     return { code, err };
@@ -392,6 +401,27 @@ describe("setup --replace never leaves the org without an active telephony hook"
       expect(okta.activeTelephonyHooks()).toEqual(["Telesign SMS and voice"]);
     });
 
+    it("a reactivation refused by Okta's rate limit is tried again once it resets, never leaving none active", async () => {
+      okta.failStep("activate", 429, 2);
+      const { code, err } = await replaceWithFailure(["activate", 429, 1]);
+      expect(code).toBe(1);
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThan(0);
+      expect(sleeps[0]).toBeLessThanOrEqual(65_000);
+      expect(err).toContain("Okta's rate limit is used up: waiting");
+      expect(err).toContain('Reactivated "Old provider" (calOldprovider)');
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("waits for the rate limit at most twice (three tries), then says plainly that no hook is active", async () => {
+      for (const nth of [1, 2, 3, 4]) okta.failStep("activate", 429, nth);
+      const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+      expect(code).toBe(1);
+      expect(sleeps).toHaveLength(2);
+      expect(err).toContain('Reactivating "Old provider" (calOldprovider) failed too.');
+      expect(err).toContain("The org has NO active telephony hook now");
+    });
+
     it("the same for an OAuth 2.0 hook", async () => {
       deployedEnv = oauthDeploy;
       const { code } = await replaceWithFailure(["activate", "reset", 1], oauthOptions);
@@ -456,6 +486,37 @@ describe("setup never reports success while Okta still authenticates the old way
     const { code } = await run(setup("--header", "X-Hook-Secret"));
     expect(code).toBe(1);
     expect(okta.hooks[0]?.channel.config.authScheme).toMatchObject({ key: "Authorization" });
+  });
+});
+
+describe("setup deactivates the org's hook only for Okta's one-active-hook limit", () => {
+  beforeEach(() => existingHook("Old provider", "https://old-provider.example/sms"));
+
+  it("a name taken by another kind of inline hook is said before anything changes", async () => {
+    existingHook("Telesign SMS and voice", "https://import.example/transform");
+    (okta.hooks.at(-1) as { type: string }).type = "com.okta.import.transform";
+    const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Another inline hook is named "Telesign SMS and voice" \(calTelesignSMSandvoice, com\.okta\.import\.transform/,
+    );
+    expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+  });
+
+  it("a create Okta refuses for another reason (a bad key id, a name) never deactivates the active hook", async () => {
+    okta.failStep("create", 400);
+    const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toContain("An object with this field already exists");
+    expect(okta.requests.filter((request) => request.path.endsWith("/deactivate"))).toEqual([]);
+    expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+  });
+
+  it("Okta's one-active-hook refusal swaps them: the other deactivated, ours created", async () => {
+    const { code } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(0);
+    expect(okta.activeTelephonyHooks()).toEqual(["Telesign SMS and voice"]);
   });
 });
 

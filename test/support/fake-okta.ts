@@ -73,6 +73,13 @@ export interface FakeOkta {
 
 const telephony = "com.okta.telephony.provider";
 
+/**
+ * The cause the fake gives when the org's one active telephony hook blocks a create or an
+ * activation. Okta does not document its wording; the tool assumes it speaks of an active
+ * telephony (or inline) hook, and swaps hooks only then (admin/okta-management.ts).
+ */
+export const oneActiveHookMessage = "Only one active telephony inline hook is allowed per org";
+
 export async function startFakeOkta({
   token = "fake-okta-api-token",
   serviceApp,
@@ -176,7 +183,7 @@ export async function startFakeOkta({
         (candidate) => candidate !== hook && candidate.type === telephony && candidate.status === "ACTIVE",
       );
       if (hook.type === telephony && other !== undefined) {
-        return validationError(response, ["Only one active telephony inline hook is allowed per org"]);
+        return validationError(response, [oneActiveHookMessage]);
       }
       hook.status = "ACTIVE";
       return send(response, 200, readable(hook));
@@ -198,7 +205,7 @@ export async function startFakeOkta({
     const anotherActive =
       input?.type === telephony && hooks.some((hook) => hook.type === telephony && hook.status === "ACTIVE");
     if (anotherActive && secondOnCreate === "refused") {
-      return validationError(response, ["Only one active telephony inline hook is allowed per org"]);
+      return validationError(response, [oneActiveHookMessage]);
     }
     const now = new Date().toISOString();
     const hook: StoredHook = {
