@@ -83,6 +83,7 @@ Options:
   --client-id <id>     oauth: the client id of the hook's API Services app
   --token-url <url>    oauth: https://<org>/oauth2/<server>/v1/token
   --scope <scope>      oauth: the scope Okta asks for
+  --audience <aud>     oauth: the authorization server's Audience (default api://default)
   --key-id <id>        oauth: private_key_jwt with this hook key (Workflow › Key Management);
                        without it, client_secret_post with OKTA_HOOK_CLIENT_SECRET
   --json, --help
@@ -102,6 +103,7 @@ Example:
       "client-id": { type: "string" },
       "token-url": { type: "string" },
       scope: { type: "string" },
+      audience: { type: "string", default: "api://default" },
       "key-id": { type: "string" },
     },
     prepare: (values, io) => {
@@ -291,6 +293,7 @@ function hookAuthOf(values: Values, env: CommandIO["env"]) {
     clientId: values["client-id"] as string,
     tokenUrl,
     scope: values.scope as string,
+    audience: values.audience as string,
     ...(keyId === undefined ? { clientSecret } : { keyId }),
   };
 }

@@ -46,6 +46,8 @@ export type HookAuth =
       clientId: string;
       tokenUrl: string;
       scope: string;
+      /** The audience of the authorization server's tokens (its Audience, `api://default` for the default one). */
+      audience: string;
       /** client_secret_post: the client secret; private_key_jwt: Okta's hook key id. */
       clientSecret?: string;
       keyId?: string;
@@ -136,7 +138,7 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
   }
   // Okta is switched to OAuth only once the deploy verifies that issuer's tokens.
   if (auth.kind === "oauth") {
-    const probe = await probeOAuth(hookUrl, oauthIssuerOf(auth), auth.scope, tools.fetch);
+    const probe = await probeOAuth(hookUrl, { ...auth, issuer: oauthIssuerOf(auth) }, tools.fetch);
     if (probe !== "accepted") return oauthNotYetAccepted(probe, hookUrl, auth);
   }
 
@@ -427,6 +429,7 @@ function oauthNextSteps(auth: Extract<HookAuth, { kind: "oauth" }>): string[] {
     "  netlify env:set OKTA_AUTH_MODE oauth --scope functions",
     `  netlify env:set OKTA_OAUTH_ISSUER '${oauthIssuerOf(auth)}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_SCOPE '${auth.scope}' --scope functions`,
+    `  netlify env:set OKTA_OAUTH_AUDIENCE '${auth.audience}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_CLIENT_ID '${auth.clientId}' --scope functions`,
     `  ${redeploy}`,
   ];
@@ -443,8 +446,8 @@ function oauthNotYetAccepted(
       ? "the deployed hook does not verify OAuth 2.0 tokens yet (it asks for no Bearer token)"
       : probe === "not configured"
         ? 'the deployed hook answers "Hook not configured"'
-        : "otherIssuer" in probe
-          ? `the deployed hook verifies tokens of ${probe.otherIssuer}${probe.otherScope === undefined ? "" : ` (scope ${probe.otherScope})`}, not of ${issuer} (scope ${auth.scope})`
+        : "differences" in probe
+          ? `the deployed hook expects other tokens than Okta's would be: ${probe.differences.join("; ")}`
           : `${hookUrl} does not answer as this hook does (${probe.unexpected})`;
   const sentence = `Nothing registered: ${why}; Okta's calls would all be refused.`;
   return {
@@ -665,6 +668,32 @@ export async function rotateSecret(tools: AdminTools, options: RotationOptions):
 
 type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
 
+/** What the deployed hook answers an empty request (`{}`, nothing it would send): its status, error and challenge. */
+type HookAnswer = { status: number; errorSummary: unknown; challenge: string | null } | { unexpected: string };
+
+async function askHook(url: string, headers: Record<string, string>, fetchHook: typeof fetch): Promise<HookAnswer> {
+  let response: Response;
+  try {
+    response = await fetchHook(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: "{}",
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    return { unexpected: messageOf(error) };
+  }
+  const answer = jsonValueOf(await response.text().catch(() => "")) as
+    | { error?: { errorSummary?: unknown } }
+    | undefined;
+  return {
+    status: response.status,
+    errorSummary: response.status === 200 ? answer?.error?.errorSummary : undefined,
+    challenge: response.headers.get("www-authenticate"),
+  };
+}
+
 /**
  * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
  * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
@@ -675,67 +704,55 @@ async function probeHook(
   secret: string,
   fetchHook: typeof fetch = fetch,
 ): Promise<Probe> {
-  let response: Response;
-  try {
-    response = await fetchHook(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", [headerKey]: secret },
-      body: "{}",
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    return { unexpected: messageOf(error) };
-  }
-  const answer = jsonValueOf(await response.text().catch(() => "")) as
-    | { error?: { errorSummary?: unknown } }
-    | undefined;
-  const errorSummary = response.status === 200 ? answer?.error?.errorSummary : undefined;
-  if (response.status === 401) return "refused";
-  if (errorSummary === errorSummaries.invalidRequest) return "accepted";
-  if (errorSummary === errorSummaries.notConfigured) return "not configured";
-  return { unexpected: `HTTP ${response.status}` };
+  const answer = await askHook(url, { [headerKey]: secret }, fetchHook);
+  if ("unexpected" in answer) return answer;
+  if (answer.status === 401) return "refused";
+  if (answer.errorSummary === errorSummaries.invalidRequest) return "accepted";
+  if (answer.errorSummary === errorSummaries.notConfigured) return "not configured";
+  return { unexpected: `HTTP ${answer.status}` };
+}
+
+/** What Okta's tokens will be, as the deployed hook must verify them. */
+interface ExpectedTokens {
+  issuer: string;
+  scope: string;
+  audience: string;
+  clientId: string;
 }
 
 type OAuthProbe =
   | "accepted"
   | "not oauth"
   | "not configured"
-  | { otherIssuer: string; otherScope: string | undefined }
+  /** What the deployed hook verifies otherwise, one phrase per difference. */
+  | { differences: string[] }
   | { unexpected: string };
 
 /**
- * Whether the deployed hook verifies tokens of `issuer` with `scope`, asked without a token: in
- * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>"`.
+ * Whether the deployed hook verifies Okta's tokens as they will be, asked without a token: in
+ * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>",
+ * audience="<audience>"` and `client_id="<client id>"` when it is pinned to one client. A deploy
+ * pinned to another client, or expecting another issuer, scope or audience, would refuse every token.
  */
-async function probeOAuth(
-  url: string,
-  issuer: string,
-  scope: string,
-  fetchHook: typeof fetch = fetch,
-): Promise<OAuthProbe> {
-  let response: Response;
-  try {
-    response = await fetchHook(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    return { unexpected: messageOf(error) };
-  }
-  const answer = jsonValueOf(await response.text().catch(() => "")) as
-    | { error?: { errorSummary?: unknown } }
-    | undefined;
-  if (response.status === 200 && answer?.error?.errorSummary === errorSummaries.notConfigured) return "not configured";
-  if (response.status !== 401) return { unexpected: `HTTP ${response.status}` };
-  const challenge = bearerChallengeOf(response.headers.get("www-authenticate"));
+async function probeOAuth(url: string, expected: ExpectedTokens, fetchHook: typeof fetch = fetch): Promise<OAuthProbe> {
+  const answer = await askHook(url, {}, fetchHook);
+  if ("unexpected" in answer) return answer;
+  if (answer.status === 200 && answer.errorSummary === errorSummaries.notConfigured) return "not configured";
+  if (answer.status !== 401) return { unexpected: `HTTP ${answer.status}` };
+  const challenge = bearerChallengeOf(answer.challenge);
   if (challenge === undefined) return "not oauth";
-  const sameIssuer = challenge.realm?.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
-  if (sameIssuer && challenge.scope === scope) return "accepted";
-  return { otherIssuer: challenge.realm ?? "an unnamed issuer", otherScope: challenge.scope };
+  const trimmed = (value: string | undefined) => value?.replace(/\/+$/, "");
+  const said = (value: string | undefined) => (value === undefined ? "none named" : value);
+  const differences: string[] = [];
+  if (trimmed(challenge.realm) !== trimmed(expected.issuer))
+    differences.push(`issuer ${said(challenge.realm)}, not ${expected.issuer}`);
+  if (challenge.scope !== expected.scope) differences.push(`scope ${said(challenge.scope)}, not ${expected.scope}`);
+  if (challenge.audience !== expected.audience)
+    differences.push(`audience ${said(challenge.audience)}, not ${expected.audience}`);
+  // No client_id: the deploy accepts any client of that server holding the scope (npm run check warns).
+  if (challenge.client_id !== undefined && challenge.client_id !== expected.clientId)
+    differences.push(`client ${challenge.client_id}, not ${expected.clientId}`);
+  return differences.length === 0 ? "accepted" : { differences };
 }
 
 /** The parameters of a `Bearer` challenge (RFC 6750), or undefined when there is none. */

@@ -554,10 +554,29 @@ describe("setup --auth oauth never switches Okta to OAuth before the deploy veri
     expect(JSON.parse(out)).toMatchObject({
       registered: false,
       error: expect.stringContaining(
-        "verifies tokens of https://example.okta.com/oauth2/aus0ther (scope okta.telephony.hook), not of https://example.okta.com/oauth2/default",
+        "the deployed hook expects other tokens than Okta's would be: issuer https://example.okta.com/oauth2/aus0ther, not https://example.okta.com/oauth2/default",
       ),
     });
     expect(okta.hooks).toEqual([]);
+  });
+
+  it("while the deploy is pinned to another client: names it, registers nothing (every token would fail)", async () => {
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_CLIENT_ID: "0oaSomeOtherApp" };
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toContain("client 0oaSomeOtherApp, not 0oaHookClient");
+    expect(okta.hooks).toEqual([]);
+  });
+
+  it("while the deploy expects another audience: names it and --audience, registers nothing", async () => {
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_AUDIENCE: "api://telephony" };
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toContain("audience api://telephony, not api://default");
+    expect(err).toContain("netlify env:set OKTA_OAUTH_AUDIENCE 'api://default' --scope functions");
+    expect(okta.hooks).toEqual([]);
+    const { code: again } = await run([...oauthSetup, "--audience", "api://telephony"], clientSecret);
+    expect(again).toBe(0);
   });
 
   it("while the deploy is not configured: registers nothing", async () => {
