@@ -440,7 +440,6 @@ function oauthNotYetAccepted(
   hookUrl: string,
   auth: Extract<HookAuth, { kind: "oauth" }>,
 ): Outcome {
-  const issuer = oauthIssuerOf(auth);
   const why =
     probe === "not oauth"
       ? "the deployed hook does not verify OAuth 2.0 tokens yet (it asks for no Bearer token)"
