@@ -894,10 +894,13 @@ describe("the command line", () => {
     ],
     [["preview", "--phone", "5555550100"], 2, /^error: --phone takes an E\.164 number/],
     [["status", "--bogus"], 2, /^error: Unknown option '--bogus'/],
+    [["status", "--hook-url", hookUrl, "StrayValue0x9f"], 2, /^error: an unexpected argument \(not shown\)/],
+    [["preview", "--phone", "+15555550100", "--StrayValue0x9f"], 2, /^error: an unknown option \(not shown\)/],
   ])("%j is a usage error (exit %i) and never reaches Okta", async (args, exit, message) => {
     const { code, err } = await run(args);
     expect(code).toBe(exit);
     expect(err).toMatch(message);
+    expect(err).not.toContain("StrayValue");
     expect(okta.requests).toEqual([]);
   });
 

@@ -73,6 +73,20 @@ describe("npm run preview never prints the secret it sends", () => {
   });
 });
 
+describe("npm run preview never echoes an unquoted secret in a usage error", () => {
+  it("--auth Basic <credential> without quotes: one line, exit 2, the credential not shown", async () => {
+    const credential = "dGVzdDpTRUNSRVRLRVk=";
+    const { code, output } = await runScript(
+      "preview.ts",
+      ["--url", hookUrl, "--auth", "Basic", credential],
+      workspace,
+    );
+    expect(code).toBe(2);
+    expect(output).toContain("error: an unexpected argument (not shown)");
+    expect(output).not.toContain(credential);
+  });
+});
+
 describe("npm run start:live never prints a secret of its env file", () => {
   it.each(
     ["TELESIGN_API_KEY", "OKTA_AUTH_SECRETS", "STATUS_API_TOKENS"].flatMap((variable) =>
