@@ -187,16 +187,16 @@ Environment:
 };
 
 /** The secrets the tool reads from the environment: checked before use, never printed. */
-export const oktaSecretVariables = [
-  "OKTA_API_TOKEN",
-  "OKTA_HOOK_SECRET",
-  "OKTA_HOOK_NEW_SECRET",
-  "OKTA_HOOK_CLIENT_SECRET",
-] as const;
+const oktaSecretVariables = ["OKTA_API_TOKEN", "OKTA_HOOK_SECRET", "OKTA_HOOK_NEW_SECRET", "OKTA_HOOK_CLIENT_SECRET"];
+
+/** Every secret the tool holds from `env` (the service app's private key too): what it never prints. */
+export function oktaSecretsOf(env: CommandIO["env"]): (string | undefined)[] {
+  return [...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => env[name]);
+}
 
 export async function runOktaCommand(args: string[], given: CommandIO): Promise<number> {
   // Whatever it prints, the tool prints without the secrets it holds (a generated one is new, and shown on purpose).
-  const scrub = scrubberOf([...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => given.env[name]));
+  const scrub = scrubberOf(oktaSecretsOf(given.env));
   const io = { ...given, out: (line: string) => given.out(scrub(line)), err: (line: string) => given.err(scrub(line)) };
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

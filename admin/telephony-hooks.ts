@@ -207,30 +207,27 @@ class HookChange {
   /** Creates ours beside the active other; should Okta refuse a second telephony hook, swaps them instead. */
   async create(object: OktaInlineHook & { type: string }, others: OktaInlineHook[]): Promise<OktaInlineHook> {
     try {
-      return this.learn(await this.hooks.create(object), true);
+      return this.ourHookIs(await this.hooks.create(object));
     } catch (error) {
       if (others.length === 0 || !isOneActiveHookLimit(error)) throw error;
     }
     // Okta refused it for the one active telephony hook it allows: the other makes way, and comes back if this create fails.
     await this.deactivateOthers(others);
-    return this.learn(await this.hooks.create(object), true);
+    return this.ourHookIs(await this.hooks.create(object));
   }
 
   async replace(id: string, object: OktaInlineHook): Promise<OktaInlineHook> {
-    return this.learn(await this.hooks.replace(id, object), true);
+    return this.ourHookIs(await this.hooks.replace(id, object));
   }
 
   /** Makes ours the one active telephony hook: the others deactivated, ours activated last. */
   async takeOver(ours: OktaInlineHook, others: OktaInlineHook[]): Promise<OktaInlineHook> {
     this.ours = ours;
     const stillActive = others.filter((other) => this.statusOf(other) === "ACTIVE");
-    if (ours.status === "ACTIVE") {
-      // Okta made ours active beside the other: deactivating the other leaves ours alone, never none.
-      await this.deactivateOthers(stillActive);
-      return ours;
-    }
     await this.deactivateOthers(stillActive);
-    const activated = this.learn(await this.hooks.activate(ours.id as string), true);
+    // Okta made ours active beside the other: with the other deactivated, ours is the one, never none.
+    if (ours.status === "ACTIVE") return ours;
+    const activated = this.ourHookIs(await this.hooks.activate(ours.id as string));
     this.text.push(stillActive.length > 0 ? "Activated it in their place." : "Activated it.");
     return activated;
   }
@@ -251,7 +248,7 @@ class HookChange {
     if (active.hooks.length === 0 && this.deactivated.length > 0) {
       for (const other of this.deactivated) {
         try {
-          this.learn(await this.afterRateLimit(() => this.hooks.activate(other.id as string)), false);
+          this.learn(await this.afterRateLimit(() => this.hooks.activate(other.id as string)));
           said.push(`Reactivated "${other.name}" (${other.id}), which this run had deactivated.`);
         } catch {
           said.push(`Reactivating "${other.name}" (${other.id}) failed too.`);
@@ -260,7 +257,7 @@ class HookChange {
       active = await this.activeNow();
     } else if (active.hooks.length > 1 && ours !== undefined && active.hooks.some((hook) => hook.id === ours)) {
       try {
-        this.learn(await this.afterRateLimit(() => this.hooks.deactivate(ours)), false);
+        this.learn(await this.afterRateLimit(() => this.hooks.deactivate(ours)));
         said.push("Deactivated this deploy's hook again, so that one telephony hook is active.");
       } catch {
         said.push("Deactivating this deploy's hook again failed too.");
@@ -296,7 +293,7 @@ class HookChange {
       if (other.id === undefined) continue;
       // Recorded before Okta answers: a deactivation it applied but whose answer was lost is undone too.
       this.deactivated.push(other);
-      this.learn(await this.hooks.deactivate(other.id), false);
+      this.learn(await this.hooks.deactivate(other.id));
       this.text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
     }
   }
@@ -304,7 +301,7 @@ class HookChange {
   /** The telephony hooks active now: Okta's list if it answers, else what its last answers said. */
   private async activeNow(): Promise<{ hooks: OktaInlineHook[]; confirmed: boolean }> {
     const listed = await this.hooks.listTelephony().catch(() => undefined);
-    if (listed !== undefined) for (const hook of listed) this.learn(hook, false);
+    if (listed !== undefined) for (const hook of listed) this.learn(hook);
     const hooks = [...this.known.values()].filter((hook) => hook.status === "ACTIVE");
     return { hooks, confirmed: listed !== undefined };
   }
@@ -313,10 +310,15 @@ class HookChange {
     return hook.id === undefined ? hook.status : this.known.get(hook.id)?.status;
   }
 
-  private learn(hook: OktaInlineHook, isOurs: boolean): OktaInlineHook {
+  private learn(hook: OktaInlineHook): OktaInlineHook {
     if (hook.id !== undefined) this.known.set(hook.id, hook);
-    if (isOurs) this.ours = hook;
     return hook;
+  }
+
+  /** Okta's answer about this deploy's hook: learnt, and remembered as ours. */
+  private ourHookIs(hook: OktaInlineHook): OktaInlineHook {
+    this.ours = hook;
+    return this.learn(hook);
   }
 }
 
