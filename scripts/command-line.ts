@@ -27,7 +27,8 @@ export function parseOptions<T>(options: Options, check: (values: Values) => T, 
     if (values.help) return { kind: "help" };
     return { kind: "values", values: check(values as Values) };
   } catch (error) {
-    return { kind: "usage", message: usageMessageOf(error) };
+    // The command's own checks name the option and what it takes; Node's are rewritten.
+    return { kind: "usage", message: error instanceof UsageError ? error.message : usageMessageOf(error) };
   }
 }
 

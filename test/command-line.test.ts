@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOptions } from "../scripts/command-line.ts";
+import { parseOptions, UsageError } from "../scripts/command-line.ts";
 
 /** Usage errors from the command line's parser: one line that never repeats an argument's value. */
 
@@ -26,4 +26,11 @@ describe("a usage error never echoes an argument (an unquoted secret lands there
     expect(text).toMatch(message);
     expect(text).not.toContain(credential.slice(0, 8));
   });
+});
+
+it("a command's own check still says what the option takes", () => {
+  const parsed = parseOptions(options, () => {
+    throw new UsageError('--url takes an http(s) URL, not "x"');
+  }, ["--url", "x"]);
+  expect(parsed).toEqual({ kind: "usage", message: '--url takes an http(s) URL, not "x"' });
 });
