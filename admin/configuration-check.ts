@@ -64,6 +64,8 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
   STATUS_API_TOKENS:
     "read-only tokens of 16 characters or more, comma-separated (openssl rand -base64 32 makes one), or unset",
   TRANSACTION_RETENTION_DAYS: "a whole number of days from 1 to 365, or unset for 7",
+  PHONE_HASH_KEY:
+    "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database), or unset to keep no phone hash",
 };
 
 /** The functions, each with its parser; a problem of the callback receiver alone is a warning (callbacks are optional). */

@@ -52,6 +52,9 @@ export const maxTelesignTimeoutMs = 2_500;
 /** A header secret or read token shorter than this can be guessed; Okta's own generated secrets are longer. */
 export const minSecretLength = 16;
 
+/** The phone-hash key is a secret of its own: `openssl rand -base64 32` gives 44 characters. */
+export const minPhoneHashKeyLength = 32;
+
 function wholeNumber(unit: string, minimum: number, maximum: number, maximumReason = "") {
   return z.coerce
     .number({ error: `must be a number of ${unit}` })
@@ -147,6 +150,11 @@ const environmentSchema = z.object({
     [],
   ),
   TRANSACTION_RETENTION_DAYS: z._default(wholeNumber("days", 1, 365), 7),
+  PHONE_HASH_KEY: z.optional(
+    z
+      .string()
+      .check(z.trim(), z.minLength(minPhoneHashKeyLength, `must be at least ${minPhoneHashKeyLength} characters`)),
+  ),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -173,6 +181,8 @@ export type Parsed<T> =
 export interface HookConfig {
   telesign: TelesignConfig;
   okta: OktaAuthentication;
+  /** The key of the records' phone hash (lookup by number); none, no hash is kept. */
+  phoneHashKey?: string;
 }
 
 export interface CallbackConfig {
@@ -382,11 +392,13 @@ function hookConfigOf(vars: HookVariables, env: Env) {
 
 /** The telephony hook's configuration. */
 export function parseConfig(env: Env): Parsed<HookConfig> {
-  const vars = hookVariables(env, [...telesignVariables, ...oktaVariables]);
+  const vars = hookVariables(env, [...telesignVariables, ...oktaVariables, "PHONE_HASH_KEY"]);
   const { config, problems, warnings } = hookConfigOf(vars.config, env);
   const all = together(vars.problems, problems);
   const kept = apartFrom(all, warnings);
-  return all.length > 0 ? { ok: false, problems: all, warnings: kept } : { ok: true, config, warnings: kept };
+  return all.length > 0
+    ? { ok: false, problems: all, warnings: kept }
+    : { ok: true, config: { ...config, phoneHashKey: vars.config.PHONE_HASH_KEY }, warnings: kept };
 }
 
 /** The delivery-status callback receiver's configuration. */
@@ -433,6 +445,20 @@ export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
   const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
   if (vars.problems.length > 0) return { ok: false, problems: vars.problems, warnings: [] };
   return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS }, warnings: [] };
+}
+
+/** Netlify Database as Netlify describes it to a function (the platform sets both variables). */
+export interface DatabaseSettings {
+  url: string;
+  /** `serverless` on Netlify (Neon's HTTP driver); `server` locally (a Postgres wire server). */
+  driver: "serverless" | "server";
+}
+
+/** The site's database, read at each call: Netlify may hand an instance a new connection string. */
+export function databaseSettings(env: Env = process.env): DatabaseSettings | undefined {
+  const url = env.NETLIFY_DB_URL?.trim();
+  if (url === undefined || url === "") return undefined;
+  return { url, driver: env.NETLIFY_DB_DRIVER === "serverless" ? "serverless" : "server" };
 }
 
 /** The sentences of findings, for a log line. */

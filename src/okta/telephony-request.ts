@@ -30,6 +30,9 @@ export interface TelephonyRequest {
   requestType?: string;
   /** `data.context.request.id`: links the hook call to Okta's System Log. */
   oktaRequestId?: string;
+  /** `data.userProfile.userId` and `.login`: whose code it is (records, never Telesign). */
+  oktaUserId?: string;
+  oktaLogin?: string;
   locale?: string;
   delivery: Delivery;
 }
@@ -102,6 +105,7 @@ const telephonyRequestSchema = z.object(
           undefined,
         ),
         messageProfile: messageProfileSchema,
+        userProfile: z.catch(z.optional(z.object({ userId: description, login: description })), undefined),
       },
       required("an object"),
     ),
@@ -163,6 +167,8 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   if (profile.otpExpires !== undefined) request.otpExpires = profile.otpExpires;
   if (requestType !== undefined) request.requestType = requestType;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
+  if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
+  if (data.userProfile?.login !== undefined) request.oktaLogin = data.userProfile.login;
   if (profile.locale !== undefined) request.locale = profile.locale;
   return { ok: true, request };
 }
