@@ -29,8 +29,8 @@ export interface VariableReport {
 
 /** A problem (the function cannot run) or a warning (it runs, doing less than it looks). */
 export interface Finding {
-  /** The function that reports it; absent when it concerns none (a name no function reads). */
-  function?: string;
+  /** The functions that report it; none when it concerns none (a name no function reads). */
+  functions: string[];
   /** The variables to change. */
   variables: string[];
   message: string;
@@ -40,7 +40,7 @@ export interface Finding {
 export interface ConfigurationReport {
   ok: boolean;
   variables: VariableReport[];
-  /** Every finding, once, with the function that has it. */
+  /** Every finding, once, with every function that has it. */
   problems: Finding[];
 }
 
@@ -92,13 +92,16 @@ const functions = [
 
 export function checkConfiguration(env: Env): ConfigurationReport {
   const problems: Finding[] = [];
+  // Several functions share a variable, and so a finding: it is listed once, naming each of them.
   const add = (finding: Finding) => {
-    if (!problems.some((seen) => seen.message === finding.message)) problems.push(finding);
+    const seen = problems.find(({ message, severity }) => message === finding.message && severity === finding.severity);
+    if (seen === undefined) problems.push(finding);
+    else seen.functions.push(...finding.functions.filter((name) => !seen.functions.includes(name)));
   };
   for (const { name, parse, severity } of functions) {
     const parsed = parse(env);
-    if (!parsed.ok) for (const problem of parsed.problems) add({ function: name, ...problem, severity });
-    for (const warning of parsed.warnings) add({ function: name, ...warning, severity: "warning" });
+    if (!parsed.ok) for (const problem of parsed.problems) add({ functions: [name], ...problem, severity });
+    for (const warning of parsed.warnings) add({ functions: [name], ...warning, severity: "warning" });
   }
   for (const finding of unknownNames(env)) add(finding);
   const errors = problems.filter(({ severity }) => severity === "error");
@@ -137,12 +140,14 @@ function unknownNames(env: Env): Finding[] {
     const nearest = closest(name.toUpperCase(), knownNames);
     if (distance(name.toUpperCase(), nearest) <= 2) {
       findings.push({
+        functions: [],
         variables: [name],
         message: `${name}: did you mean ${nearest}? No function reads ${name}`,
         severity: "warning",
       });
     } else if (/^(TELESIGN|OKTA)_/i.test(name)) {
       findings.push({
+        functions: [],
         variables: [name],
         message: `${name} is not a variable the functions read: a typo?`,
         severity: "warning",
@@ -164,12 +169,14 @@ export function describeConfiguration(report: ConfigurationReport, source: strin
   const errors = report.problems.filter(({ severity }) => severity === "error");
   const warnings = report.problems.filter(({ severity }) => severity === "warning");
   lines.push("");
-  for (const { function: name, message } of warnings) lines.push(`warning${name ? ` (${name})` : ""}: ${message}`);
+  for (const { functions: names, message } of warnings) {
+    lines.push(`warning${names.length > 0 ? ` (${names.join(", ")})` : ""}: ${message}`);
+  }
   if (errors.length === 0) {
     lines.push("The configuration is complete: the functions will start with it.");
     return lines.join("\n");
   }
-  const failing = [...new Set(errors.map(({ function: name }) => name))];
+  const failing = [...new Set(errors.flatMap(({ functions: names }) => names))];
   const others = failing.filter((name) => name !== hook);
   const consequences = [
     ...(failing.includes(hook)

@@ -26,6 +26,8 @@ export interface CommandIO {
   /** How the deployed hook is probed (tests route it to a hook in process). */
   fetch?: typeof fetch;
   newSecret?: () => string;
+  /** How a wait for Okta's rate limit passes (tests: without waiting). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const credentialsHelp = `Okta credentials, from the environment:
@@ -83,6 +85,7 @@ Options:
   --client-id <id>     oauth: the client id of the hook's API Services app
   --token-url <url>    oauth: https://<org>/oauth2/<server>/v1/token
   --scope <scope>      oauth: the scope Okta asks for
+  --audience <aud>     oauth: the authorization server's Audience (default api://default)
   --key-id <id>        oauth: private_key_jwt with this hook key (Workflow › Key Management);
                        without it, client_secret_post with OKTA_HOOK_CLIENT_SECRET
   --json, --help
@@ -102,6 +105,7 @@ Example:
       "client-id": { type: "string" },
       "token-url": { type: "string" },
       scope: { type: "string" },
+      audience: { type: "string", default: "api://default" },
       "key-id": { type: "string" },
     },
     prepare: (values, io) => {
@@ -185,16 +189,16 @@ Environment:
 };
 
 /** The secrets the tool reads from the environment: checked before use, never printed. */
-export const oktaSecretVariables = [
-  "OKTA_API_TOKEN",
-  "OKTA_HOOK_SECRET",
-  "OKTA_HOOK_NEW_SECRET",
-  "OKTA_HOOK_CLIENT_SECRET",
-] as const;
+const oktaSecretVariables = ["OKTA_API_TOKEN", "OKTA_HOOK_SECRET", "OKTA_HOOK_NEW_SECRET", "OKTA_HOOK_CLIENT_SECRET"];
+
+/** Every secret the tool holds from `env` (the service app's private key too): what it never prints. */
+export function oktaSecretsOf(env: CommandIO["env"]): (string | undefined)[] {
+  return [...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => env[name]);
+}
 
 export async function runOktaCommand(args: string[], given: CommandIO): Promise<number> {
   // Whatever it prints, the tool prints without the secrets it holds (a generated one is new, and shown on purpose).
-  const scrub = scrubberOf([...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => given.env[name]));
+  const scrub = scrubberOf(oktaSecretsOf(given.env));
   const io = { ...given, out: (line: string) => given.out(scrub(line)), err: (line: string) => given.err(scrub(line)) };
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
@@ -240,7 +244,13 @@ export async function runOktaCommand(args: string[], given: CommandIO): Promise<
   try {
     const okta = await connectToOkta(io.env);
     connection = okta;
-    outcome = await work({ hooks: okta.inlineHooks, fetch: io.fetch, newSecret: io.newSecret });
+    outcome = await work({
+      hooks: okta.inlineHooks,
+      fetch: io.fetch,
+      newSecret: io.newSecret,
+      sleep: io.sleep,
+      progress: io.err,
+    });
   } catch (error) {
     const sentence = oktaFailure(error, connection);
     if (json) io.out(JSON.stringify({ error: sentence }));
@@ -287,6 +297,7 @@ function hookAuthOf(values: Values, env: CommandIO["env"]) {
     clientId: values["client-id"] as string,
     tokenUrl,
     scope: values.scope as string,
+    audience: values.audience as string,
     ...(keyId === undefined ? { clientSecret } : { keyId }),
   };
 }

@@ -161,6 +161,25 @@ export function oktaFailure(
   return `Talking to Okta failed: ${messageOf(error)}.`;
 }
 
+/**
+ * Whether Okta refused a change because the org already has an active telephony hook (Okta allows
+ * one). Okta does not document the message: the tool assumes its summary or a cause speaks of an
+ * active telephony (or inline) hook, and treats any other 400 (a name taken, a bad key id) as the
+ * mistake it is, never as a reason to deactivate the org's hook.
+ */
+export function isOneActiveHookLimit(error: unknown): boolean {
+  if (!isOktaApiFailure(error) || error.status !== 400) return false;
+  const texts = [error.errorSummary, ...(error.errorCauses ?? []).map((cause) => cause.errorSummary)];
+  return texts.some((text) => /\bactive\b/i.test(text ?? "") && /telephony|inline ?hook/i.test(text ?? ""));
+}
+
+/** When Okta's rate limit resets (epoch ms), from a 429's X-Rate-Limit-Reset; undefined when it says none. */
+export function rateLimitResetOf(error: unknown): number | undefined {
+  if (!isOktaApiFailure(error) || error.status !== 429) return undefined;
+  const reset = Number(error.headers?.get?.("x-rate-limit-reset"));
+  return Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined;
+}
+
 /** When the rate limit resets, from Okta's X-Rate-Limit-Reset (epoch seconds). */
 function resetOf(headers: Headers | undefined): string {
   const reset = Number(headers?.get?.("x-rate-limit-reset"));
@@ -205,6 +224,8 @@ export interface OktaInlineHook {
 /** The inline-hook calls the tool makes, on plain objects. */
 export interface InlineHooks {
   listTelephony(): Promise<OktaInlineHook[]>;
+  /** Every inline hook of the org, of any type (their names are unique across types). */
+  listAll(): Promise<OktaInlineHook[]>;
   create(hook: OktaInlineHook & { type: string }): Promise<OktaInlineHook>;
   replace(id: string, hook: OktaInlineHook): Promise<OktaInlineHook>;
   activate(id: string): Promise<OktaInlineHook>;
@@ -218,7 +239,7 @@ function inlineHooksOf(api: InlineHookApi): InlineHooks {
   const plain = <T>(value: unknown) => JSON.parse(JSON.stringify(value)) as T;
   // The SDK's model types are narrower than Okta's JSON (e.g. per-type channels): hand it plain JSON.
   const loose = api as unknown as {
-    listInlineHooks(param: { type: string }): Promise<AsyncIterable<unknown>>;
+    listInlineHooks(param: { type?: string }): Promise<AsyncIterable<unknown>>;
     createInlineHook(param: { inlineHook: unknown }): Promise<unknown>;
     replaceInlineHook(param: { inlineHookId: string; inlineHook: unknown }): Promise<unknown>;
     activateInlineHook(param: { inlineHookId: string }): Promise<unknown>;
@@ -229,6 +250,11 @@ function inlineHooksOf(api: InlineHookApi): InlineHooks {
     async listTelephony() {
       const hooks: OktaInlineHook[] = [];
       for await (const hook of await loose.listInlineHooks({ type: telephonyHookType })) hooks.push(plain(hook));
+      return hooks;
+    },
+    async listAll() {
+      const hooks: OktaInlineHook[] = [];
+      for await (const hook of await loose.listInlineHooks({})) hooks.push(plain(hook));
       return hooks;
     },
     create: async (hook) => plain(await loose.createInlineHook({ inlineHook: hook })),

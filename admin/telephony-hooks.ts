@@ -15,7 +15,9 @@ import {
   ChangeFailure,
   type InlineHooks,
   isOktaApiFailure,
+  isOneActiveHookLimit,
   type OktaInlineHook,
+  rateLimitResetOf,
   telephonyHookType,
 } from "./okta-management.ts";
 
@@ -44,6 +46,8 @@ export type HookAuth =
       clientId: string;
       tokenUrl: string;
       scope: string;
+      /** The audience of the authorization server's tokens (its Audience, `api://default` for the default one). */
+      audience: string;
       /** client_secret_post: the client secret; private_key_jwt: Okta's hook key id. */
       clientSecret?: string;
       keyId?: string;
@@ -55,6 +59,12 @@ export interface AdminTools {
   fetch?: typeof fetch;
   /** A new header secret: 32 random bytes unless tests say otherwise. */
   newSecret?: () => string;
+  /** Waits out Okta's rate limit before a step that puts the org back on an active hook (tests: no real wait). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The clock the rate limit's reset is read against (epoch ms). */
+  now?: () => number;
+  /** Says what a long step waits for, as it starts (stderr). */
+  progress?: (line: string) => void;
 }
 
 export const defaultHookName = "Telesign SMS and voice";
@@ -90,10 +100,12 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
       { existing: other.id },
     );
   }
-  const namesake = existing === undefined ? all.find((hook) => hook.name === options.name) : undefined;
+  // Names are unique across every kind of inline hook: a taken one is said before anything changes.
+  const namesake =
+    existing === undefined ? (await hooks.listAll()).find((hook) => hook.name === options.name) : undefined;
   if (namesake !== undefined) {
     return failed(
-      `Another telephony hook is named "${options.name}" (${namesake.id}, calling ${namesake.channel.config.uri}); Okta's names are unique: give this one another with --name. Nothing changed.`,
+      `Another inline hook is named "${options.name}" (${namesake.id}, ${namesake.type ?? "?"}, calling ${namesake.channel.config.uri}); Okta's names are unique: give this one another with --name. Nothing changed.`,
       { existing: namesake.id },
     );
   }
@@ -108,17 +120,30 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
     if (probe !== "accepted") return notYetAccepted(probe, { hookUrl, secret, generated, headerKey: auth.headerKey });
   }
 
-  if (existing === undefined && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
-    return failed("Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt.", {});
+  // Okta never reads a secret back: a hook whose authentication changes must be given its credential anew.
+  const switching = existing === undefined || !authenticatesAs(existing, auth);
+  if (switching && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
+    const why =
+      existing === undefined ? "" : ` to switch "${existing.name}" (${existing.id}) from ${authLabel(existing)}`;
+    return failed(
+      `Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt${why}; Okta must be given it. Nothing changed.`,
+      {},
+    );
+  }
+  if (existing !== undefined && switching && auth.kind === "header" && secret === undefined) {
+    return failed(
+      `Set OKTA_HOOK_SECRET to a secret the deploy accepts to switch "${existing.name}" (${existing.id}) from ${authLabel(existing)} to header ${auth.headerKey}; Okta must be given it. Nothing changed.`,
+      {},
+    );
   }
   // Okta is switched to OAuth only once the deploy verifies that issuer's tokens.
   if (auth.kind === "oauth") {
-    const probe = await probeOAuth(hookUrl, oauthIssuerOf(auth), auth.scope, tools.fetch);
+    const probe = await probeOAuth(hookUrl, { ...auth, issuer: oauthIssuerOf(auth) }, tools.fetch);
     if (probe !== "accepted") return oauthNotYetAccepted(probe, hookUrl, auth);
   }
 
   const text: string[] = [];
-  const change = new HookChange(hooks, all, text);
+  const change = new HookChange(tools, all, hookUrl, text);
   let hook: OktaInlineHook;
   try {
     if (existing?.id === undefined) {
@@ -163,41 +188,46 @@ class HookChange {
   private readonly deactivated: OktaInlineHook[] = [];
   private ours: OktaInlineHook | undefined;
 
+  /** The ids of the hooks there were before this change. */
+  private readonly before: Set<string>;
+
+  private readonly hooks: InlineHooks;
+
   constructor(
-    private readonly hooks: InlineHooks,
+    private readonly tools: AdminTools,
     all: OktaInlineHook[],
+    private readonly hookUrl: string,
     private readonly text: string[],
   ) {
+    this.hooks = tools.hooks;
     for (const hook of all) if (hook.id !== undefined) this.known.set(hook.id, hook);
+    this.before = new Set(this.known.keys());
   }
 
   /** Creates ours beside the active other; should Okta refuse a second telephony hook, swaps them instead. */
   async create(object: OktaInlineHook & { type: string }, others: OktaInlineHook[]): Promise<OktaInlineHook> {
     try {
-      return this.learn(await this.hooks.create(object), true);
+      return this.ourHookIs(await this.hooks.create(object));
     } catch (error) {
-      if (others.length === 0 || !isOktaApiFailure(error) || error.status !== 400) throw error;
+      if (others.length === 0 || !isOneActiveHookLimit(error)) throw error;
     }
-    // Okta refused it while another is active: the other makes way, and comes back if this create fails.
+    // Okta refused it for the one active telephony hook it allows: the other makes way, and comes back if this create fails.
     await this.deactivateOthers(others);
-    return this.learn(await this.hooks.create(object), true);
+    return this.ourHookIs(await this.hooks.create(object));
   }
 
   async replace(id: string, object: OktaInlineHook): Promise<OktaInlineHook> {
-    return this.learn(await this.hooks.replace(id, object), true);
+    return this.ourHookIs(await this.hooks.replace(id, object));
   }
 
   /** Makes ours the one active telephony hook: the others deactivated, ours activated last. */
   async takeOver(ours: OktaInlineHook, others: OktaInlineHook[]): Promise<OktaInlineHook> {
     this.ours = ours;
     const stillActive = others.filter((other) => this.statusOf(other) === "ACTIVE");
-    if (ours.status === "ACTIVE") {
-      // Okta made ours active beside the other: deactivating the other leaves ours alone, never none.
-      await this.deactivateOthers(stillActive);
-      return ours;
-    }
     await this.deactivateOthers(stillActive);
-    const activated = this.learn(await this.hooks.activate(ours.id as string), true);
+    // Okta made ours active beside the other: with the other deactivated, ours is the one, never none.
+    if (ours.status === "ACTIVE") return ours;
+    const activated = this.ourHookIs(await this.hooks.activate(ours.id as string));
     this.text.push(stillActive.length > 0 ? "Activated it in their place." : "Activated it.");
     return activated;
   }
@@ -209,11 +239,16 @@ class HookChange {
   async aftermath(): Promise<string> {
     const said: string[] = [];
     let active = await this.activeNow();
-    const ours = this.ours?.id;
+    // A create whose answer was lost still made ours: the hook calling this URL that was not there before.
+    const ours =
+      this.ours?.id ??
+      active.hooks.find(
+        (hook) => hook.id !== undefined && !this.before.has(hook.id) && hook.channel.config.uri === this.hookUrl,
+      )?.id;
     if (active.hooks.length === 0 && this.deactivated.length > 0) {
       for (const other of this.deactivated) {
         try {
-          this.learn(await this.hooks.activate(other.id as string), false);
+          this.learn(await this.afterRateLimit(() => this.hooks.activate(other.id as string)));
           said.push(`Reactivated "${other.name}" (${other.id}), which this run had deactivated.`);
         } catch {
           said.push(`Reactivating "${other.name}" (${other.id}) failed too.`);
@@ -222,7 +257,7 @@ class HookChange {
       active = await this.activeNow();
     } else if (active.hooks.length > 1 && ours !== undefined && active.hooks.some((hook) => hook.id === ours)) {
       try {
-        this.learn(await this.hooks.deactivate(ours), false);
+        this.learn(await this.afterRateLimit(() => this.hooks.deactivate(ours)));
         said.push("Deactivated this deploy's hook again, so that one telephony hook is active.");
       } catch {
         said.push("Deactivating this deploy's hook again failed too.");
@@ -232,11 +267,33 @@ class HookChange {
     return [...said, activeSentence(active.hooks, active.confirmed)].join(" ");
   }
 
+  /**
+   * A step that puts the org back on one active hook, tried again once Okta's rate limit resets
+   * (X-Rate-Limit-Reset) if it answered 429: at most `rateLimitTries` times, never waiting longer
+   * than `longestWaitMs` for one reset.
+   */
+  private async afterRateLimit<T>(step: () => Promise<T>): Promise<T> {
+    const { sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)), now = Date.now } =
+      this.tools;
+    for (let tries = 1; ; tries++) {
+      try {
+        return await step();
+      } catch (error) {
+        const reset = rateLimitResetOf(error);
+        const waitMs = reset === undefined ? undefined : Math.max(0, reset - now()) + 1_000;
+        if (waitMs === undefined || waitMs > longestWaitMs || tries >= rateLimitTries) throw error;
+        this.tools.progress?.(`Okta's rate limit is used up: waiting ${Math.ceil(waitMs / 1000)} s for it to reset…`);
+        await sleep(waitMs);
+      }
+    }
+  }
+
   private async deactivateOthers(others: OktaInlineHook[]) {
     for (const other of others) {
       if (other.id === undefined) continue;
-      this.learn(await this.hooks.deactivate(other.id), false);
+      // Recorded before Okta answers: a deactivation it applied but whose answer was lost is undone too.
       this.deactivated.push(other);
+      this.learn(await this.hooks.deactivate(other.id));
       this.text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
     }
   }
@@ -244,7 +301,7 @@ class HookChange {
   /** The telephony hooks active now: Okta's list if it answers, else what its last answers said. */
   private async activeNow(): Promise<{ hooks: OktaInlineHook[]; confirmed: boolean }> {
     const listed = await this.hooks.listTelephony().catch(() => undefined);
-    if (listed !== undefined) for (const hook of listed) this.learn(hook, false);
+    if (listed !== undefined) for (const hook of listed) this.learn(hook);
     const hooks = [...this.known.values()].filter((hook) => hook.status === "ACTIVE");
     return { hooks, confirmed: listed !== undefined };
   }
@@ -253,12 +310,20 @@ class HookChange {
     return hook.id === undefined ? hook.status : this.known.get(hook.id)?.status;
   }
 
-  private learn(hook: OktaInlineHook, isOurs: boolean): OktaInlineHook {
+  private learn(hook: OktaInlineHook): OktaInlineHook {
     if (hook.id !== undefined) this.known.set(hook.id, hook);
-    if (isOurs) this.ours = hook;
     return hook;
   }
+
+  /** Okta's answer about this deploy's hook: learnt, and remembered as ours. */
+  private ourHookIs(hook: OktaInlineHook): OktaInlineHook {
+    this.ours = hook;
+    return this.learn(hook);
+  }
 }
+
+const rateLimitTries = 3;
+const longestWaitMs = 65_000;
 
 /** Which telephony hook is active now, as one sentence for a failure message. */
 function activeSentence(active: OktaInlineHook[], confirmed: boolean): string {
@@ -272,6 +337,20 @@ function activeSentence(active: OktaInlineHook[], confirmed: boolean): string {
   }
   const names = active.map((hook) => `"${hook.name}" (${hook.id})`).join(", ");
   return `Several telephony hooks are active now${source}: ${names}; deactivate all but one in Workflow › Inline Hooks.`;
+}
+
+/** Whether Okta already authenticates to the hook as `auth` asks (the secrets aside, which Okta never reads back). */
+function authenticatesAs(hook: OktaInlineHook, auth: HookAuth): boolean {
+  const { type, config } = hook.channel;
+  if (auth.kind === "header") {
+    return type === "HTTP" && config.authScheme?.key?.toLowerCase() === auth.headerKey.toLowerCase();
+  }
+  return (
+    type === "OAUTH" &&
+    config.clientId === auth.clientId &&
+    config.tokenUrl === auth.tokenUrl &&
+    config.scope === auth.scope
+  );
 }
 
 function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | undefined): OktaInlineHook {
@@ -352,6 +431,7 @@ function oauthNextSteps(auth: Extract<HookAuth, { kind: "oauth" }>): string[] {
     "  netlify env:set OKTA_AUTH_MODE oauth --scope functions",
     `  netlify env:set OKTA_OAUTH_ISSUER '${oauthIssuerOf(auth)}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_SCOPE '${auth.scope}' --scope functions`,
+    `  netlify env:set OKTA_OAUTH_AUDIENCE '${auth.audience}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_CLIENT_ID '${auth.clientId}' --scope functions`,
     `  ${redeploy}`,
   ];
@@ -362,14 +442,13 @@ function oauthNotYetAccepted(
   hookUrl: string,
   auth: Extract<HookAuth, { kind: "oauth" }>,
 ): Outcome {
-  const issuer = oauthIssuerOf(auth);
   const why =
     probe === "not oauth"
       ? "the deployed hook does not verify OAuth 2.0 tokens yet (it asks for no Bearer token)"
       : probe === "not configured"
         ? 'the deployed hook answers "Hook not configured"'
-        : "otherIssuer" in probe
-          ? `the deployed hook verifies tokens of ${probe.otherIssuer}${probe.otherScope === undefined ? "" : ` (scope ${probe.otherScope})`}, not of ${issuer} (scope ${auth.scope})`
+        : "differences" in probe
+          ? `the deployed hook expects other tokens than Okta's would be: ${probe.differences.join("; ")}`
           : `${hookUrl} does not answer as this hook does (${probe.unexpected})`;
   const sentence = `Nothing registered: ${why}; Okta's calls would all be refused.`;
   return {
@@ -590,6 +669,32 @@ export async function rotateSecret(tools: AdminTools, options: RotationOptions):
 
 type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
 
+/** What the deployed hook answers an empty request (`{}`, nothing it would send): its status, error and challenge. */
+type HookAnswer = { status: number; errorSummary: unknown; challenge: string | null } | { unexpected: string };
+
+async function askHook(url: string, headers: Record<string, string>, fetchHook: typeof fetch): Promise<HookAnswer> {
+  let response: Response;
+  try {
+    response = await fetchHook(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: "{}",
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    return { unexpected: messageOf(error) };
+  }
+  const answer = jsonValueOf(await response.text().catch(() => "")) as
+    | { error?: { errorSummary?: unknown } }
+    | undefined;
+  return {
+    status: response.status,
+    errorSummary: response.status === 200 ? answer?.error?.errorSummary : undefined,
+    challenge: response.headers.get("www-authenticate"),
+  };
+}
+
 /**
  * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
  * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
@@ -600,67 +705,55 @@ async function probeHook(
   secret: string,
   fetchHook: typeof fetch = fetch,
 ): Promise<Probe> {
-  let response: Response;
-  try {
-    response = await fetchHook(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", [headerKey]: secret },
-      body: "{}",
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    return { unexpected: messageOf(error) };
-  }
-  const answer = jsonValueOf(await response.text().catch(() => "")) as
-    | { error?: { errorSummary?: unknown } }
-    | undefined;
-  const errorSummary = response.status === 200 ? answer?.error?.errorSummary : undefined;
-  if (response.status === 401) return "refused";
-  if (errorSummary === errorSummaries.invalidRequest) return "accepted";
-  if (errorSummary === errorSummaries.notConfigured) return "not configured";
-  return { unexpected: `HTTP ${response.status}` };
+  const answer = await askHook(url, { [headerKey]: secret }, fetchHook);
+  if ("unexpected" in answer) return answer;
+  if (answer.status === 401) return "refused";
+  if (answer.errorSummary === errorSummaries.invalidRequest) return "accepted";
+  if (answer.errorSummary === errorSummaries.notConfigured) return "not configured";
+  return { unexpected: `HTTP ${answer.status}` };
+}
+
+/** What Okta's tokens will be, as the deployed hook must verify them. */
+interface ExpectedTokens {
+  issuer: string;
+  scope: string;
+  audience: string;
+  clientId: string;
 }
 
 type OAuthProbe =
   | "accepted"
   | "not oauth"
   | "not configured"
-  | { otherIssuer: string; otherScope: string | undefined }
+  /** What the deployed hook verifies otherwise, one phrase per difference. */
+  | { differences: string[] }
   | { unexpected: string };
 
 /**
- * Whether the deployed hook verifies tokens of `issuer` with `scope`, asked without a token: in
- * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>"`.
+ * Whether the deployed hook verifies Okta's tokens as they will be, asked without a token: in
+ * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>",
+ * audience="<audience>"` and `client_id="<client id>"` when it is pinned to one client. A deploy
+ * pinned to another client, or expecting another issuer, scope or audience, would refuse every token.
  */
-async function probeOAuth(
-  url: string,
-  issuer: string,
-  scope: string,
-  fetchHook: typeof fetch = fetch,
-): Promise<OAuthProbe> {
-  let response: Response;
-  try {
-    response = await fetchHook(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    return { unexpected: messageOf(error) };
-  }
-  const answer = jsonValueOf(await response.text().catch(() => "")) as
-    | { error?: { errorSummary?: unknown } }
-    | undefined;
-  if (response.status === 200 && answer?.error?.errorSummary === errorSummaries.notConfigured) return "not configured";
-  if (response.status !== 401) return { unexpected: `HTTP ${response.status}` };
-  const challenge = bearerChallengeOf(response.headers.get("www-authenticate"));
+async function probeOAuth(url: string, expected: ExpectedTokens, fetchHook: typeof fetch = fetch): Promise<OAuthProbe> {
+  const answer = await askHook(url, {}, fetchHook);
+  if ("unexpected" in answer) return answer;
+  if (answer.status === 200 && answer.errorSummary === errorSummaries.notConfigured) return "not configured";
+  if (answer.status !== 401) return { unexpected: `HTTP ${answer.status}` };
+  const challenge = bearerChallengeOf(answer.challenge);
   if (challenge === undefined) return "not oauth";
-  const sameIssuer = challenge.realm?.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
-  if (sameIssuer && challenge.scope === scope) return "accepted";
-  return { otherIssuer: challenge.realm ?? "an unnamed issuer", otherScope: challenge.scope };
+  const trimmed = (value: string | undefined) => value?.replace(/\/+$/, "");
+  const said = (value: string | undefined) => (value === undefined ? "none named" : value);
+  const differences: string[] = [];
+  if (trimmed(challenge.realm) !== trimmed(expected.issuer))
+    differences.push(`issuer ${said(challenge.realm)}, not ${expected.issuer}`);
+  if (challenge.scope !== expected.scope) differences.push(`scope ${said(challenge.scope)}, not ${expected.scope}`);
+  if (challenge.audience !== expected.audience)
+    differences.push(`audience ${said(challenge.audience)}, not ${expected.audience}`);
+  // No client_id: the deploy accepts any client of that server holding the scope (npm run check warns).
+  if (challenge.client_id !== undefined && challenge.client_id !== expected.clientId)
+    differences.push(`client ${challenge.client_id}, not ${expected.clientId}`);
+  return differences.length === 0 ? "accepted" : { differences };
 }
 
 /** The parameters of a `Bearer` challenge (RFC 6750), or undefined when there is none. */

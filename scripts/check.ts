@@ -6,7 +6,7 @@
 
 import { existsSync } from "node:fs";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
-import { exitCodes, parseCommandLine, readEnvFile, UsageError } from "./command-line.ts";
+import { exitCodes, fail, parseCommandLine, readEnvFile } from "./command-line.ts";
 
 const usage = `Usage: npm run check -- [options]
 
@@ -26,14 +26,12 @@ Examples:
 const options = parseCommandLine(
   usage,
   { "env-file": { type: "string" }, json: { type: "boolean", default: false } },
-  (values) => {
-    const envFile = values["env-file"] as string | undefined;
-    if (envFile !== undefined && !existsSync(envFile)) {
-      throw new UsageError(`--env-file ${envFile}: no such file; give a file of NAME=value lines`);
-    }
-    return { envFile, json: values.json === true };
-  },
+  (values) => ({ envFile: values["env-file"] as string | undefined, json: values.json === true }),
 );
+// A missing file is a failure to say in one line (exit 1), as start:live says it, not a usage error.
+if (options.envFile !== undefined && !existsSync(options.envFile)) {
+  fail(`--env-file ${options.envFile}: no such file; give a file of NAME=value lines`);
+}
 
 const env = options.envFile === undefined ? process.env : await readEnvFile(options.envFile);
 const report = checkConfiguration(env);

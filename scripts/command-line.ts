@@ -27,12 +27,36 @@ export function parseOptions<T>(options: Options, check: (values: Values) => T, 
     if (values.help) return { kind: "help" };
     return { kind: "values", values: check(values as Values) };
   } catch (error) {
-    // Node's own messages run to several sentences: the first says what is wrong.
-    const message = messageOf(error)
-      .split("\n")[0]
-      ?.replace(/\. To specify .*$/, "");
-    return { kind: "usage", message: message ?? "bad command line" };
+    // The command's own checks name the option and what it takes; Node's are rewritten.
+    return { kind: "usage", message: error instanceof UsageError ? error.message : usageMessageOf(error) };
   }
+}
+
+/**
+ * A mistake Node's parseArgs found, in one line that never repeats an argument's value: an
+ * unquoted `--auth Basic <credential>` leaves the credential as a stray argument, and Node's own
+ * message ("Unexpected argument '<credential>'") would print it. Option names may be shown.
+ */
+function usageMessageOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = messageOf(error);
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    return "an unexpected argument (not shown): options take the form --name <value>; quote a value that holds a space, e.g. --auth 'Basic …'";
+  }
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    // Option names are lower-case words: anything else may be a value typed in the wrong place.
+    const name = /^Unknown option '([^']*)'/.exec(message)?.[1] ?? "";
+    return /^--?[a-z][a-z-]{0,29}$/.test(name) ? `Unknown option '${name}'` : "an unknown option (not shown)";
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    // Node names the option alone ("Option '--url <value>' argument missing"): its first sentence.
+    const option = /^Option '(--?[A-Za-z][A-Za-z-]*)(?: <value>)?'/.exec(message)?.[1];
+    if (option === undefined) return "an option's value is missing or not allowed (not shown)";
+    if (/argument missing/.test(message)) return `${option} takes a value`;
+    if (/does not take an argument/.test(message)) return `${option} takes no value`;
+    return `${option}'s value starts with a dash: give it as ${option}=<value>`;
+  }
+  return "the command line cannot be read (its arguments are not shown)";
 }
 
 /**

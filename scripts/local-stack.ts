@@ -254,7 +254,7 @@ export async function announceLocalHook(hook: FoundHook, workspace: string): Pro
     let body = "";
     request.setEncoding("utf8");
     request.on("data", (chunk: string) => {
-      if (body.length < 1024) body += chunk; // a proof is 100 characters: more is not a preview
+      body += chunk.slice(0, 1024 - body.length); // a proof is 100 characters: at most 1 KB is read
     });
     request.on("end", () => {
       const asked = jsonValueOf(body) as { challenge?: unknown; proof?: unknown } | undefined;
@@ -318,10 +318,11 @@ export function stopOnExit(stop: () => Promise<void>, say: (line: string) => voi
 
 /**
  * The running hooks started from `workspace`, newest first, each confirmed by its own run: an
- * announcement whose process is gone, is not this user's, or does not prove it is that run (a
- * reused pid or port) is removed and never called.
+ * announcement whose process is gone, is not this user's, or proves wrong (a reused pid or port)
+ * is removed and never called; one whose run does not answer in time (a busy machine) is skipped
+ * this once and kept.
  */
-export async function findLocalHooks(workspace: string): Promise<FoundHook[]> {
+export async function findLocalHooks(workspace: string, { proofTimeoutMs = 2_000 } = {}): Promise<FoundHook[]> {
   const dir = localHooksDir(workspace);
   const names = await readdir(dir).catch(() => [] as string[]);
   const found: { startedAt: string; hook: FoundHook }[] = [];
@@ -330,8 +331,10 @@ export async function findLocalHooks(workspace: string): Promise<FoundHook[]> {
     const announced = await readFile(file, "utf8")
       .then((text) => jsonValueOf(text) as Announcement | undefined)
       .catch(() => undefined);
-    const confirmed = announced !== undefined && isRunning(announced.pid) ? await confirm(announced) : undefined;
-    if (confirmed === undefined) {
+    const confirmed =
+      announced !== undefined && isRunning(announced.pid) ? await confirm(announced, proofTimeoutMs) : "refuted";
+    if (confirmed === "unanswered") continue;
+    if (confirmed === "refuted") {
       await unlink(file).catch(() => undefined);
       continue;
     }
@@ -344,25 +347,35 @@ export async function findLocalHooks(workspace: string): Promise<FoundHook[]> {
   return found.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).map(({ hook }) => hook);
 }
 
-/** Asks the announcing run to prove it wrote the announcement; its local secret comes with the proof. */
-async function confirm(announced: Announcement): Promise<{ secret?: string } | undefined> {
-  if (typeof announced.nonce !== "string" || typeof announced.control !== "string") return undefined;
+/**
+ * Asks the announcing run to prove it wrote the announcement; its local secret comes with the
+ * proof. "refuted": it is not that run (a malformed announcement, a wrong proof); "unanswered":
+ * no answer in time, which proves nothing either way.
+ */
+async function confirm(
+  announced: Announcement,
+  timeoutMs: number,
+): Promise<{ secret?: string } | "refuted" | "unanswered"> {
+  if (typeof announced.nonce !== "string" || typeof announced.control !== "string") return "refuted";
   const control = URL.canParse(announced.control) ? new URL(announced.control) : undefined;
-  if (control === undefined || control.protocol !== "http:" || control.hostname !== "127.0.0.1") return undefined;
+  if (control === undefined || control.protocol !== "http:" || control.hostname !== "127.0.0.1") return "refuted";
   const challenge = randomBytes(24).toString("base64url");
+  let response: Response;
+  let text: string;
   try {
-    const response = await fetch(control, {
+    response = await fetch(control, {
       method: "POST",
       body: JSON.stringify({ challenge, proof: proofOf(announced.nonce, "preview", challenge) }),
-      signal: AbortSignal.timeout(2_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
-    const answer = jsonValueOf(await response.text()) as { proof?: unknown; secret?: unknown } | undefined;
-    const proof = typeof answer?.proof === "string" ? answer.proof : "";
-    if (response.status !== 200 || !secretsEqual(proof, proofOf(announced.nonce, "stack", challenge))) return undefined;
-    return typeof answer?.secret === "string" ? { secret: answer.secret } : {};
+    text = await response.text();
   } catch {
-    return undefined;
+    return "unanswered";
   }
+  const answer = jsonValueOf(text) as { proof?: unknown; secret?: unknown } | undefined;
+  const proof = typeof answer?.proof === "string" ? answer.proof : "";
+  if (response.status !== 200 || !secretsEqual(proof, proofOf(announced.nonce, "stack", challenge))) return "refuted";
+  return typeof answer?.secret === "string" ? { secret: answer.secret } : {};
 }
 
 /** Whether a process with this pid runs as this user: EPERM is someone else's, so not an announcer. */

@@ -1,10 +1,11 @@
 /** `npm run okta -- <command>`: this hook in an Okta org (see admin/okta-command.ts). */
-import { oktaSecretVariables, runOktaCommand } from "../admin/okta-command.ts";
+import { oktaSecretsOf, runOktaCommand } from "../admin/okta-command.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { exitCodes } from "./command-line.ts";
 import { scrubConsole } from "./secret-values.ts";
 
-scrubConsole([...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => process.env[name]));
+// What runOktaCommand does not print itself (the last-resort line below) is scrubbed here.
+scrubConsole(oktaSecretsOf(process.env));
 
 process.exitCode = await runOktaCommand(process.argv.slice(2), {
   env: process.env,

@@ -203,8 +203,7 @@ async function target(options: Options): Promise<{ url: string; authHeader: Auth
 
 /**
  * The secret to send: --auth, $OKTA_HOOK_AUTH, npm start's own local secret, or, for
- * start:live, the first of OKTA_AUTH_SECRETS as the hook reads it (the environment, else its env
- * file). Each is checked before it goes into a header, and named (never shown) when it cannot.
+ * start:live, the first of OKTA_AUTH_SECRETS as the hook reads it (its env file alone). Each is checked before it goes into a header, and named (never shown) when it cannot.
  */
 async function secretFor(options: Options, local: FoundHook | undefined): Promise<string | undefined> {
   if (options.auth !== undefined) {
@@ -217,7 +216,8 @@ async function secretFor(options: Options, local: FoundHook | undefined): Promis
     if (fromEnv !== undefined || local === undefined) return fromEnv;
     if (local.secret !== undefined) return local.secret;
     const env = local.envFile === undefined ? {} : await readEnvFile(local.envFile);
-    const secrets = secretsOf(process.env.OKTA_AUTH_SECRETS === undefined ? env : process.env, "OKTA_AUTH_SECRETS");
+    // The file alone, as the start:live hook reads it: a shell's OKTA_AUTH_SECRETS is not the hook's.
+    const secrets = secretsOf(env, "OKTA_AUTH_SECRETS");
     scrubConsole(secrets);
     return secrets[0];
   } catch (error) {

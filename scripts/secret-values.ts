@@ -12,8 +12,13 @@ export class SecretValueError extends Error {
   override name = "SecretValueError";
 }
 
-/** Printable ASCII without spaces: what an HTTP header, Okta's API and Netlify's variables carry safely. */
-const printable = /^[\x21-\x7e]+$/;
+/**
+ * What an HTTP header value may hold (RFC 9110): printable ASCII words separated by single spaces,
+ * so that `Basic dGVzdDpTRUNSRVRLRVk=` (passthrough, Okta's own example) is a secret like any other.
+ * What would break a header or hide in a terminal is refused: a line break, a control character,
+ * a tab, a run of spaces, a character beyond ASCII.
+ */
+const headerValue = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
 
 /**
  * What is wrong with a secret, as one sentence naming `name` and never the value; undefined when
@@ -21,13 +26,13 @@ const printable = /^[\x21-\x7e]+$/;
  */
 export function secretProblem(name: string, value: string): string | undefined {
   const trimmed = value.trim();
-  if (trimmed === "" || printable.test(trimmed)) return undefined;
-  const what = /\s/.test(trimmed)
-    ? "a space or a line break"
-    : /[^\x20-\x7e]/.test(trimmed)
+  if (trimmed === "" || headerValue.test(trimmed)) return undefined;
+  const what = /[\r\n]/.test(trimmed)
+    ? "a line break"
+    : /[^\t\x20-\x7e]/.test(trimmed)
       ? "a character that is not printable ASCII (a smart quote, an accent, a control character)"
-      : "a character it may not hold";
-  return `${name} holds ${what}: secrets are printable ASCII without spaces; copy it again (its value is not shown).`;
+      : "a tab or a run of spaces";
+  return `${name} holds ${what}: secrets are printable ASCII, words separated by single spaces; copy it again (its value is not shown).`;
 }
 
 /** A secret variable: trimmed, undefined when unset or empty, a SecretValueError when it cannot be used. */
@@ -65,7 +70,14 @@ export function scrubberOf(secrets: (string | undefined)[]): (text: string) => s
   const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret === undefined) continue;
-    for (const form of [secret, secret.trim(), JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]) {
+    // A scheme's credential (`Basic <base64>`) may be printed apart from its scheme: it is scrubbed alone too.
+    const credential = /^\S+ (\S.*)$/.exec(secret.trim())?.[1];
+    const values = [secret, secret.trim(), ...(credential === undefined ? [] : [credential])];
+    for (const form of values.flatMap((value) => [
+      value,
+      JSON.stringify(value).slice(1, -1),
+      encodeURIComponent(value),
+    ])) {
       forms.add(form);
       for (const line of form.split(/\r?\n|\\n/)) forms.add(line.trim());
     }

@@ -95,6 +95,7 @@ describe("npm run check", () => {
     expect(report.ok).toBe(true);
     expect(report.problems).toEqual([
       {
+        functions: [],
         variables: ["OKTA_AUTH_PASSWORD"],
         message: "OKTA_AUTH_PASSWORD is not a variable the functions read: a typo?",
         severity: "warning",
@@ -112,6 +113,7 @@ describe("npm run check", () => {
     const report = checkConfiguration({ ...header, [typo]: "2000" });
     expect(report.problems).toEqual([
       {
+        functions: [],
         variables: [typo],
         message: `${typo}: did you mean ${real}? No function reads ${typo}`,
         severity: "warning",
@@ -153,8 +155,8 @@ describe("npm run check", () => {
     const report = checkConfiguration({ OKTA_AUTH_MODE: "passthrough" });
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
-      expect.objectContaining({ function: "telesign-status", variables: ["TELESIGN_API_KEY"], severity: "error" }),
-      expect.objectContaining({ function: "telesign-callback", severity: "warning" }),
+      expect.objectContaining({ functions: ["telesign-status"], variables: ["TELESIGN_API_KEY"], severity: "error" }),
+      expect.objectContaining({ functions: ["telesign-callback"], severity: "warning" }),
     ]);
     expect(stateOf({ OKTA_AUTH_MODE: "passthrough" }, "TELESIGN_API_KEY")).toMatchObject({
       state: "missing",
@@ -163,6 +165,15 @@ describe("npm run check", () => {
     const text = describeConfiguration(report, ".env");
     expect(text).toContain('1 problem: until fixed, telesign-status answers "not configured".');
     expect(text).not.toContain("Hook not configured");
+  });
+
+  it("a problem several functions share names each of them: a bad mode stops the status endpoint too, not the hook alone", () => {
+    const report = checkConfiguration({ OKTA_AUTH_MODE: "headr" });
+    const mode = report.problems.find(({ variables }) => variables.includes("OKTA_AUTH_MODE"));
+    expect(mode?.functions).toEqual(expect.arrayContaining(["telesign (the hook)", "telesign-status"]));
+    expect(describeConfiguration(report, ".env")).toMatch(
+      /problems?: until fixed, the hook answers Okta "Hook not configured" .*; telesign-status( and [\w-]+)* answers? "not configured"\./,
+    );
   });
 
   it("a problem of the hook points to the README's one account of what Okta then does", async () => {
@@ -178,7 +189,7 @@ describe("npm run check", () => {
     const report = checkConfiguration(env);
     expect(report.ok).toBe(true);
     expect(report.problems).toContainEqual(
-      expect.objectContaining({ function: "telesign-status", variables: ["TELESIGN_API_KEY"], severity: "warning" }),
+      expect.objectContaining({ functions: ["telesign-status"], variables: ["TELESIGN_API_KEY"], severity: "warning" }),
     );
   });
 
@@ -240,9 +251,17 @@ describe("npm run check", () => {
     expect(report.ok).toBe(true);
     const warnings = report.problems.filter((problem) => problem.variables.some((name) => variables.includes(name)));
     expect(warnings).toEqual([
-      { function: "telesign (the hook)", variables, message: expect.stringContaining(message), severity: "warning" },
+      {
+        functions: expect.arrayContaining(["telesign (the hook)"]),
+        variables,
+        message: expect.stringContaining(message),
+        severity: "warning",
+      },
     ]);
-    expect(describeConfiguration(report, ".env")).toContain(`warning (telesign (the hook)): ${message}`);
+    const line = describeConfiguration(report, ".env")
+      .split("\n")
+      .find((text) => text.startsWith("warning") && text.includes(message));
+    expect(line).toMatch(/^warning \(telesign \(the hook\)(, [\w-]+)*\): /);
   });
 
   it("never shows a value, valid or not", () => {

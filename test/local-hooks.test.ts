@@ -112,6 +112,38 @@ describe("preview never trusts a reused pid or port", () => {
   });
 });
 
+describe("a live run slow to prove itself (a busy machine) keeps its announcement", () => {
+  let silent: Server;
+  beforeEach(async () => {
+    // Accepts the proof request and never answers, as a run stalled under load would.
+    silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  });
+  afterEach(() => {
+    silent.closeAllConnections();
+    return new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it("is skipped this once, never called, and its file stays for the next preview", async () => {
+    const dir = announcements();
+    await mkdir(dir, { recursive: true });
+    const { port } = silent.address() as AddressInfo;
+    const file = `${process.pid}.json`;
+    await writeFile(
+      path.join(dir, file),
+      JSON.stringify({
+        ...hook,
+        pid: process.pid, // alive
+        startedAt: new Date().toISOString(),
+        control: `http://127.0.0.1:${port}/`,
+        nonce: "the-run-s-own-nonce",
+      }),
+    );
+    expect(await findLocalHooks(workspace, { proofTimeoutMs: 50 })).toEqual([]);
+    expect(await readdir(dir)).toEqual([file]);
+  });
+});
+
 describe("start:live's announcement is withdrawn on every exit path", () => {
   const tsx = import.meta.resolve("tsx");
   const run = path.join(import.meta.dirname, "support", "announcing-run.ts");

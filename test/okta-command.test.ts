@@ -26,6 +26,8 @@ const newSecret = "generated-hook-secret-8a2f6e30";
 markSensitive(apiToken, currentSecret, newSecret);
 
 let okta: FakeOkta;
+/** The waits for Okta's rate limit that a run asked for (ms): tests never really wait. */
+let sleeps: number[];
 
 /** What the deployed hook accepts (OKTA_AUTH_SECRETS of its deploy); change it to "redeploy". */
 let deployedSecrets: string[];
@@ -42,6 +44,7 @@ const oauthDeploy = {
 
 beforeEach(async () => {
   okta = await startFakeOkta({ token: apiToken });
+  sleeps = [];
   deployedSecrets = [currentSecret];
   deployedEnv = {};
   useTelesignSimulator();
@@ -63,6 +66,9 @@ async function run(args: string[], env: Record<string, string> = {}) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     newSecret: () => newSecret,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
   });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
@@ -120,6 +126,7 @@ describe("npm run okta -- setup", () => {
     ]);
     expect(okta.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
       "GET /api/v1/inlineHooks?type=com.okta.telephony.provider",
+      "GET /api/v1/inlineHooks",
       "POST /api/v1/inlineHooks",
     ]);
     expect(okta.requests.every((request) => request.auth === "SSWS")).toBe(true);
@@ -160,6 +167,16 @@ describe("npm run okta -- setup", () => {
       },
     });
     expect(okta.hooks).toHaveLength(1);
+  });
+
+  it("registers a `Basic …` secret (Okta's own header example, the passthrough credential): a space is not a stray character", async () => {
+    const basic = "Basic dGVzdDpTRUNSRVRLRVk=";
+    deployedSecrets = [basic];
+    const { code, out, err } = await run(setup(), { OKTA_HOOK_SECRET: basic });
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(okta.hooks[0]?.channel.config.authScheme).toEqual({ type: "HEADER", key: "Authorization", value: basic });
+    expect(out).not.toContain("dGVzdDpTRUNSRVRLRVk=");
   });
 
   it("refuses a secret the deploy does not accept: Okta is never told it", async () => {
@@ -282,7 +299,7 @@ describe("npm run okta -- setup, more ways", () => {
 });
 
 describe("setup --replace never leaves the org without an active telephony hook", () => {
-  const failures: StepFailure[] = [400, 429, "reset"];
+  const failures: StepFailure[] = [400, 429, "reset", "applied, then reset"];
   const oauthOptions = [
     ...["--auth", "oauth", "--client-id", "0oaHookClient"],
     ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
@@ -303,7 +320,9 @@ describe("setup --replace never leaves the org without an active telephony hook"
     } else {
       expect(code).toBe(1);
       // The one line names the hook that is active now, as Okta's own list says.
-      expect(err.split("\n")).toHaveLength(1);
+      const [last, ...waits] = err.split("\n").reverse();
+      expect(last).toMatch(/^error: /);
+      for (const line of waits) expect(line).toMatch(/^Okta's rate limit is used up: waiting \d+ s for it to reset…$/);
       expect(err).toContain(`The org's active telephony hook now is "${active[0]}"`);
     }
     return { code, err };
@@ -368,12 +387,136 @@ describe("setup --replace never leaves the org without an active telephony hook"
       expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
     });
 
+    it("a deactivation Okta applied but whose answer was lost: the other is reactivated, never none active", async () => {
+      const { code, err } = await replaceWithFailure(["deactivate", "applied, then reset", 1]);
+      expect(code).toBe(1);
+      expect(err).toContain('Reactivated "Old provider" (calOldprovider), which this run had deactivated.');
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("an activation Okta applied but whose answer was lost: ours is the one active, and the message says so", async () => {
+      const { code, err } = await replaceWithFailure(["activate", "applied, then reset", 1]);
+      expect(code).toBe(1);
+      expect(err).toContain('The org\'s active telephony hook now is "Telesign SMS and voice"');
+      expect(okta.activeTelephonyHooks()).toEqual(["Telesign SMS and voice"]);
+    });
+
+    it("a reactivation refused by Okta's rate limit is tried again once it resets, never leaving none active", async () => {
+      okta.failStep("activate", 429, 2);
+      const { code, err } = await replaceWithFailure(["activate", 429, 1]);
+      expect(code).toBe(1);
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThan(0);
+      expect(sleeps[0]).toBeLessThanOrEqual(65_000);
+      expect(err).toContain("Okta's rate limit is used up: waiting");
+      expect(err).toContain('Reactivated "Old provider" (calOldprovider)');
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("waits for the rate limit at most twice (three tries), then says plainly that no hook is active", async () => {
+      for (const nth of [1, 2, 3, 4]) okta.failStep("activate", 429, nth);
+      const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+      expect(code).toBe(1);
+      expect(sleeps).toHaveLength(2);
+      expect(err).toContain('Reactivating "Old provider" (calOldprovider) failed too.');
+      expect(err).toContain("The org has NO active telephony hook now");
+    });
+
     it("the same for an OAuth 2.0 hook", async () => {
       deployedEnv = oauthDeploy;
       const { code } = await replaceWithFailure(["activate", "reset", 1], oauthOptions);
       expect(code).toBe(1);
       expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
     });
+  });
+});
+
+describe("setup never reports success while Okta still authenticates the old way", () => {
+  const oauthArgs = (clientId = "0oaHookClient") => [
+    ...setup("--auth", "oauth", "--client-id", clientId),
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+  const clientSecret = { OKTA_HOOK_CLIENT_SECRET: "hook-client-secret-55aa" };
+  const changes = () => okta.requests.filter((request) => request.method !== "GET");
+
+  it("a header hook switched to oauth without OKTA_HOOK_CLIENT_SECRET or --key-id: exit 1, the channel unchanged", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedEnv = oauthDeploy;
+    const { code, err } = await run(oauthArgs());
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Set OKTA_HOOK_CLIENT_SECRET .* or give --key-id .*switch "Telesign SMS and voice" \(cal\w+\) from header Authorization.* Nothing changed\.$/,
+    );
+    expect(okta.hooks[0]?.channel.type).toBe("HTTP");
+    expect(changes()).toHaveLength(1); // the first setup's create alone
+  });
+
+  it("an OAuth hook given another client id without its secret: exit 1, Okta keeps the old client", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_CLIENT_ID: "0oaOtherClient" };
+    const { code, err } = await run(oauthArgs("0oaOtherClient"));
+    expect(code).toBe(1);
+    expect(err).toContain("Set OKTA_HOOK_CLIENT_SECRET");
+    expect(okta.hooks[0]?.channel.config.clientId).toBe("0oaHookClient");
+  });
+
+  it("the same OAuth settings again without the secret: unchanged, exit 0", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    const { code, out } = await run(oauthArgs());
+    expect(code).toBe(0);
+    expect(out).toContain("its authentication is unchanged");
+  });
+
+  it("an OAuth hook moved back to a header without OKTA_HOOK_SECRET: exit 1, still OAuth", async () => {
+    deployedEnv = oauthDeploy;
+    await run(oauthArgs(), clientSecret);
+    deployedEnv = {};
+    const { code, err } = await run(setup());
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Set OKTA_HOOK_SECRET to a secret the deploy accepts to switch .* from OAuth 2\.0 \(client_secret_post\) to header Authorization/,
+    );
+    expect(okta.hooks[0]?.channel.type).toBe("OAUTH");
+  });
+
+  it("a header hook told another header name without OKTA_HOOK_SECRET: exit 1", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code } = await run(setup("--header", "X-Hook-Secret"));
+    expect(code).toBe(1);
+    expect(okta.hooks[0]?.channel.config.authScheme).toMatchObject({ key: "Authorization" });
+  });
+});
+
+describe("setup deactivates the org's hook only for Okta's one-active-hook limit", () => {
+  beforeEach(() => existingHook("Old provider", "https://old-provider.example/sms"));
+
+  it("a name taken by another kind of inline hook is said before anything changes", async () => {
+    existingHook("Telesign SMS and voice", "https://import.example/transform");
+    (okta.hooks.at(-1) as { type: string }).type = "com.okta.import.transform";
+    const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /^error: Another inline hook is named "Telesign SMS and voice" \(calTelesignSMSandvoice, com\.okta\.import\.transform/,
+    );
+    expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+  });
+
+  it("a create Okta refuses for another reason (a bad key id, a name) never deactivates the active hook", async () => {
+    okta.failStep("create", 400);
+    const { code, err } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(1);
+    expect(err).toContain("An object with this field already exists");
+    expect(okta.requests.filter((request) => request.path.endsWith("/deactivate"))).toEqual([]);
+    expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+  });
+
+  it("Okta's one-active-hook refusal swaps them: the other deactivated, ours created", async () => {
+    const { code } = await run(setup("--replace"), { OKTA_HOOK_SECRET: currentSecret });
+    expect(code).toBe(0);
+    expect(okta.activeTelephonyHooks()).toEqual(["Telesign SMS and voice"]);
   });
 });
 
@@ -411,10 +554,29 @@ describe("setup --auth oauth never switches Okta to OAuth before the deploy veri
     expect(JSON.parse(out)).toMatchObject({
       registered: false,
       error: expect.stringContaining(
-        "verifies tokens of https://example.okta.com/oauth2/aus0ther (scope okta.telephony.hook), not of https://example.okta.com/oauth2/default",
+        "the deployed hook expects other tokens than Okta's would be: issuer https://example.okta.com/oauth2/aus0ther, not https://example.okta.com/oauth2/default",
       ),
     });
     expect(okta.hooks).toEqual([]);
+  });
+
+  it("while the deploy is pinned to another client: names it, registers nothing (every token would fail)", async () => {
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_CLIENT_ID: "0oaSomeOtherApp" };
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toContain("client 0oaSomeOtherApp, not 0oaHookClient");
+    expect(okta.hooks).toEqual([]);
+  });
+
+  it("while the deploy expects another audience: names it and --audience, registers nothing", async () => {
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_AUDIENCE: "api://telephony" };
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toContain("audience api://telephony, not api://default");
+    expect(err).toContain("netlify env:set OKTA_OAUTH_AUDIENCE 'api://default' --scope functions");
+    expect(okta.hooks).toEqual([]);
+    const { code: again } = await run([...oauthSetup, "--audience", "api://telephony"], clientSecret);
+    expect(again).toBe(0);
   });
 
   it("while the deploy is not configured: registers nothing", async () => {
@@ -459,7 +621,7 @@ describe("a secret with a stray character is never printed (stdout, stderr, --js
     expect(`${out}\n${err}`).not.toMatch(new RegExp(`${left}|${right}`));
     if (character !== '"') {
       expect(code).toBe(1);
-      const message = `${variable} holds ${stray === "a newline" ? "a space or a line break" : "a character that is not printable ASCII"}`;
+      const message = `${variable} holds ${stray === "a newline" ? "a line break" : "a character that is not printable ASCII"}`;
       expect(json ? JSON.parse(out).error : err).toContain(message);
     }
   });
@@ -732,10 +894,13 @@ describe("the command line", () => {
     ],
     [["preview", "--phone", "5555550100"], 2, /^error: --phone takes an E\.164 number/],
     [["status", "--bogus"], 2, /^error: Unknown option '--bogus'/],
+    [["status", "--hook-url", hookUrl, "StrayValue0x9f"], 2, /^error: an unexpected argument \(not shown\)/],
+    [["preview", "--phone", "+15555550100", "--StrayValue0x9f"], 2, /^error: an unknown option \(not shown\)/],
   ])("%j is a usage error (exit %i) and never reaches Okta", async (args, exit, message) => {
     const { code, err } = await run(args);
     expect(code).toBe(exit);
     expect(err).toMatch(message);
+    expect(err).not.toContain("StrayValue");
     expect(okta.requests).toEqual([]);
   });
 

@@ -188,7 +188,7 @@ describe("OAuth 2.0: Okta's access token", () => {
   ];
 
   it.each(refused)(
-    "refuses %s with 401 and a Bearer challenge naming the issuer and scope, never calling Telesign",
+    "refuses %s with 401 and a Bearer challenge naming the issuer, scope, audience and client, never calling Telesign",
     async (_, headers, reason) => {
       serveJwks(() => [rsaJwk, ecJwk]);
       const { simulator, call } = startHook(oauthEnv);
@@ -196,7 +196,7 @@ describe("OAuth 2.0: Okta's access token", () => {
       const { status, json, response } = await call(oktaRequest(), { headers: await headers() });
       expect(status).toBe(401);
       const sent = await headers();
-      const challenge = `Bearer realm="${issuer}", scope="${scope}"`;
+      const challenge = `Bearer realm="${issuer}", scope="${scope}", audience="api://default", client_id="${clientId}"`;
       expect(response.headers.get("www-authenticate")).toBe(
         /^Bearer /.test(sent.authorization ?? "") ? `${challenge}, error="invalid_token"` : challenge,
       );
@@ -207,6 +207,19 @@ describe("OAuth 2.0: Okta's access token", () => {
       expect(String(line?.reason)).toMatch(reason);
     },
   );
+
+  it("names no client in its challenge when it accepts any client of the server", async () => {
+    const { call } = startHook({
+      ...oauthEnv,
+      OKTA_OAUTH_CLIENT_ID: undefined,
+      OKTA_OAUTH_AUDIENCE: "api://telephony",
+    });
+    const { status, response } = await call(oktaRequest(), { headers: {} });
+    expect(status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Bearer realm="${issuer}", scope="${scope}", audience="api://telephony"`,
+    );
+  });
 
   it.each([
     ["down (HTTP 500)", () => new HttpResponse("oops", { status: 500 })],

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../scripts/local-stack.ts";
+import { announceLocalHook, projectRoot } from "../scripts/local-stack.ts";
 
 /**
  * `npm run preview` and `npm run start:live` given a secret with a stray character: each names
@@ -70,6 +70,44 @@ describe("npm run preview never prints the secret it sends", () => {
       expect(output).not.toMatch(/LeakPreviewLeft|LeakPreviewRight/);
       if (stray !== "a quote") expect(output).toContain(`error: ${source} holds `);
     }
+  });
+});
+
+describe("npm run preview never echoes an unquoted secret in a usage error", () => {
+  it("--auth Basic <credential> without quotes: one line, exit 2, the credential not shown", async () => {
+    const credential = "dGVzdDpTRUNSRVRLRVk=";
+    const { code, output } = await runScript(
+      "preview.ts",
+      ["--url", hookUrl, "--auth", "Basic", credential],
+      workspace,
+    );
+    expect(code).toBe(2);
+    expect(output).toContain("error: an unexpected argument (not shown)");
+    expect(output).not.toContain(credential);
+  });
+});
+
+describe("npm run preview against start:live sends the secret the hook reads", () => {
+  it("takes OKTA_AUTH_SECRETS from the run's env file, never from the shell's environment", async () => {
+    const received: (string | undefined)[] = [];
+    const live = createServer((request, response) => {
+      received.push(request.headers.authorization);
+      request.resume();
+      response.writeHead(401, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { errorSummary: "Unauthorized", errorCauses: [] } }));
+    });
+    await new Promise<void>((resolve) => live.listen(0, "127.0.0.1", resolve));
+    const envFile = path.join(workspace, "live.env");
+    await writeFile(envFile, "OKTA_AUTH_SECRETS=the-file-secret-the-hook-reads-01\n");
+    const url = `http://127.0.0.1:${(live.address() as AddressInfo).port}/.netlify/functions/telesign`;
+    const withdraw = await announceLocalHook({ url, headerName: "authorization", envFile }, workspace);
+    try {
+      await runScript("preview.ts", [], workspace, { OKTA_AUTH_SECRETS: "a-shell-secret-the-hook-never-read" });
+    } finally {
+      await withdraw();
+      await new Promise<void>((resolve) => live.close(() => resolve()));
+    }
+    expect(received).toEqual(["the-file-secret-the-hook-reads-01"]);
   });
 });
 

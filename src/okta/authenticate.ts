@@ -2,7 +2,7 @@ import { matchesAny, secretDigest, secretsEqual } from "../support/constant-time
 import { withinMs } from "../support/deadline.ts";
 import type { TelesignCredential } from "../telesign/credentials.ts";
 import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
-import type { OktaAuthentication } from "./authentication.ts";
+import type { OAuthSettings, OktaAuthentication } from "./authentication.ts";
 
 /**
  * Okta's authentication of each call, checked before anything else. It fails closed: a missing
@@ -22,13 +22,19 @@ export type OktaAuthenticator = (headers: Headers, timeoutMs: number) => Promise
 
 /**
  * The oauth mode's `WWW-Authenticate` challenge (RFC 6750): the issuer whose tokens it verifies
- * (as the realm) and the scope it needs, so that a caller, `npm run okta -- setup` among them,
- * can tell what the deploy accepts before Okta is switched to it; with `invalid_token` when a
- * token was presented. Both are public: they are in the authorization server's own metadata.
+ * (as the realm), the scope it needs, the audience, and the one client it accepts when pinned to
+ * one, so that a caller, `npm run okta -- setup` among them, can tell what the deploy accepts
+ * before Okta is switched to it; with `invalid_token` when a token was presented. All are public:
+ * the authorization server publishes its issuer and scopes, and every token carries its `aud` and
+ * `cid` in the clear.
  */
-function bearerChallenge({ issuer, scope }: { issuer: string; scope: string }, tokenPresented: boolean): string {
+function bearerChallenge(
+  { issuer, scope, audience, clientId }: Pick<OAuthSettings, "issuer" | "scope" | "audience" | "clientId">,
+  tokenPresented: boolean,
+): string {
   const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "\\$&")}"`;
-  const challenge = `Bearer realm=${quoted(issuer)}, scope=${quoted(scope)}`;
+  const client = clientId === undefined ? "" : `, client_id=${quoted(clientId)}`;
+  const challenge = `Bearer realm=${quoted(issuer)}, scope=${quoted(scope)}, audience=${quoted(audience)}${client}`;
   return tokenPresented ? `${challenge}, error="invalid_token"` : challenge;
 }
 

@@ -52,8 +52,11 @@ export type SecondOnCreate = "refused" | "inactive" | "both active";
 /** The steps of a change to the org's hooks that a test can make fail. */
 export type HookStep = "create" | "update" | "activate" | "deactivate";
 
-/** How a step fails: Okta's validation error, its rate limit, or the connection reset before any answer. */
-export type StepFailure = 400 | 429 | "reset";
+/**
+ * How a step fails: Okta's validation error, its rate limit, the connection reset before Okta acts,
+ * or Okta applying the change and the connection resetting before its answer arrives.
+ */
+export type StepFailure = 400 | 429 | "reset" | "applied, then reset";
 
 export interface FakeOkta {
   url: string;
@@ -61,7 +64,7 @@ export interface FakeOkta {
   requests: SeenRequest[];
   /** The next API call fails this way (once). */
   failNext(status: number, body: Record<string, unknown>, headers?: Record<string, string>): void;
-  /** The `nth` call of this step (1 = the first) fails this way, without changing anything. */
+  /** The `nth` call of this step (1 = the first) fails this way (changing nothing, unless "applied, then reset"). */
   failStep(step: HookStep, failure: StepFailure, nth?: number): void;
   /** The names of the telephony hooks that are ACTIVE now. */
   activeTelephonyHooks(): string[];
@@ -69,6 +72,13 @@ export interface FakeOkta {
 }
 
 const telephony = "com.okta.telephony.provider";
+
+/**
+ * The cause the fake gives when the org's one active telephony hook blocks a create or an
+ * activation. Okta does not document its wording; the tool assumes it speaks of an active
+ * telephony (or inline) hook, and swaps hooks only then (admin/okta-management.ts).
+ */
+export const oneActiveHookMessage = "Only one active telephony inline hook is allowed per org";
 
 export async function startFakeOkta({
   token = "fake-okta-api-token",
@@ -111,7 +121,8 @@ export async function startFakeOkta({
         const count = (stepCounts.get(step) ?? 0) + 1;
         stepCounts.set(step, count);
         const planned = stepFailures.find((failure) => failure.step === step && failure.nth === count);
-        if (planned !== undefined) return failWith(planned.failure, response);
+        if (planned?.failure === "applied, then reset") loseAnswer(response);
+        else if (planned !== undefined) return failWith(planned.failure, response);
       }
       await route(request.method ?? "GET", new URL(path, url), parsed(text), response);
     } catch (error) {
@@ -172,7 +183,7 @@ export async function startFakeOkta({
         (candidate) => candidate !== hook && candidate.type === telephony && candidate.status === "ACTIVE",
       );
       if (hook.type === telephony && other !== undefined) {
-        return validationError(response, ["Only one active telephony inline hook is allowed per org"]);
+        return validationError(response, [oneActiveHookMessage]);
       }
       hook.status = "ACTIVE";
       return send(response, 200, readable(hook));
@@ -194,7 +205,7 @@ export async function startFakeOkta({
     const anotherActive =
       input?.type === telephony && hooks.some((hook) => hook.type === telephony && hook.status === "ACTIVE");
     if (anotherActive && secondOnCreate === "refused") {
-      return validationError(response, ["Only one active telephony inline hook is allowed per org"]);
+      return validationError(response, [oneActiveHookMessage]);
     }
     const now = new Date().toISOString();
     const hook: StoredHook = {
@@ -269,7 +280,16 @@ function stepOf(method: string, path: string): HookStep | undefined {
   return verb as HookStep | undefined;
 }
 
-function failWith(failure: StepFailure, response: ServerResponse) {
+/** The change is made, but its answer never arrives: the connection resets instead. */
+function loseAnswer(response: ServerResponse) {
+  response.writeHead = (() => response) as unknown as ServerResponse["writeHead"];
+  response.end = (() => {
+    response.socket?.destroy();
+    return response;
+  }) as unknown as ServerResponse["end"];
+}
+
+function failWith(failure: Exclude<StepFailure, "applied, then reset">, response: ServerResponse) {
   if (failure === "reset") {
     response.socket?.destroy();
     return;

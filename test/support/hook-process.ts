@@ -3,11 +3,25 @@
  * same instant (test/duplicate-events-processes.e2e.test.ts). Configured by the environment as on
  * Netlify (NETLIFY_DB_URL: the shared database). Over IPC: `prepare` builds the round's requests
  * and answers `ready`; `go` sends them all at once and answers with Okta's answers, once the
- * work after the answers (`context.waitUntil`) is done too.
+ * work after the answers (`context.waitUntil`) is done too, and the events it had to guard in
+ * memory only.
  */
 import { netlifyDatabase } from "../../src/storage/database.ts";
 
 const { default: telesign } = await import("../../netlify/functions/telesign.mts");
+
+// The eventIds this instance sent with its memory as the only guard (the database missed the
+// claim's bound: a busy machine), read from its own log lines, as an admin would.
+const memoryGuarded: string[] = [];
+for (const method of ["log", "warn", "error"] as const) {
+  const write = console[method].bind(console);
+  console[method] = (line: unknown, ...rest: unknown[]) => {
+    if (typeof line === "string" && line.includes('"duplicateGuard":"memory"')) {
+      memoryGuarded.push(String((JSON.parse(line) as { eventId?: string }).eventId));
+    }
+    write(line, ...rest);
+  };
+}
 
 const pending: Promise<unknown>[] = [];
 const context = { waitUntil: (work: Promise<unknown>) => pending.push(work) } as never;
@@ -36,7 +50,7 @@ process.on(
     if (message.go) {
       const answers = await Promise.all(prepared.map(async (request) => (await telesign(request, context)).json()));
       await Promise.allSettled(pending.splice(0));
-      process.send?.({ answers });
+      process.send?.({ answers, memoryGuarded: memoryGuarded.splice(0) });
     }
     if (message.stop) process.exit(0);
   },
