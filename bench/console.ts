@@ -83,16 +83,3 @@ export async function consoleBench({ records, repeats }: { records: number; repe
     await pglite.close();
   }
 }
-
-if (process.argv[1] === import.meta.filename) {
-  const smoke = process.argv.includes("--smoke");
-  const result = await consoleBench({ records: smoke ? 2_000 : 100_000, repeats: smoke ? 3 : 15 });
-  console.log(
-    `console reads: ${result.records} codes of a week (seeded in ${result.seedSeconds.toFixed(1)} s), PGlite in process`,
-  );
-  for (const row of result.rows) {
-    console.log(
-      `  ${row.read.padEnd(30)} ${String(row.statements).padStart(2)} statement(s)  p50 ${row.p50Ms.toFixed(1).padStart(8)} ms  ${row.ratio.toFixed(1).padStart(7)}× the floor`,
-    );
-  }
-}
