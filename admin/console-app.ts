@@ -53,7 +53,9 @@ function settingsOf(values: Values): Settings {
   const siteUrl = (values["site-url"] as string | undefined)?.replace(/\/+$/, "");
   if (siteUrl === undefined) throw new UsageError("--site-url is required: https://<your-site>.netlify.app");
   if (!URL.canParse(siteUrl) || !isSecureUrl(new URL(siteUrl)) || new URL(siteUrl).pathname !== "/") {
-    throw new UsageError(`--site-url takes the site's https:// address, with no path, not "${siteUrl}"`);
+    throw new UsageError(
+      "--site-url takes the site's https:// address, with no path, e.g. https://my-hook.netlify.app",
+    );
   }
   const groups = ((values.groups as string | undefined) ?? "")
     .split(",")

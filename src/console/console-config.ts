@@ -76,11 +76,9 @@ export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig, ConsoleVaria
     problem(name, `${name} is required to turn the console on`);
   }
   const issuer = value("CONSOLE_OKTA_ISSUER");
-  if (issuer !== undefined && !issuerUrl.safeParse(issuer).success) {
-    problem(
-      "CONSOLE_OKTA_ISSUER",
-      `CONSOLE_OKTA_ISSUER ${issuerUrl.safeParse(issuer).error?.issues[0]?.message ?? "is invalid"}`,
-    );
+  const checkedIssuer = issuer === undefined ? undefined : issuerUrl.safeParse(issuer);
+  if (checkedIssuer !== undefined && !checkedIssuer.success) {
+    problem("CONSOLE_OKTA_ISSUER", `CONSOLE_OKTA_ISSUER ${checkedIssuer.error.issues[0]?.message ?? "is invalid"}`);
   }
   const groups = (value("CONSOLE_GROUPS") ?? "")
     .split(",")
