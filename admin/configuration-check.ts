@@ -5,6 +5,7 @@ import {
   parseRetentionConfig,
   parseStatusConfig,
 } from "../src/config.ts";
+import { guardVariables, parseGuardConfig } from "../src/fraud/guard-config.ts";
 
 /**
  * The functions' configuration judged by their own parsers (the code that runs on Netlify), one
@@ -54,9 +55,15 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
   TRANSACTION_RETENTION_DAYS: "a whole number of days from 1 to 365, or unset for 7",
 };
 
+/** Every variable the functions read: the toll-fraud guard's have their own parser. */
+const variableNames = [...configVariableNames, ...(Object.keys(guardVariables) as (keyof typeof guardVariables)[])];
+const fixOf = (name: (typeof variableNames)[number]) =>
+  name in guardVariables ? guardVariables[name as keyof typeof guardVariables] : fixes[name as keyof typeof fixes];
+
 /** The functions, each with its parser; a problem of the callback receiver alone is a warning (callbacks are optional). */
 const functions = [
   { name: "telesign (the hook)", parse: parseConfig, severity: "error" },
+  { name: "telesign (the hook)", parse: parseGuardConfig, severity: "error" },
   { name: "telesign-status", parse: parseStatusConfig, severity: "error" },
   { name: "transaction-retention", parse: parseRetentionConfig, severity: "error" },
   { name: "telesign-callback", parse: parseCallbackConfig, severity: "warning" },
@@ -71,7 +78,7 @@ export function checkConfiguration(env: Env): ConfigurationReport {
       if (!problems.some((seen) => seen.problem === problem)) problems.push({ function: name, problem, severity });
     }
   }
-  const variables = configVariableNames.map((name): VariableReport => {
+  const variables = variableNames.map((name): VariableReport => {
     const isSet = (env[name]?.trim() ?? "") !== "";
     const own = problems
       .filter(({ severity }) => severity === "error")
@@ -80,11 +87,11 @@ export function checkConfiguration(env: Env): ConfigurationReport {
     const state = stateOf(name, isSet, own);
     // A set, valid variable named beside a missing one ("X and Y are required") is not at fault.
     if (state === "set" || state === "unset") return { name, state, problems: [] };
-    return { name, state, problems: own, fix: fixes[name] };
+    return { name, state, problems: own, fix: fixOf(name) };
   });
   // A name that looks like one of ours but is not (OKTA_AUTH_SECRET): probably a typo.
-  for (const name of Object.keys(env).filter((name) => /^(TELESIGN|OKTA)_/.test(name))) {
-    if (!(configVariableNames as string[]).includes(name) && !toolVariables.includes(name)) {
+  for (const name of Object.keys(env).filter((name) => /^(TELESIGN|OKTA|FRAUD|SMS)_/.test(name))) {
+    if (!(variableNames as string[]).includes(name) && !toolVariables.includes(name)) {
       problems.push({ problem: `${name} is not a variable the functions read: a typo?`, severity: "warning" });
     }
   }
@@ -114,7 +121,7 @@ const toolVariables = [
 /** The variables a problem is about: those before its verb ("X and Y are required when Z is…" is about X and Y). */
 function subjects(problem: string): string[] {
   const subject = problem.split(/ (?:is|are|must) /)[0] ?? "";
-  return configVariableNames.filter((name) => new RegExp(`\\b${name}\\b`).test(subject));
+  return variableNames.filter((name) => new RegExp(`\\b${name}\\b`).test(subject));
 }
 
 /** The report as an admin reads it. */

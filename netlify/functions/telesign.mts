@@ -10,6 +10,9 @@
  */
 import type { Context } from "@netlify/functions";
 import { loadConfig, parseConfig } from "../../src/config.ts";
+import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
+import { memoryRateCounters } from "../../src/fraud/rate-counters.ts";
+import { memoryRiskCache } from "../../src/fraud/risk-check.ts";
 import { createTelephonyHook } from "../../src/handlers/telesign.ts";
 import { jsonLogger } from "../../src/log.ts";
 import { createDuplicateEvents, netlifyClaimStore } from "../../src/storage/duplicate-events.ts";
@@ -19,6 +22,7 @@ const telephonyHook = createTelephonyHook({
   config: loadConfig(parseConfig),
   duplicates: createDuplicateEvents({ store: netlifyClaimStore, log: jsonLogger }),
   transactions: netlifyTransactionStore,
+  fraud: { config: loadConfig(parseGuardConfig), counters: memoryRateCounters(), riskCache: memoryRiskCache() },
 });
 
 export default (request: Request, context: Context): Promise<Response> => telephonyHook(request, context);

@@ -1,4 +1,9 @@
 import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
+import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
+import { type GuardConfig, parseGuardConfig } from "../fraud/guard-config.ts";
+import type { RateCounters } from "../fraud/rate-counters.ts";
+import type { RiskCache } from "../fraud/risk-check.ts";
+import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
@@ -6,7 +11,6 @@ import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mappin
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
 import { maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
-import { codeMessageIssue } from "../okta/code-message.ts";
 import {
   codeExpiry,
   isKnownRequestType,
@@ -16,6 +20,7 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
+import { idSegment } from "../storage/store-key.ts";
 import type { SendFacts } from "../storage/transaction-record.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
@@ -34,6 +39,8 @@ export interface TelephonyHookDependencies {
   duplicates?: DuplicateEvents;
   /** Where accepted messages are recorded for delivery status; none, no records. */
   transactions?: () => TransactionStore;
+  /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
+  fraud?: { config: Parsed<GuardConfig>; counters?: RateCounters; riskCache?: RiskCache };
   fetch?: typeof fetch;
   log?: Logger;
 }
@@ -110,7 +117,7 @@ const refusals = {
   },
 } satisfies Record<string, Refusal>;
 
-type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "message_refused" | "duplicate";
+type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
 
 interface Answer {
   outcome: Outcome;
@@ -124,6 +131,7 @@ export function createTelephonyHook({
   config,
   duplicates,
   transactions,
+  fraud,
   fetch,
   log = jsonLogger,
 }: TelephonyHookDependencies) {
@@ -131,6 +139,19 @@ export function createTelephonyHook({
   const authenticateOkta: OktaAuthenticator | undefined = config.ok
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
     : undefined;
+  const guardConfig = fraud?.config ?? parseGuardConfig({});
+  const guard: FraudGuard | undefined =
+    config.ok && guardConfig.ok
+      ? createFraudGuard({
+          config: guardConfig.config,
+          counters: fraud?.counters,
+          riskCache: fraud?.riskCache,
+          telesign: config.config.telesign,
+          digest: idSegment,
+          fetch,
+          log,
+        })
+      : undefined;
   const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
 
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
@@ -156,8 +177,9 @@ export function createTelephonyHook({
   /** The request flow, step by step (README: "How a request is handled"). */
   async function answerOkta(request: Request, arrival: number, context: RequestContext): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
-    if (!config.ok || authenticateOkta === undefined) {
-      return refused("misconfigured", { problems: config.ok ? [] : config.problems });
+    if (!config.ok || authenticateOkta === undefined || guard === undefined) {
+      const problems = [...(config.ok ? [] : config.problems), ...(guardConfig.ok ? [] : guardConfig.problems)];
+      return refused("misconfigured", { problems });
     }
     const { telesign, okta } = config.config;
     const deadline = arrival + telesign.timeoutMs;
@@ -175,15 +197,29 @@ export function createTelephonyHook({
     if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
     const oktaRequest = parsed.request;
     const facts = logFieldsOf(oktaRequest);
-    const textIssue = codeMessageIssue(oktaRequest.delivery);
-    if (textIssue) return notDelivered("message_refused", errorSummaries.messageRefused, [textIssue], facts);
+    const screened = guard.screen(oktaRequest);
+    Object.assign(facts, screened.fields);
+    if (screened.blocked) return blocked(screened.blocked, facts);
 
-    const claim = await claimEvent(oktaRequest, deadline);
-    if (claim?.kind === "repeat") return repeated(claim.answer, facts);
+    // The rate counters beside the duplicate claim: one round trip on the critical path for both.
+    const [claim, counted] = await Promise.all([claimEvent(oktaRequest, deadline), guard.count(screened, deadline)]);
+    if (claim?.kind === "repeat") {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      return repeated(claim.answer, facts);
+    }
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
-    const message = omnichannelMessage(oktaRequest, telesign);
+    const verdict = await guard.judge(counted, credential, deadline);
+    Object.assign(facts, verdict.fields);
+    if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
+    if (verdict.blocked !== undefined) {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      const answer = blocked(verdict.blocked, facts);
+      if (claim !== undefined) afterResponse(claim.settle(answer.body, false), context, "duplicate claim not settled");
+      return answer;
+    }
+    const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
 
     const answerContext = {
@@ -280,6 +316,17 @@ function notDelivered(outcome: Outcome, errorSummary: string, issues: RequestIss
     outcome,
     response: oktaResponse(telephonyError(errorSummary, issues)),
     fields: { ...facts, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
+  };
+}
+
+/** Okta's `error` answer for a code the toll-fraud guard refuses: the kind of rule, never its figures. */
+function blocked(finding: Finding, facts: LogFields): Answer & { body: TelephonyResponse } {
+  const body = telephonyError(errorSummaries.messageBlocked, [finding.cause]);
+  return {
+    outcome: "blocked",
+    response: oktaResponse(body),
+    body,
+    fields: Object.assign(facts, { rule: finding.rule, scope: finding.scope }),
   };
 }
 

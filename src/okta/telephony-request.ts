@@ -30,6 +30,10 @@ export interface TelephonyRequest {
   requestType?: string;
   /** `data.context.request.id`: links the hook call to Okta's System Log. */
   oktaRequestId?: string;
+  /** `data.context.request.ipAddress`: the end user's address as Okta saw it (Preview sends 127.0.0.1). */
+  ipAddress?: string;
+  /** `data.userProfile.userId`: the Okta user the code is for. */
+  oktaUserId?: string;
   locale?: string;
   delivery: Delivery;
 }
@@ -98,9 +102,14 @@ const telephonyRequestSchema = z.object(
     data: z.object(
       {
         context: z.catch(
-          z.optional(z.object({ request: z.catch(z.optional(z.object({ id: description })), undefined) })),
+          z.optional(
+            z.object({
+              request: z.catch(z.optional(z.object({ id: description, ipAddress: description })), undefined),
+            }),
+          ),
           undefined,
         ),
+        userProfile: z.catch(z.optional(z.object({ userId: description })), undefined),
         messageProfile: messageProfileSchema,
       },
       required("an object"),
@@ -163,6 +172,8 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   if (profile.otpExpires !== undefined) request.otpExpires = profile.otpExpires;
   if (requestType !== undefined) request.requestType = requestType;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
+  if (data.context?.request?.ipAddress !== undefined) request.ipAddress = data.context.request.ipAddress;
+  if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
   if (profile.locale !== undefined) request.locale = profile.locale;
   return { ok: true, request };
 }
