@@ -7,6 +7,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     setupFiles: ["test/setup.ts"],
+    globalSetup: ["test/support/database-template.ts"],
     restoreMocks: true,
     unstubEnvs: true,
     projects: [

@@ -53,6 +53,8 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
   OKTA_OAUTH_ALGORITHMS: "asymmetric algorithms, comma-separated, e.g. RS256",
   STATUS_API_TOKENS: "read-only tokens, comma-separated, or unset",
   TRANSACTION_RETENTION_DAYS: "a whole number of days from 1 to 365, or unset for 7",
+  PHONE_HASH_KEY:
+    "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database), or unset to keep no phone hash",
 };
 
 /** Every variable the functions read: the toll-fraud guard's have their own parser. */

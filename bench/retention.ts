@@ -1,18 +1,22 @@
 /**
- * The retention sweep at a busy org's scale: a day of expired records and claims in Netlify's own
- * local Blobs server, every store call made 20 ms slower (a round trip to Netlify's store), then
- * sweep runs as the hourly schedule makes them, each stopping to take work at its 25 s budget.
- * It reports what one run clears and how many runs the day's backlog takes.
+ * The retention sweep at a busy org's scale: a day of expired requests, delivery statuses and
+ * claims in Netlify's local database engine (PGlite, migrated), every statement made 20 ms slower
+ * (a round trip to Netlify Database), then sweep runs as the hourly schedule makes them, each
+ * starting no batch after its 25 s budget. It reports what one run clears and how many runs the
+ * day's backlog takes.
  */
-import { startLocalBlobs } from "../scripts/local-blobs.ts";
+import { PGlite } from "@electric-sql/pglite";
+import { migrate } from "../scripts/local-database.ts";
 import { parseRetentionConfig } from "../src/config.ts";
 import { createRetentionSweep, type SweepResult } from "../src/handlers/transaction-retention.ts";
 import type { Logger } from "../src/log.ts";
-import { telephonyAction } from "../src/okta/telephony-response.ts";
+import type { Database } from "../src/storage/database.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
-import { blobsTransactionStore } from "../src/storage/transaction-store.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { withinMs } from "../src/support/deadline.ts";
 
 export interface RetentionBench {
+  /** Okta requests answered that day (each with its send status, a delivered callback and a claim). */
   records: number;
   latencyMs: number;
   budgetMs: number;
@@ -20,23 +24,17 @@ export interface RetentionBench {
   runs: (SweepResult & { seconds: number })[];
 }
 
-const day = "2026-01-01";
-const answer = telephonyAction({
-  status: "SUCCESSFUL",
-  provider: "Telesign",
-  transactionId: "",
-  transactionMetadata: "",
-});
 const quiet: Logger = () => {};
 
-/** Runs `work` over 0..count-1, `concurrency` at a time. */
-async function times(count: number, concurrency: number, work: (n: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
+/** A PGlite database as the functions see Netlify Database: each statement `latencyMs` later. */
+export function withLatency(pglite: PGlite, latencyMs: number): Database {
+  return {
+    query: (text, params, { timeoutMs }) =>
+      withinMs(timeoutMs, async () => {
+        await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        return (await pglite.query(text, [...params])).rows as never;
+      }),
+  };
 }
 
 export async function retentionBench({
@@ -50,45 +48,38 @@ export async function retentionBench({
   budgetMs?: number;
   maxRuns?: number;
 }): Promise<RetentionBench> {
-  const blobs = await startLocalBlobs();
+  const pglite = await PGlite.create();
   try {
-    // Seeded at full speed: only the sweep pays the latency.
+    await migrate(pglite);
+    // Seeded in three statements at full speed: only the sweep pays the latency.
     const seeded = performance.now();
-    const oldRecords = blobsTransactionStore(blobs.store("transactions"), () => new Date(`${day}T12:00:00Z`));
-    const claims = createDuplicateEvents({
-      store: () => blobs.store("claims"),
-      log: quiet,
-      now: () => new Date(`${day}T12:00:00Z`),
-    });
-    await times(records, 32, async (n) => {
-      const referenceId = n.toString(16).toUpperCase().padStart(32, "0");
-      const eventId = `bench-event-${n}`;
-      await oldRecords.recordSend({
-        referenceId,
-        eventId,
-        channel: "sms",
-        phone: "+1******0100",
-        status: { code: 3001, description: "Message in progress", updatedOn: `${day}T12:00:00Z` },
-      });
-      await oldRecords.recordStatus(referenceId, {
-        code: 3000,
-        description: "Delivered",
-        updatedOn: `${day}T12:00:03Z`,
-        source: "callback",
-      });
-      const claim = await claims.claim({
-        eventId,
-        expiresAt: Date.now() + 60_000,
-        deadline: performance.now() + 5_000,
-      });
-      if (claim.kind === "first") await claim.settle(answer, true);
-    });
+    const day = "'2026-01-01T12:00:00Z'::timestamptz";
+    await pglite.query(
+      "INSERT INTO okta_requests (received_at, event_id, channel, phone_masked, country_code, outcome, reference_id, telesign_code, duration_ms) " +
+        `SELECT ${day}, 'bench-event-' || n, 'sms', '+1******0100', '1', 'accepted', lpad(upper(to_hex(n)), 32, '0'), 3001, 180 ` +
+        "FROM generate_series(1, $1::int) n",
+      [records],
+    );
+    await pglite.query(
+      "INSERT INTO delivery_statuses (reference_id, code, description, updated_on, dated, source, recorded_at) " +
+        `SELECT lpad(upper(to_hex(n)), 32, '0'), code, 'status', '2026-01-01T12:00:0' || code % 10 || 'Z', true, ` +
+        `CASE WHEN code = 3001 THEN 'send' ELSE 'callback' END, ${day} ` +
+        "FROM generate_series(1, $1::int) n, (VALUES (3001), (3000)) AS codes(code)",
+      [records],
+    );
+    await pglite.query(
+      "INSERT INTO event_claims (event_key, holder, state, answer, claimed_at, expires_at) " +
+        `SELECT 'bench-event-' || n, 'bench', 'answered', '{}'::jsonb, ${day}, ${day} + interval '5 minutes' ` +
+        "FROM generate_series(1, $1::int) n",
+      [records],
+    );
     const seedSeconds = (performance.now() - seeded) / 1000;
 
+    const database = withLatency(pglite, latencyMs);
     const sweep = createRetentionSweep({
       config: parseRetentionConfig({}),
-      transactions: () => blobsTransactionStore(blobs.store("transactions", { latencyMs })),
-      duplicates: createDuplicateEvents({ store: () => blobs.store("claims", { latencyMs }), log: quiet }),
+      transactions: () => databaseTransactionStore(() => database),
+      duplicates: createDuplicateEvents({ database: () => database, log: quiet }),
       now: () => new Date("2026-01-10T08:00:00Z"),
       log: quiet,
       budgetMs,
@@ -103,6 +94,6 @@ export async function retentionBench({
     }
     return { records, latencyMs, budgetMs, seedSeconds: Number(seedSeconds.toFixed(1)), runs };
   } finally {
-    await blobs.stop();
+    await pglite.close();
   }
 }

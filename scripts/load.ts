@@ -1,6 +1,6 @@
 /**
  * `npm run load`: a bounded load run on loopback. The hook's function file runs warm in its own
- * process (with Netlify's local Blobs server behind it), the Telesign simulator answers after a
+ * process (with Netlify's local database emulation behind it), the Telesign simulator answers after a
  * realistic delay, and thousands of Okta requests — SMS and voice, some of them failing scenarios —
  * are sent at high concurrency. Every answer is checked against the one expected; the function's
  * heap is sampled after garbage collection as the run goes; its logs are searched for codes.
@@ -15,7 +15,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
-import { startLocalBlobs } from "./local-blobs.ts";
+import { startLocalDatabase } from "./local-database.ts";
 import { projectRoot, simulatorCredential } from "./local-stack.ts";
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ const mix = [
 ] as const;
 
 const hookSecret = `load-${randomUUID()}`;
-const blobs = await startLocalBlobs();
+const database = await startLocalDatabase();
 const telesign = await serveTelesignSimulator({
   ...simulatorCredential,
   latencyMs: Number(values["telesign-latency"]),
@@ -62,7 +62,8 @@ const functionServer = fork(
       TELESIGN_API_KEY: simulatorCredential.apiKey,
       OKTA_AUTH_MODE: "header",
       OKTA_AUTH_SECRETS: hookSecret,
-      NETLIFY_BLOBS_CONTEXT: blobs.context,
+      NETLIFY_DB_URL: database.url,
+      NETLIFY_DB_DRIVER: "server",
     },
   },
 );
@@ -200,7 +201,7 @@ await writeFile(path.resolve(projectRoot, values.out), `${JSON.stringify(result,
 
 functionServer.send({ stop: true });
 await telesign.close();
-await blobs.stop();
+await database.stop();
 const passed = wrong.length === 0 && errors.length === 0 && leaks === 0 && heapSettled && done === requests;
 console.log(passed ? "load: passed" : "load: FAILED");
 process.exit(passed ? 0 : 1);

@@ -50,6 +50,9 @@ export const maxTelesignTimeoutMs = 2_500;
 /** A header secret shorter than this can be guessed; Okta's own generated secrets are longer. */
 export const minSecretLength = 16;
 
+/** The phone-hash key is a secret of its own: `openssl rand -base64 32` gives 44 characters. */
+export const minPhoneHashKeyLength = 32;
+
 function wholeNumber(unit: string, minimum: number, maximum: number, maximumReason = "") {
   return z.coerce
     .number({ error: `must be a number of ${unit}` })
@@ -127,6 +130,11 @@ const environmentSchema = z.object({
   ),
   STATUS_API_TOKENS: z._default(commaSeparated, []),
   TRANSACTION_RETENTION_DAYS: z._default(wholeNumber("days", 1, 365), 7),
+  PHONE_HASH_KEY: z.optional(
+    z
+      .string()
+      .check(z.trim(), z.minLength(minPhoneHashKeyLength, `must be at least ${minPhoneHashKeyLength} characters`)),
+  ),
 });
 
 type Environment = z.infer<typeof environmentSchema>;
@@ -162,6 +170,8 @@ export type OktaAuthentication =
 export interface HookConfig {
   telesign: TelesignConfig;
   okta: OktaAuthentication;
+  /** The key of the records' phone hash (lookup by number); none, no hash is kept. */
+  phoneHashKey?: string;
 }
 
 export interface CallbackConfig {
@@ -287,10 +297,12 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
 
 /** The telephony hook's configuration. */
 export function parseConfig(env: Env): Parsed<HookConfig> {
-  const vars = variables(env, [...telesignVariables, ...oktaVariables]);
+  const vars = variables(env, [...telesignVariables, ...oktaVariables, "PHONE_HASH_KEY"]);
   const { config, problems } = hookConfigOf(vars.config);
   const all = together(vars.problems, problems);
-  return all.length > 0 ? { ok: false, problems: all } : { ok: true, config };
+  return all.length > 0
+    ? { ok: false, problems: all }
+    : { ok: true, config: { ...config, phoneHashKey: vars.config.PHONE_HASH_KEY } };
 }
 
 /** The delivery-status callback receiver's configuration. */
@@ -323,6 +335,20 @@ export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
   const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
   if (vars.problems.length > 0) return { ok: false, problems: vars.problems };
   return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
+}
+
+/** Netlify Database as Netlify describes it to a function (the platform sets both variables). */
+export interface DatabaseSettings {
+  url: string;
+  /** `serverless` on Netlify (Neon's HTTP driver); `server` locally (a Postgres wire server). */
+  driver: "serverless" | "server";
+}
+
+/** The site's database, read at each call: Netlify may hand an instance a new connection string. */
+export function databaseSettings(env: Env = process.env): DatabaseSettings | undefined {
+  const url = env.NETLIFY_DB_URL?.trim();
+  if (url === undefined || url === "") return undefined;
+  return { url, driver: env.NETLIFY_DB_DRIVER === "serverless" ? "serverless" : "server" };
 }
 
 const loaded = new Map<(env: Env) => unknown, unknown>();

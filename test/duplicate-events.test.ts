@@ -3,25 +3,26 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import { jsonLogger } from "../src/log.ts";
+import type { Database } from "../src/storage/database.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
-const blobs = useBlobsServer();
+const db = useDatabase();
 
-/** A hook instance, as on one Netlify instance; instances given the same store share claims. */
-function instance(store = blobs.blobsStore(), env: Record<string, string> = {}) {
-  const duplicates = createDuplicateEvents({ store: () => store, log: jsonLogger });
+/** A hook instance, as on one Netlify instance; instances share claims through the database. */
+function instance(env: Record<string, string> = {}, database: () => Database = db.database) {
+  const duplicates = createDuplicateEvents({ database, log: jsonLogger });
   const hook = createTelephonyHook({ config: parseConfig({ ...baseEnv, ...env }), duplicates });
   const afterResponse: Promise<unknown>[] = [];
   const call = async (body: unknown) => {
     const response = await hook(oktaPost(body), { waitUntil: (work) => afterResponse.push(work) });
     return (await response.json()) as Record<string, any>;
   };
-  return { call, store, settled: () => Promise.all(afterResponse) };
+  return { call, settled: () => Promise.all(afterResponse) };
 }
 
 describe("a repeated eventId", () => {
@@ -52,7 +53,7 @@ describe("a repeated eventId", () => {
     const first = instance();
     const answer = await first.call(oktaRequest());
     await first.settled();
-    const other = instance(first.store);
+    const other = instance();
     expect(await other.call(oktaRequest())).toEqual(answer);
     expect(simulator.sentBodies()).toHaveLength(1);
   });
@@ -66,10 +67,10 @@ describe("a repeated eventId", () => {
       }),
     );
     const first = instance();
-    const other = instance(first.store);
+    const other = instance();
     const firstAnswer = first.call(oktaRequest());
     // The second request arrives once the first holds the claim.
-    while ((await first.store.list({ prefix: "claims/" })).blobs.length === 0) await delay(10);
+    while ((await db.sql("SELECT 1 FROM event_claims")).length === 0) await delay(10);
     const [a, b] = await Promise.all([firstAnswer, other.call(oktaRequest())]);
     expect(b).toEqual(a);
     expect(simulator.sentBodies()).toHaveLength(1);
@@ -87,7 +88,7 @@ describe("a repeated eventId", () => {
 
   it("is not sent again after the first timed out (Telesign may have sent it)", async () => {
     const simulator = useTelesignSimulator();
-    const { call, settled } = instance(undefined, { TELESIGN_TIMEOUT_MS: "300" });
+    const { call, settled } = instance({ TELESIGN_TIMEOUT_MS: "300" });
     const request = oktaRequest({ phoneNumber: "+15555550408" });
     const first = await call(request);
     await settled();
@@ -105,35 +106,30 @@ describe("a repeated eventId", () => {
   });
 });
 
-describe("when the store cannot help", () => {
-  it("still delivers when Blobs is unreachable, guards in memory, and logs it", async () => {
+describe("when the database cannot help", () => {
+  it("still delivers when the database is unreachable, guards in memory, and logs it", async () => {
     const simulator = useTelesignSimulator();
-    const duplicates = createDuplicateEvents({
-      store: () => {
-        throw new Error("MissingBlobsEnvironmentError");
-      },
-      log: jsonLogger,
-    });
+    const unreachable: Database = {
+      query: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")),
+    };
+    const duplicates = createDuplicateEvents({ database: () => unreachable, log: jsonLogger });
     const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
     const send = async () => (await hook(oktaPost())).json();
     const from = capturedLines.length;
     const first = (await send()) as Record<string, any>;
     expect(first.commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(logLinesSince(from)).toMatchObject([
-      { level: "warn", message: "duplicate guard unavailable", error: "Error: MissingBlobsEnvironmentError" },
+      { level: "warn", message: "duplicate guard unavailable", error: "Error: connect ECONNREFUSED 127.0.0.1:5432" },
       { outcome: "accepted", duplicateGuard: "memory" },
     ]);
     expect(await send()).toEqual(first);
     expect(simulator.sentBodies()).toHaveLength(1);
   });
 
-  it("delivers within the deadline when Blobs hangs", async () => {
+  it("delivers within the deadline when the database hangs", async () => {
     const simulator = useTelesignSimulator();
-    const hanging = {
-      setJSON: () => new Promise<never>(() => {}),
-      get: () => new Promise<never>(() => {}),
-    } as never;
-    const duplicates = createDuplicateEvents({ store: () => hanging, log: jsonLogger });
+    db.fault({ kind: "hang" });
+    const duplicates = createDuplicateEvents({ database: db.database, log: jsonLogger });
     const hook = createTelephonyHook({ config: parseConfig(baseEnv), duplicates });
     const started = performance.now();
     const response = await hook(oktaPost());
@@ -153,23 +149,21 @@ describe("the claim is the eventId's alone", () => {
     const first = instance();
     const answer = await first.call(oktaRequest());
     await first.settled();
-    const other = instance(first.store);
+    const other = instance();
     expect(await other.call(oktaRequest({}, top))).toEqual(answer);
     expect(simulator.sentBodies()).toHaveLength(1);
   });
 
   it("eventIds that a URL path would collapse (empty, dot segments, slashes) are distinct events, each with its code", async () => {
     const simulator = useTelesignSimulator();
-    const store = blobs.blobsStore();
     const eventIds = ["", ".", "..", "./", "a/../b", "b", "a/./b", "a/b", "a%2Fb", "%2E", "%2e%2e"];
     for (const eventId of eventIds) {
-      // A fresh instance each time: only the shared store can tell the events apart.
-      const { call, settled } = instance(store);
+      // A fresh instance each time: only the database can tell the events apart.
+      const { call, settled } = instance();
       expect((await call(oktaRequest({}, { eventId }))).commands[0].value[0].status).toBe("SUCCESSFUL");
       await settled();
     }
     expect(simulator.sentBodies()).toHaveLength(eventIds.length);
-    const { blobs: claims } = await store.list({ prefix: "claims/" });
-    expect(claims).toHaveLength(eventIds.length);
+    expect(await db.sql("SELECT state FROM event_claims")).toHaveLength(eventIds.length);
   });
 });

@@ -2,14 +2,15 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCallbackConfig } from "../src/config.ts";
 import { createCallbackReceiver } from "../src/handlers/telesign-callback.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { callbackSignatureValid } from "../src/telesign/callback-signature.ts";
 import { hmacSignature } from "../src/telesign/request-signing.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { useDatabase } from "./support/database.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { acceptedRequest } from "./support/records.ts";
 import { trickledBody } from "./support/trickle.ts";
 
-const { blobsStore } = useBlobsServer();
+const db = useDatabase();
 
 // A known-good vector: Telesign's delivered status, signed with the SDK tests' key.
 const vector = {
@@ -103,7 +104,7 @@ const callback = (code: number, updatedOn: string | undefined, externalId: strin
 
 describe("the callback receiver", () => {
   it("stores Telesign's signed status and answers 200", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     const from = capturedLines.length;
     const response = await receiver(transactions)(vector.body);
     expect(response.status).toBe(200);
@@ -132,42 +133,41 @@ describe("the callback receiver", () => {
       { authorization: `TSA ${vector.credential.customerId}:${hmacSignature("T3RoZXIgS2V5", vector.body)}` },
     ],
   ])("refuses a callback %s with 401 and stores nothing", async (_, headers) => {
-    const store = blobsStore();
-    const response = await receiver(blobsTransactionStore(store))(vector.body, headers);
+    const response = await receiver(databaseTransactionStore(db.database))(vector.body, headers);
     expect(response.status).toBe(401);
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 
   it("refuses a body altered after signing", async () => {
-    const store = blobsStore();
     const altered = vector.body.toString().replace("3000", "3001");
-    const response = await receiver(blobsTransactionStore(store))(altered);
+    const response = await receiver(databaseTransactionStore(db.database))(altered);
     expect(response.status).toBe(401);
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 
   it("answers 400 to a signed body that is not a callback, and stores nothing", async () => {
-    const store = blobsStore();
     const body = '{"hello":"world"}';
-    const response = await receiver(blobsTransactionStore(store))(body, signed(body));
+    const response = await receiver(databaseTransactionStore(db.database))(body, signed(body));
     expect(response.status).toBe(400);
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 
   it("keeps one consistent history across retries, out-of-order delivery, and the hook's record coming last", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     const receive = receiver(transactions);
     const delivered = callback(3000, "2024-11-12T13:12:31.000Z");
     const gateway = callback(3002, "2024-11-12T13:12:29.000Z");
     for (const body of [delivered, delivered, gateway, delivered])
       expect((await receive(body, signed(body))).status).toBe(200);
-    await transactions.recordSend({
-      referenceId,
-      eventId: "evt-42",
-      channel: "sms",
-      phone: "+1******3210",
-      status: { code: 3001, description: "Message in progress", updatedOn: "2024-11-12T13:12:28.000Z" },
-    });
+    await transactions.recordRequest(
+      acceptedRequest({
+        referenceId,
+        eventId: "evt-42",
+        channel: "sms",
+        phone: "+1******3210",
+        status: { code: 3001, description: "Message in progress", updatedOn: "2024-11-12T13:12:28.000Z" },
+      }),
+    );
     const record = await transactions.getByEventId("evt-42");
     expect(record?.history.map((entry) => [entry.code, entry.source])).toEqual([
       [3001, "send"],
@@ -177,19 +177,19 @@ describe("the callback receiver", () => {
   });
 
   it("answers 405 to anything but POST", async () => {
-    const response = await receiver(blobsTransactionStore(blobsStore()))("", {}, "GET");
+    const response = await receiver(databaseTransactionStore(db.database))("", {}, "GET");
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe("POST");
   });
 
   it("answers 413 to a body over 64 KB", async () => {
     const body = "x".repeat(64 * 1024 + 1);
-    expect((await receiver(blobsTransactionStore(blobsStore()))(body, signed(body))).status).toBe(413);
+    expect((await receiver(databaseTransactionStore(db.database))(body, signed(body))).status).toBe(413);
   });
 
   it("answers 500 and logs why when it cannot verify (no API key)", async () => {
     const config = parseCallbackConfig({ TELESIGN_CUSTOMER_ID: vector.credential.customerId });
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     const receive = createCallbackReceiver({ config, transactions: () => transactions });
     const from = capturedLines.length;
     const response = await receive(
@@ -218,18 +218,17 @@ describe("the callback receiver", () => {
   });
 
   it("answers 408 to a body trickled past its deadline, and stores nothing", async () => {
-    const store = blobsStore();
     const trickle = trickledBody(vector.body.toString());
-    const response = await receiver(blobsTransactionStore(store))(trickle.stream);
+    const response = await receiver(databaseTransactionStore(db.database))(trickle.stream);
     expect(response.status).toBe(408);
     trickle.stop();
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 });
 
 describe("a replayed callback is one fact", () => {
-  const statusKeys = async (store: ReturnType<typeof blobsStore>) =>
-    (await store.list({ prefix: `reference/${referenceId}/status/` })).blobs;
+  const statusRows = () =>
+    db.sql("SELECT code FROM delivery_statuses WHERE reference_id = $1 AND source = 'callback'", [referenceId]);
   const sent = {
     referenceId,
     eventId: "evt-42",
@@ -242,33 +241,30 @@ describe("a replayed callback is one fact", () => {
     ["with updated_on", "2024-11-12T13:12:29.551105Z"],
     ["without updated_on", undefined],
   ])("a signed callback %s, replayed ten times, is stored once", async (_, updatedOn) => {
-    const store = blobsStore();
-    const transactions = blobsTransactionStore(store);
-    await transactions.recordSend(sent);
+    const transactions = databaseTransactionStore(db.database);
+    await transactions.recordRequest(acceptedRequest(sent));
     const receive = receiver(transactions);
     const body = callback(3000, updatedOn);
     for (let replay = 0; replay < 10; replay++) expect((await receive(body, signed(body))).status).toBe(200);
-    expect(await statusKeys(store)).toHaveLength(1);
+    expect(await statusRows()).toHaveLength(1);
     expect((await transactions.get(referenceId))?.history.map((entry) => entry.code)).toEqual([3001, 3000]);
   });
 
   it("a replay of a status older than the retention window is acknowledged, and cannot resurrect a swept record", async () => {
-    const store = blobsStore();
-    const receive = receiver(blobsTransactionStore(store), "2024-11-30T12:00:00.000Z"); // 18 days on; 7 are kept
+    const receive = receiver(databaseTransactionStore(db.database), "2024-11-30T12:00:00.000Z"); // 18 days on; 7 are kept
     const from = capturedLines.length;
     const response = await receive(vector.body);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true, stored: false });
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
     expect(logLinesSince(from)).toMatchObject([{ outcome: "ignored_expired", referenceId }]);
   });
 
   it("a replay without updated_on about a record the store no longer holds is acknowledged and not stored", async () => {
-    const store = blobsStore();
     const body = callback(3000, undefined);
-    const response = await receiver(blobsTransactionStore(store))(body, signed(body));
+    const response = await receiver(databaseTransactionStore(db.database))(body, signed(body));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: true, stored: false });
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 });

@@ -1,16 +1,22 @@
-import { describe, expect, it, vi } from "vitest";
-import { claimStoreName } from "../src/storage/duplicate-events.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type LocalDatabase, startLocalDatabase } from "../scripts/local-database.ts";
+import { connectDatabase } from "../src/storage/database.ts";
 import { idSegment } from "../src/storage/store-key.ts";
-import { blobsTransactionStore, transactionStoreName } from "../src/storage/transaction-store.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
-const blobs = useBlobsServer();
+// Netlify's local database emulation over the Postgres wire, as `netlify dev` gives it to functions.
+let local: LocalDatabase;
+beforeAll(async () => {
+  local = await startLocalDatabase();
+});
+afterAll(() => local?.stop());
 
-/** The deployed function file, configured through process.env as on Netlify, with Netlify's Blobs context. */
+/** The deployed function file, configured through process.env as on Netlify, with Netlify's database. */
 async function deployedFunction(env: Record<string, string>) {
-  vi.stubEnv("NETLIFY_BLOBS_CONTEXT", blobs.blobsContext());
+  vi.stubEnv("NETLIFY_DB_URL", local.url);
+  vi.stubEnv("NETLIFY_DB_DRIVER", "server");
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   vi.resetModules();
   const { default: telesign } = await import("../netlify/functions/telesign.mts");
@@ -20,7 +26,7 @@ async function deployedFunction(env: Record<string, string>) {
 }
 
 describe("netlify/functions/telesign", () => {
-  it("serves Okta's sample from environment variables, and records it in Netlify Blobs after answering", async () => {
+  it("serves Okta's sample from environment variables, claims its event and records it in Netlify Database after answering", async () => {
     const simulator = useTelesignSimulator();
     const { call, afterResponse } = await deployedFunction(baseEnv);
     const response = await call(oktaPost());
@@ -29,18 +35,21 @@ describe("netlify/functions/telesign", () => {
     expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(simulator.sentBodies()).toHaveLength(1);
 
-    expect(afterResponse).toHaveLength(2); // the duplicate-event claim, then the transaction record
+    expect(afterResponse).toHaveLength(2); // the duplicate-event claim settled, then the request's record
     await Promise.all(afterResponse);
-    const store = blobsTransactionStore(blobs.namedStore(transactionStoreName));
+    const database = connectDatabase({ url: local.url, driver: "server" });
+    const store = databaseTransactionStore(() => database);
     expect(await store.getByEventId("uS5871kJThSsU8qlA1LTcg")).toMatchObject({
       referenceId: body.commands[0].value[0].transactionId,
       phone: "+98****3210",
       channel: "sms",
     });
-    const claim = await blobs
-      .namedStore(claimStoreName)
-      .get(`claims/${idSegment("uS5871kJThSsU8qlA1LTcg")}`, { type: "json" });
-    expect(claim).toMatchObject({ state: "answered", answer: body });
+    const claims = await database.query(
+      "SELECT state, answer FROM event_claims WHERE event_key = $1",
+      [idSegment("uS5871kJThSsU8qlA1LTcg")],
+      { timeoutMs: 5_000 },
+    );
+    expect(claims).toEqual([{ state: "answered", answer: body }]);
   });
 
   it("answers Okta with an error object, not a crash, when unconfigured", async () => {

@@ -1,17 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { phoneHash } from "../src/storage/phone-hash.ts";
+import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { useDatabase } from "./support/database.ts";
 import { startHook } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
+import { markSensitive } from "./support/sensitive.ts";
 
-const { blobsStore } = useBlobsServer();
+const db = useDatabase();
+const phoneHashKey = "phone-hash-key-for-tests-0123456789abcdef";
+markSensitive(phoneHashKey);
 
-describe("the hook's transaction records", () => {
-  it("records each accepted message after answering, with the masked phone and no code", async () => {
-    const store = blobsStore();
-    const transactions = blobsTransactionStore(store);
-    const hook = startHook({}, {}, { transactions: () => transactions });
+/** Every stored row of every table, as text: what a leaked database would give away. */
+async function everythingStored(): Promise<string> {
+  const tables = ["okta_requests", "delivery_statuses", "event_claims"];
+  const rows = await Promise.all(tables.map((table) => db.sql(`SELECT * FROM ${table}`)));
+  return JSON.stringify(rows);
+}
+
+describe("the hook's records", () => {
+  it("records each answered request after answering: ids, user, masked phone, keyed hash, outcome, times; no code", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const hook = startHook({ PHONE_HASH_KEY: phoneHashKey }, {}, { transactions: () => transactions });
     const { json } = await hook.call(
       oktaRequest({
         deliveryChannel: "voice",
@@ -33,20 +43,56 @@ describe("the hook's transaction records", () => {
       phone: "+44******0958",
       history: [{ code: 3001, description: "Message in progress", source: "send" }],
     });
-    const stored = await Promise.all((await store.list()).blobs.map(({ key }) => store.get(key)));
-    expect(JSON.stringify(stored)).not.toMatch(/317045|442079460958|Your code/);
+    const [row] = await db.sql<Record<string, unknown>>("SELECT * FROM okta_requests");
+    expect(row).toMatchObject({
+      event_id: "uS5871kJThSsU8qlA1LTcg",
+      channel: "voice",
+      phone_masked: "+44******0958",
+      phone_hash: phoneHash(phoneHashKey, "442079460958"),
+      country_code: "44",
+      outcome: "accepted",
+      reference_id: referenceId,
+      telesign_code: 3001,
+      telesign_http_status: 200,
+      telesign_attempts: 1,
+    });
+    expect(row?.duration_ms).toEqual(expect.any(Number));
+    expect(row?.telesign_ms).toEqual(expect.any(Number));
+    expect(await everythingStored()).not.toMatch(/317045|442079460958|Your code/);
   });
 
-  it("records nothing for a message Telesign refused", async () => {
-    const store = blobsStore();
-    const hook = startHook({}, {}, { transactions: () => blobsTransactionStore(store) });
+  it("keeps the Okta user's id and login for the helpdesk", async () => {
+    const hook = startHook({}, {}, { transactions: () => databaseTransactionStore(db.database) });
+    await hook.call(oktaRequest());
+    await Promise.all(hook.afterResponse);
+    const rows = await db.sql("SELECT okta_user_id, okta_login, phone_hash FROM okta_requests");
+    expect(rows).toEqual([
+      { okta_user_id: "00uyxxSknGtK8022w0g3", okta_login: "test.user@okta.com", phone_hash: null },
+    ]);
+  });
+
+  it("records a request Telesign refused with its outcome, and no delivery status", async () => {
+    const hook = startHook({}, {}, { transactions: () => databaseTransactionStore(db.database) });
     await hook.call(oktaRequest({ phoneNumber: "+15555553101" }));
     await Promise.all(hook.afterResponse);
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT outcome, telesign_code FROM okta_requests")).toEqual([
+      { outcome: "rejected", telesign_code: 3101 },
+    ]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 
-  it("answers Okta the same when the store fails, and logs it", async () => {
-    const failing = { recordSend: () => Promise.reject(new Error("store down")) } as unknown as TransactionStore;
+  it("records an invalid request of an authenticated Okta, and nothing of an unauthenticated caller", async () => {
+    const hook = startHook({}, {}, { transactions: () => databaseTransactionStore(db.database) });
+    await hook.call({ not: "okta" });
+    await hook.call(oktaRequest(), { headers: { authorization: "Basic forged-secret-00000000" } });
+    await Promise.all(hook.afterResponse);
+    expect(await db.sql("SELECT outcome, event_id FROM okta_requests")).toEqual([
+      { outcome: "invalid_request", event_id: null },
+    ]);
+  });
+
+  it("answers Okta the same when the database fails, and logs it", async () => {
+    const failing = { recordRequest: () => Promise.reject(new Error("database down")) } as unknown as TransactionStore;
     const hook = startHook({}, {}, { transactions: () => failing });
     const from = capturedLines.length;
     const { json } = await hook.call(oktaRequest());
@@ -54,17 +100,17 @@ describe("the hook's transaction records", () => {
     expect(json.commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(logLinesSince(from)).toMatchObject([
       { message: "okta telephony request", outcome: "accepted" },
-      { level: "error", message: "transaction record not written", error: "Error: store down" },
+      { level: "error", message: "request record not written", error: "Error: database down" },
     ]);
   });
 
-  it("answers Okta the same when there is no Blobs environment at all", async () => {
+  it("answers Okta the same when the site has no database at all", async () => {
     const hook = startHook(
       {},
       {},
       {
         transactions: () => {
-          throw new Error("MissingBlobsEnvironmentError");
+          throw new Error("DatabaseNotConfigured");
         },
       },
     );

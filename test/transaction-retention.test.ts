@@ -5,11 +5,12 @@ import { createRetentionSweep } from "../src/handlers/transaction-retention.ts";
 import { jsonLogger } from "../src/log.ts";
 import { telephonyAction } from "../src/okta/telephony-response.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { useDatabase } from "./support/database.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { acceptedRequest } from "./support/records.ts";
 
-const { blobsStore } = useBlobsServer();
+const db = useDatabase();
 
 const answer = telephonyAction({
   status: "SUCCESSFUL",
@@ -18,22 +19,20 @@ const answer = telephonyAction({
   transactionMetadata: "",
 });
 
-/** Duplicate-event claims taken by the hook on `day` (by its own clock), one per eventId. */
-async function claimsTakenOn(store: ReturnType<typeof blobsStore>, day: string, eventIds: string[]) {
-  const duplicates = createDuplicateEvents({
-    store: () => store,
-    log: jsonLogger,
-    now: () => new Date(`${day}T12:00:00Z`),
-  });
+/** Duplicate-event claims taken and answered by the hook, one per eventId, whose code expires at `expiresAt`. */
+async function claimsExpiringAt(expiresAt: string, eventIds: string[]) {
+  const duplicates = createDuplicateEvents({ database: db.database, log: jsonLogger });
   for (const eventId of eventIds) {
     const claim = await duplicates.claim({
       eventId,
-      expiresAt: Date.now() + 60_000,
+      expiresAt: Date.parse(expiresAt),
       deadline: performance.now() + 2_000,
     });
     if (claim.kind === "first") await claim.settle(answer, true);
   }
 }
+
+const storeOn = (day: string) => databaseTransactionStore(db.database, { now: () => new Date(`${day}T12:00:00.000Z`) });
 
 const sendOn = (day: string, referenceId: string) => ({
   referenceId,
@@ -44,27 +43,24 @@ const sendOn = (day: string, referenceId: string) => ({
 });
 
 describe("the retention sweep", () => {
-  it("deletes records older than TRANSACTION_RETENTION_DAYS and logs how many facts went", async () => {
-    const store = blobsStore();
+  it("deletes records older than TRANSACTION_RETENTION_DAYS and logs how many went", async () => {
     for (const day of ["2026-01-01", "2026-01-03", "2026-01-06", "2026-01-10"]) {
-      await blobsTransactionStore(store, () => new Date(`${day}T12:00:00.000Z`)).recordSend(
-        sendOn(day, day.replaceAll("-", "").padEnd(32, "0")),
-      );
+      await storeOn(day).recordRequest(acceptedRequest(sendOn(day, day.replaceAll("-", "").padEnd(32, "0"))));
     }
-    const transactions = blobsTransactionStore(store);
+    const transactions = databaseTransactionStore(db.database);
     const sweep = createRetentionSweep({
       config: parseRetentionConfig({ TRANSACTION_RETENTION_DAYS: "5" }),
       transactions: () => transactions,
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
     const from = capturedLines.length;
-    expect(await sweep()).toEqual({ facts: 2, claims: 0, complete: true });
+    expect(await sweep()).toEqual({ records: 4, claims: 0, complete: true }); // two requests, their two sends
     expect(await transactions.getByEventId("event-2026-01-01")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-03")).toBeUndefined();
     expect(await transactions.getByEventId("event-2026-01-06")).toBeDefined();
     expect(await transactions.getByEventId("event-2026-01-10")).toBeDefined();
     expect(logLinesSince(from)).toMatchObject([
-      { message: "transaction retention", outcome: "swept", facts: 2, cutoff: "2026-01-05" },
+      { message: "transaction retention", outcome: "swept", records: 4, cutoff: "2026-01-05" },
     ]);
   });
 
@@ -73,9 +69,8 @@ describe("the retention sweep", () => {
   });
 
   it("deletes nothing and logs why when misconfigured", async () => {
-    const store = blobsStore();
-    const transactions = blobsTransactionStore(store, () => new Date("2020-01-01T00:00:00.000Z"));
-    await transactions.recordSend(sendOn("2020-01-01", "F".repeat(32)));
+    const transactions = storeOn("2020-01-01");
+    await transactions.recordRequest(acceptedRequest(sendOn("2020-01-01", "F".repeat(32))));
     const from = capturedLines.length;
     const sweep = createRetentionSweep({
       config: parseRetentionConfig({ TRANSACTION_RETENTION_DAYS: "0" }),
@@ -88,57 +83,59 @@ describe("the retention sweep", () => {
     ]);
   });
 
-  it("deletes the duplicate-event claims of days before yesterday, by the hook's clock, with their index", async () => {
-    const claims = blobsStore();
-    await claimsTakenOn(claims, "2026-01-07", ["old-1", "old-2"]);
-    await claimsTakenOn(claims, "2026-01-09", ["yesterday"]);
-    await claimsTakenOn(claims, "2026-01-10", ["today"]);
+  it("deletes the duplicate-event claims a day after their code expired, whenever they were taken", async () => {
+    await claimsExpiringAt("2026-01-08T23:00:00.000Z", ["old-1", "old-2"]);
+    await claimsExpiringAt("2026-01-09T09:00:00.000Z", ["yesterday"]);
+    await claimsExpiringAt("2026-01-10T07:55:00.000Z", ["today"]);
+    // A claim that landed after its request gave up waiting (slow database) is swept all the same.
+    await db.sql(
+      "INSERT INTO event_claims (event_key, holder, state, claimed_at, expires_at) " +
+        "VALUES ('late', 'lost', 'sending', '2026-01-01T00:00:00Z', '2026-01-01T00:15:00Z')",
+    );
     const sweep = createRetentionSweep({
       config: parseRetentionConfig({}),
-      transactions: () => blobsTransactionStore(blobsStore()),
-      duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
+      transactions: () => databaseTransactionStore(db.database),
+      duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
-    expect(await sweep()).toEqual({ facts: 0, claims: 2, complete: true });
-    const { blobs } = await claims.list();
-    expect(blobs.map(({ key }) => key.split("/")[0])).toEqual(["claimed", "claimed", "claims", "claims"]);
+    expect(await sweep()).toEqual({ records: 0, claims: 3, complete: true });
+    expect(await db.sql("SELECT count(*)::int AS kept FROM event_claims")).toEqual([{ kept: 2 }]);
   });
 
   it("a run cut short by its time budget says so, and the next run resumes where it stopped", async () => {
-    const store = blobsStore();
-    const old = blobsTransactionStore(store, () => new Date("2026-01-01T12:00:00.000Z"));
-    for (let n = 0; n < 20; n++)
-      await old.recordSend(sendOn("2026-01-01", n.toString(16).toUpperCase().padStart(32, "A")));
+    const old = storeOn("2026-01-01");
+    for (let n = 0; n < 20; n++) {
+      await old.recordRequest(acceptedRequest(sendOn("2026-01-01", n.toString(16).toUpperCase().padStart(32, "A"))));
+    }
     const sweep = (budgetMs?: number) =>
       createRetentionSweep({
         config: parseRetentionConfig({}),
-        transactions: () => blobsTransactionStore(store),
+        transactions: () => databaseTransactionStore(db.database),
         now: () => new Date("2026-01-10T08:00:00.000Z"),
         budgetMs,
       })();
     const from = capturedLines.length;
-    expect(await sweep(0)).toEqual({ facts: 0, claims: 0, complete: false });
+    expect(await sweep(0)).toEqual({ records: 0, claims: 0, complete: false });
     expect(logLinesSince(from)).toMatchObject([{ outcome: "more_to_sweep" }]);
-    expect(await sweep()).toEqual({ facts: 20, claims: 0, complete: true });
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await sweep()).toEqual({ records: 40, claims: 0, complete: true });
+    expect(await db.sql("SELECT * FROM okta_requests")).toEqual([]);
   });
 
   it("a backlog of records never starves the claims sweep", async () => {
-    const claims = blobsStore();
-    await claimsTakenOn(claims, "2026-01-01", ["old-1", "old-2", "old-3"]);
+    await claimsExpiringAt("2026-01-01T00:15:00.000Z", ["old-1", "old-2", "old-3"]);
     // A records sweep that takes the whole run: it ends only once the claims are gone.
     const backlog = {
-      async deleteCreatedBefore() {
-        while ((await claims.list({ prefix: "claims/" })).blobs.length > 0) await delay(10);
+      async deleteRecordedBefore() {
+        while ((await db.sql("SELECT 1 FROM event_claims")).length > 0) await delay(10);
         return { done: 1000, complete: false };
       },
     } as unknown as TransactionStore;
     const sweep = createRetentionSweep({
       config: parseRetentionConfig({}),
       transactions: () => backlog,
-      duplicates: createDuplicateEvents({ store: () => claims, log: jsonLogger }),
+      duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
-    expect(await sweep()).toEqual({ facts: 1000, claims: 3, complete: false });
+    expect(await sweep()).toEqual({ records: 1000, claims: 3, complete: false });
   });
 });

@@ -2,20 +2,20 @@ import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseStatusConfig } from "../src/config.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
-import { blobsTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { useDatabase } from "./support/database.ts";
 import { apiKey, baseEnv, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
-const { blobsStore } = useBlobsServer();
+const db = useDatabase();
 const readToken = "status-reader-5521";
 markSensitive(readToken);
 
 /** A code sent through the hook (SMS, recorded), and the status endpoint over the same store and Telesign. */
 async function sentCode(env: Record<string, string | undefined> = {}) {
-  const transactions = blobsTransactionStore(blobsStore());
+  const transactions = databaseTransactionStore(db.database);
   const hook = startHook(env, {}, { transactions: () => transactions });
   const { json } = await hook.call(
     oktaRequest({ phoneNumber: "+1 (555) 555-3210", otpCode: "864209", msgTemplate: "Your code is 864209" }),
@@ -78,7 +78,7 @@ describe("the status endpoint", () => {
   });
 
   it("reports a final failure as FAILED", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     const hook = startHook({}, {}, { transactions: () => transactions });
     const { json: sent } = await hook.call(oktaRequest({ phoneNumber: "+15555553031" }));
     await Promise.all(hook.afterResponse);
@@ -133,7 +133,8 @@ describe("the status endpoint", () => {
 
   it("asks Telesign about a reference id it never stored", async () => {
     const { referenceId, simulator } = await sentCode();
-    const { json } = await statusEndpoint(blobsTransactionStore(blobsStore()))(`referenceId=${referenceId}`);
+    for (const table of ["okta_requests", "delivery_statuses"]) await db.sql(`DELETE FROM ${table}`);
+    const { json } = await statusEndpoint(databaseTransactionStore(db.database))(`referenceId=${referenceId}`);
     expect(json).toMatchObject({ referenceId, status: { code: 3000 }, store: "ok" });
     expect(json).not.toHaveProperty("phone");
     expect(simulator.received.at(-1)).toMatchObject({ method: "GET", path: `/v1/omnichannel/${referenceId}` });
@@ -200,7 +201,7 @@ describe("passthrough mode: a customer id alone never opens a record", () => {
 
   /** A code sent in passthrough mode, and the status endpoint configured alike. */
   async function passthroughCode(env: Record<string, string | undefined>) {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     const hook = startHook({ ...passthrough, ...env }, {}, { transactions: () => transactions });
     const { json } = await hook.call(oktaRequest({}, { eventId: "passthrough-event" }), {
       headers: { authorization: rightKey },

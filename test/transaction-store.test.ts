@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { idSegment } from "../src/storage/store-key.ts";
 import { oktaReadingOf } from "../src/storage/transaction-record.ts";
-import { blobsTransactionStore } from "../src/storage/transaction-store.ts";
-import { useBlobsServer } from "./support/blobs.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { useDatabase } from "./support/database.ts";
+import { acceptedRequest } from "./support/records.ts";
 
-const { blobsStore } = useBlobsServer();
+const db = useDatabase();
 
 const referenceId = "35C8B5D509BC10689196FED2AD551B8A";
 const send = {
@@ -34,10 +34,10 @@ function clock(iso: string) {
   return () => new Date(iso);
 }
 
-describe("the transaction store on Netlify Blobs", () => {
+describe("the transaction store on Netlify Database", () => {
   it("records a send, then callbacks, findable by reference id and by Okta's eventId", async () => {
-    const transactions = blobsTransactionStore(blobsStore(), clock("2026-01-05T10:00:00.200Z"));
-    await transactions.recordSend(send);
+    const transactions = databaseTransactionStore(db.database, { now: clock("2026-01-05T10:00:00.200Z") });
+    await transactions.recordRequest(acceptedRequest(send));
     await transactions.recordStatus(referenceId, delivered);
     const record = await transactions.get(referenceId);
     expect(record).toEqual({
@@ -58,11 +58,11 @@ describe("the transaction store on Netlify Blobs", () => {
   });
 
   it("keeps one consistent record when the callbacks come first, twice, and out of order", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     await transactions.recordStatus(referenceId, delivered, { eventId: send.eventId });
     await transactions.recordStatus(referenceId, delivered);
     await transactions.recordStatus(referenceId, atGateway);
-    await transactions.recordSend(send);
+    await transactions.recordRequest(acceptedRequest(send));
     const record = await transactions.get(referenceId);
     expect(record?.history.map((entry) => entry.code)).toEqual([3001, 3002, 3000]);
     expect(record).toMatchObject({ eventId: send.eventId, phone: "+1******3210", channel: "sms" });
@@ -70,8 +70,11 @@ describe("the transaction store on Netlify Blobs", () => {
   });
 
   it("loses no write when writers on separate instances race, and keeps one copy of duplicates", async () => {
-    const store = blobsStore();
-    const instances = [blobsTransactionStore(store), blobsTransactionStore(store), blobsTransactionStore(store)];
+    const instances = [
+      databaseTransactionStore(db.database),
+      databaseTransactionStore(db.database),
+      databaseTransactionStore(db.database),
+    ];
     const statuses = Array.from({ length: 6 }, (_, index) => ({
       code: 3002,
       description: "Delivered to gateway",
@@ -79,7 +82,7 @@ describe("the transaction store on Netlify Blobs", () => {
       source: "callback" as const,
     }));
     await Promise.all([
-      ...instances.map((transactions) => transactions.recordSend(send)),
+      instances[0]?.recordRequest(acceptedRequest(send)),
       ...statuses.flatMap((status) => instances.map((transactions) => transactions.recordStatus(referenceId, status))),
     ]);
     const record = await instances[0]?.get(referenceId);
@@ -88,55 +91,74 @@ describe("the transaction store on Netlify Blobs", () => {
   });
 
   it("answers nothing for what it does not know", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
+    const transactions = databaseTransactionStore(db.database);
     expect(await transactions.get(referenceId)).toBeUndefined();
     expect(await transactions.getByEventId("unknown")).toBeUndefined();
   });
 
-  it("deletes records created before the cutoff's day, with their indexes, and keeps the rest", async () => {
-    const store = blobsStore();
-    const old = blobsTransactionStore(store, clock("2026-01-01T23:59:00.000Z"));
-    const recent = blobsTransactionStore(store, clock("2026-01-05T00:01:00.000Z"));
-    await old.recordSend({ ...send, referenceId: "0".repeat(32), eventId: "old-event" });
+  it("deletes the requests and statuses stored before the cutoff, and keeps the rest", async () => {
+    const old = databaseTransactionStore(db.database, { now: clock("2026-01-01T23:59:00.000Z") });
+    const recent = databaseTransactionStore(db.database, { now: clock("2026-01-05T00:01:00.000Z") });
+    const oldSend = { ...send, referenceId: "0".repeat(32), eventId: "old-event" };
+    await old.recordRequest(
+      acceptedRequest({ ...oldSend, status: { ...send.status, updatedOn: "2026-01-01T23:58:00.000Z" } }),
+    );
     await old.recordStatus("1".repeat(32), delivered);
-    await recent.recordSend(send);
+    await recent.recordRequest(
+      acceptedRequest({ ...send, status: { ...send.status, updatedOn: "2026-01-05T00:00:59.000Z" } }),
+    );
 
-    expect(await recent.deleteCreatedBefore(new Date("2026-01-04T12:00:00.000Z"))).toEqual({
-      done: 2, // facts: the old send and the old status
+    expect(await recent.deleteRecordedBefore(new Date("2026-01-04T00:00:00.000Z"))).toEqual({
+      done: 3, // the old request, its send status, the old callback
       complete: true,
     });
     expect(await recent.get("0".repeat(32))).toBeUndefined();
     expect(await recent.get("1".repeat(32))).toBeUndefined();
     expect(await recent.getByEventId("old-event")).toBeUndefined();
     expect(await recent.get(referenceId)).toBeDefined();
-    const { blobs } = await store.list();
-    expect(blobs.map((blob) => blob.key).sort()).toEqual([
-      `created/2026-01-05/event/${idSegment(send.eventId)}`,
-      `created/2026-01-05/reference/${referenceId}/send`,
-      `event/${idSegment(send.eventId)}`,
-      `reference/${referenceId}/send`,
-    ]);
+    expect(await db.sql("SELECT reference_id FROM okta_requests")).toEqual([{ reference_id: referenceId }]);
+    expect(await db.sql("SELECT reference_id FROM delivery_statuses")).toEqual([{ reference_id: referenceId }]);
   });
 
-  it("keeps distinct eventIds apart that a URL path would collapse (empty, dot segments, slashes)", async () => {
-    const transactions = blobsTransactionStore(blobsStore());
-    const eventIds = ["", ".", "..", "a/../b", "b", "a/b", "a%2Fb"];
+  it("deletes a backlog in bounded batches that a later run resumes", async () => {
+    const { deleteInBatches } = await import("../src/storage/retention.ts");
+    await db.sql(
+      "INSERT INTO okta_requests (received_at, outcome, duration_ms) " +
+        "SELECT '2026-01-01T00:00:00Z'::timestamptz + n * interval '1 second', 'accepted', 100 FROM generate_series(1, 25) n",
+    );
+    const before = new Date("2026-01-02T00:00:00.000Z");
+    const table = { table: "okta_requests", column: "received_at", before, batchSize: 10 };
+    // A run whose deadline has passed starts no batch; then one that has the time deletes all, ten at a time.
+    expect(await deleteInBatches(db.database(), { ...table, deadline: performance.now() - 1 })).toEqual({
+      done: 0,
+      complete: false,
+    });
+    expect(await deleteInBatches(db.database(), { ...table, deadline: performance.now() + 60_000 })).toEqual({
+      done: 25,
+      complete: true,
+    });
+    expect(await db.sql("SELECT count(*)::int AS n FROM okta_requests")).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps distinct eventIds apart, whatever their characters", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const eventIds = ["", ".", "..", "a/../b", "b", "a/b", "a%2Fb", "'; DROP TABLE okta_requests; --"];
     for (const [n, eventId] of eventIds.entries()) {
-      await transactions.recordSend({ ...send, referenceId: String(n).repeat(32), eventId });
+      await transactions.recordRequest(acceptedRequest({ ...send, referenceId: String(n).repeat(32), eventId }));
     }
     for (const [n, eventId] of eventIds.entries()) {
       expect((await transactions.getByEventId(eventId))?.referenceId).toBe(String(n).repeat(32));
     }
   });
 
-  it("refuses a reference id that is not Telesign's, rather than build a key from it", async () => {
-    const store = blobsStore();
-    const transactions = blobsTransactionStore(store);
-    for (const hostile of ["..", "../event/x", `${referenceId}/..`, ""]) {
-      await expect(transactions.recordSend({ ...send, referenceId: hostile })).rejects.toThrow(TypeError);
-      await expect(transactions.get(hostile)).rejects.toThrow(TypeError);
+  it("refuses a reference id that is not Telesign's: nothing is stored under it", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    for (const hostile of ["..", "../event/x", `${referenceId}/..`, "", "35c8b5d509bc10689196fed2ad551b8a"]) {
+      await expect(transactions.recordStatus(hostile, delivered)).rejects.toThrow();
+      expect(await transactions.get(hostile)).toBeUndefined();
+      expect(await transactions.has(hostile)).toBe(false);
     }
-    expect((await store.list()).blobs).toEqual([]);
+    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });
 });
 

@@ -4,8 +4,8 @@
  * Okta POSTs one request per one-time passcode (enrollment, sign-in, unlock, password reset).
  * The hook authenticates Okta, validates the request, sends the code through Telesign Messaging
  * (SMS or voice) and answers with Okta's `commands` or `error` body within the deadline. A
- * repeated eventId gets the first answer instead of a second message. Each accepted message is
- * recorded for delivery status after the answer (`context.waitUntil`).
+ * repeated eventId gets the first answer instead of a second message (claims in Netlify Database).
+ * Each answered request is recorded after the answer (`context.waitUntil`).
  * Configuration: environment variables, see the README.
  */
 import type { Context } from "@netlify/functions";
@@ -15,12 +15,13 @@ import { memoryRateCounters } from "../../src/fraud/rate-counters.ts";
 import { memoryRiskCache } from "../../src/fraud/risk-check.ts";
 import { createTelephonyHook } from "../../src/handlers/telesign.ts";
 import { jsonLogger } from "../../src/log.ts";
-import { createDuplicateEvents, netlifyClaimStore } from "../../src/storage/duplicate-events.ts";
+import { netlifyDatabase } from "../../src/storage/database.ts";
+import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";
 import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const telephonyHook = createTelephonyHook({
   config: loadConfig(parseConfig),
-  duplicates: createDuplicateEvents({ store: netlifyClaimStore, log: jsonLogger }),
+  duplicates: createDuplicateEvents({ database: netlifyDatabase, log: jsonLogger }),
   transactions: netlifyTransactionStore,
   fraud: { config: loadConfig(parseGuardConfig), counters: memoryRateCounters(), riskCache: memoryRiskCache() },
 });

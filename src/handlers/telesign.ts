@@ -9,7 +9,7 @@ import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
 import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mapping/okta-answer.ts";
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
-import { maskPhoneNumber } from "../mapping/phone-number.ts";
+import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
 import {
   codeExpiry,
@@ -20,9 +20,9 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
+import { phoneHash } from "../storage/phone-hash.ts";
 import { idSegment } from "../storage/store-key.ts";
-import type { SendFacts } from "../storage/transaction-record.ts";
-import type { TransactionStore } from "../storage/transaction-store.ts";
+import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
@@ -37,7 +37,7 @@ export interface TelephonyHookDependencies {
   config: Parsed<HookConfig>;
   /** Keeps a repeated eventId from reaching Telesign twice; none, no guard. */
   duplicates?: DuplicateEvents;
-  /** Where accepted messages are recorded for delivery status; none, no records. */
+  /** Where each answered request is recorded, after the answer; none, no records. */
   transactions?: () => TransactionStore;
   /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
   fraud?: { config: Parsed<GuardConfig>; counters?: RateCounters; riskCache?: RiskCache };
@@ -127,6 +127,14 @@ interface Answer {
   level?: LogLevel;
 }
 
+/** What the record of an authenticated request says besides its time, outcome and duration. */
+type RecordFacts = Omit<OktaRequestRecord, "receivedAt" | "outcome" | "durationMs">;
+
+/** Filled in as the request goes: `record` once Okta is authenticated (only then is it recorded). */
+interface Progress {
+  record?: RecordFacts;
+}
+
 export function createTelephonyHook({
   config,
   duplicates,
@@ -156,10 +164,12 @@ export function createTelephonyHook({
 
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
     const arrival = performance.now();
+    const receivedAt = new Date();
+    const progress: Progress = {};
     let answer: Answer;
     try {
       // A safety net: every step has its own deadline, so this answers only a hook that hung.
-      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, arrival, context), () =>
+      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, arrival, context, progress), () =>
         refused("hook_timeout"),
       );
     } catch (error) {
@@ -171,11 +181,31 @@ export function createTelephonyHook({
     fields.outcome = answer.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);
     log(answer.level ?? levelOf(answer.outcome), "okta telephony request", fields);
+    if (progress.record !== undefined && transactions !== undefined) {
+      const record: OktaRequestRecord = {
+        ...progress.record,
+        receivedAt: receivedAt.toISOString(),
+        outcome: answer.outcome,
+        durationMs: fields.durationMs,
+      };
+      // Written after Okta has its answer: a slow or failing database never delays a code.
+      afterResponse(
+        Promise.resolve().then(() => transactions().recordRequest(record)),
+        context,
+        "request record not written",
+        { referenceId: record.referenceId, eventId: record.eventId },
+      );
+    }
     return answer.response;
   };
 
   /** The request flow, step by step (README: "How a request is handled"). */
-  async function answerOkta(request: Request, arrival: number, context: RequestContext): Promise<Answer> {
+  async function answerOkta(
+    request: Request,
+    arrival: number,
+    context: RequestContext,
+    progress: Progress,
+  ): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined || guard === undefined) {
       const problems = [...(config.ok ? [] : config.problems), ...(guardConfig.ok ? [] : guardConfig.problems)];
@@ -190,6 +220,7 @@ export function createTelephonyHook({
       const headers = challenge === undefined ? undefined : { "www-authenticate": challenge };
       return refused("unauthenticated", { reason }, okta.headerName, headers);
     }
+    progress.record = {};
 
     const read = await readBodyWithin(request, maxRequestBytes, remainingMs(deadline));
     if (!read.ok) return refused(read.refusal);
@@ -197,12 +228,18 @@ export function createTelephonyHook({
     if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
     const oktaRequest = parsed.request;
     const facts = logFieldsOf(oktaRequest);
+    progress.record = recordFactsOf(oktaRequest, config.config.phoneHashKey);
     const screened = guard.screen(oktaRequest);
     Object.assign(facts, screened.fields);
     if (screened.blocked) return blocked(screened.blocked, facts);
 
     // The rate counters beside the duplicate claim: one round trip on the critical path for both.
+    const claimStarted = performance.now();
     const [claim, counted] = await Promise.all([claimEvent(oktaRequest, deadline), guard.count(screened, deadline)]);
+    if (claim !== undefined) {
+      progress.record.claimMs = performance.now() - claimStarted;
+      if (claim.kind === "first") progress.record.duplicateGuard = claim.guard;
+    }
     if (claim?.kind === "repeat") {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
       return repeated(claim.answer, facts);
@@ -220,7 +257,9 @@ export function createTelephonyHook({
       return answer;
     }
     const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
+    const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
+    Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
 
     const answerContext = {
       channel: oktaRequest.delivery.channel,
@@ -235,7 +274,6 @@ export function createTelephonyHook({
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
     }
-    if (mapped.outcome === "accepted" && "answer" in delivery) recordAfterResponse(oktaRequest, delivery, context);
     return {
       outcome: mapped.outcome,
       response: oktaResponse(mapped.body),
@@ -247,30 +285,6 @@ export function createTelephonyHook({
     const { eventId } = oktaRequest;
     if (duplicates === undefined || eventId === undefined) return undefined;
     return duplicates.claim({ eventId, expiresAt: codeExpiry(oktaRequest), deadline });
-  }
-
-  /** The record is written after Okta has its answer: a slow or failing store never delays a code. */
-  function recordAfterResponse(
-    oktaRequest: TelephonyRequest,
-    { answer }: Extract<SendResult, { answer: unknown }>,
-    context: RequestContext,
-  ) {
-    if (transactions === undefined || answer.reference_id === undefined) return;
-    const send: SendFacts = {
-      referenceId: answer.reference_id,
-      eventId: oktaRequest.eventId,
-      oktaRequestId: oktaRequest.oktaRequestId,
-      requestType: oktaRequest.requestType,
-      channel: oktaRequest.delivery.channel,
-      phone: maskPhoneNumber(oktaRequest.delivery.phoneNumber),
-      status: { code: answer.status.code, description: answer.status.description, updatedOn: new Date().toISOString() },
-    };
-    afterResponse(
-      Promise.resolve().then(() => transactions().recordSend(send)),
-      context,
-      "transaction record not written",
-      { referenceId: send.referenceId, eventId: send.eventId },
-    );
   }
 
   /** Work that goes on after the answer; its failure is logged, never thrown. */
@@ -288,6 +302,36 @@ export function createTelephonyHook({
     );
     waitUntil?.(logged);
   }
+}
+
+/** What the record keeps of a valid request: ids, the masked phone and its keyed hash, never the code. */
+function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | undefined): RecordFacts {
+  const { phoneNumber, channel } = oktaRequest.delivery;
+  return {
+    eventId: oktaRequest.eventId,
+    oktaRequestId: oktaRequest.oktaRequestId,
+    requestType: oktaRequest.requestType,
+    channel,
+    oktaUserId: oktaRequest.oktaUserId,
+    oktaLogin: oktaRequest.oktaLogin,
+    phoneMasked: maskPhoneNumber(phoneNumber),
+    phoneHash: phoneHashKey === undefined ? undefined : phoneHash(phoneHashKey, phoneNumber),
+    countryCode: countryCallingCode(phoneNumber),
+  };
+}
+
+/** What the record keeps of Telesign's answer to the send. */
+function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
+  const answer = "answer" in delivery ? delivery.answer : undefined;
+  return {
+    telesignMs,
+    telesignAttempts: delivery.attempts,
+    referenceId: answer?.reference_id,
+    telesign:
+      answer === undefined
+        ? undefined
+        : { code: answer.status.code, description: answer.status.description, httpStatus: answer.httpStatus },
+  };
 }
 
 /** Okta's `error` answer for a request refused before it was read. */

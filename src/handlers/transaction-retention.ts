@@ -4,14 +4,14 @@ import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 
 /**
- * Transaction records are personal data (a masked phone number, Okta ids): the sweep deletes every
- * fact of a record (its send, each status) written more than TRANSACTION_RETENTION_DAYS ago (whole
- * days, UTC), and the duplicate-event claims of days before yesterday (a code lives 15 minutes).
+ * Records are personal data (a masked phone number, Okta ids and login): the sweep deletes the
+ * requests and delivery statuses stored more than TRANSACTION_RETENTION_DAYS ago (whole days, UTC),
+ * and the duplicate-event claims a day after their code expired (a code lives 15 minutes at most).
  *
- * It runs every hour and stops taking new work before Netlify's 30 s limit for a scheduled
- * function; deletions are idempotent and indexes go last, so the next run resumes where one
- * stopped. Records and claims are swept side by side, each with its own workers, so that a
- * backlog of one never starves the other.
+ * It runs every hour, deletes in bounded batches (one statement each, by the indexed time column),
+ * and starts no batch after its budget, before Netlify's 30 s limit for a scheduled function: the
+ * next run resumes where one stopped. Each table is swept side by side with the others, so that a
+ * backlog of one never starves another.
  */
 
 export interface RetentionSweepDependencies {
@@ -25,8 +25,8 @@ export interface RetentionSweepDependencies {
 }
 
 export interface SweepResult {
-  /** Facts (a send, a status) deleted, with their indexes. */
-  facts: number;
+  /** Requests and delivery statuses deleted. */
+  records: number;
   claims: number;
   /** Whether everything due was deleted; if not, the next run goes on. */
   complete: boolean;
@@ -50,9 +50,9 @@ export function createRetentionSweep({
     }
     const started = performance.now();
     const deadline = started + budgetMs;
-    const cutoff = new Date(now().getTime() - config.config.retentionDays * dayMs);
+    const cutoff = startOfDay(new Date(now().getTime() - config.config.retentionDays * dayMs));
     const [records, claims] = await Promise.allSettled([
-      transactions().deleteCreatedBefore(cutoff, deadline),
+      transactions().deleteRecordedBefore(cutoff, deadline),
       duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs), deadline) ?? { done: 0, complete: true },
     ]);
     const failures = [records, claims].flatMap((result) =>
@@ -61,7 +61,7 @@ export function createRetentionSweep({
         : [],
     );
     const result: SweepResult = {
-      facts: records.status === "fulfilled" ? records.value.done : 0,
+      records: records.status === "fulfilled" ? records.value.done : 0,
       claims: claims.status === "fulfilled" ? claims.value.done : 0,
       complete:
         records.status === "fulfilled" &&
@@ -78,4 +78,9 @@ export function createRetentionSweep({
     });
     return result;
   };
+}
+
+/** Midnight UTC of `time`'s day: the sweep deletes whole days. */
+function startOfDay(time: Date): Date {
+  return new Date(time.getTime() - (time.getTime() % dayMs));
 }

@@ -27,6 +27,11 @@ function countryCodeLength(digits: string): number {
   return 3;
 }
 
+/** The number's E.164 country calling code (`1`, `44`, `880`), from its digits. */
+export function countryCallingCode(digits: string): string {
+  return digits.slice(0, countryCodeLength(digits));
+}
+
 const shownTail = 4;
 const leastHidden = 4;
 

@@ -32,8 +32,9 @@ export interface TelephonyRequest {
   oktaRequestId?: string;
   /** `data.context.request.ipAddress`: the end user's address as Okta saw it (Preview sends 127.0.0.1). */
   ipAddress?: string;
-  /** `data.userProfile.userId`: the Okta user the code is for. */
+  /** `data.userProfile.userId` and `.login`: whose code it is (records, never Telesign). */
   oktaUserId?: string;
+  oktaLogin?: string;
   locale?: string;
   delivery: Delivery;
 }
@@ -109,8 +110,8 @@ const telephonyRequestSchema = z.object(
           ),
           undefined,
         ),
-        userProfile: z.catch(z.optional(z.object({ userId: description })), undefined),
         messageProfile: messageProfileSchema,
+        userProfile: z.catch(z.optional(z.object({ userId: description, login: description })), undefined),
       },
       required("an object"),
     ),
@@ -174,6 +175,7 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
   if (data.context?.request?.ipAddress !== undefined) request.ipAddress = data.context.request.ipAddress;
   if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
+  if (data.userProfile?.login !== undefined) request.oktaLogin = data.userProfile.login;
   if (profile.locale !== undefined) request.locale = profile.locale;
   return { ok: true, request };
 }

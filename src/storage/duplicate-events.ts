@@ -1,8 +1,10 @@
-import { getStore, type Store } from "@netlify/blobs";
+import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.ts";
 import type { TelephonyResponse } from "../okta/telephony-response.ts";
-import { type BoundedRun, forEachBounded } from "../support/bounded-work.ts";
+import type { BoundedRun } from "../support/bounded-work.ts";
 import { withinMs } from "../support/deadline.ts";
+import type { Database } from "./database.ts";
+import { deleteInBatches } from "./retention.ts";
 import { idSegment } from "./store-key.ts";
 
 /**
@@ -11,22 +13,22 @@ import { idSegment } from "./store-key.ts";
  * first is in flight and, once it succeeded, until the code expires. A first that failed releases
  * its claim, so that a repeat may try again.
  *
- * Two layers: this instance's memory (concurrent repeats wait on the same answer, no store
- * round trip), and Netlify Blobs for every instance (`onlyIfNew` makes exactly one claim win).
- * A store that cannot answer in time never blocks a code: the request is sent, and logged.
+ * Two layers: this instance's memory (concurrent repeats wait on the same answer, no round trip),
+ * and the `event_claims` table for every instance, where the claim is one atomic statement
+ * (`INSERT … ON CONFLICT DO NOTHING RETURNING`: exactly one instance gets the row back). A
+ * database that cannot answer in time never blocks a code: the request is sent, and logged.
  *
- * Keys: `claims/{event}` is the claim, keyed by the eventId alone (its SHA-256, see store-key.ts:
- * nothing else the request says can make a second claim); `claimed/{YYYY-MM-DD}/{event}` dates it
- * by this hook's clock, for the sweep.
+ * A claim is keyed by the eventId alone (its SHA-256: any length, one fixed-size key), and carries
+ * a random holder id: a claim whose statement failed after it ran is still settled by its holder.
  */
 
 export type Claim =
   | {
       kind: "first";
-      /** Whether the claim reached the shared store, or only this instance's memory. */
-      guard: "store" | "memory";
+      /** Whether the claim reached the database, or only this instance's memory. */
+      guard: "database" | "memory";
       /**
-       * Gives repeats the answer now; the shared store is updated by the returned promise (run it
+       * Gives repeats the answer now; the database is updated by the returned promise (run it
        * after the response). A failed delivery releases the claim.
        */
       settle(answer: TelephonyResponse, delivered: boolean): Promise<void>;
@@ -44,17 +46,8 @@ export interface EventClaim {
 
 export interface DuplicateEvents {
   claim(event: EventClaim): Promise<Claim>;
-  /**
-   * Deletes the shared claims taken on days before `cutoff`'s day, until `deadline` (a
-   * `performance.now()` time); a run cut short is resumed by the next.
-   */
+  /** Deletes the claims of codes that expired before `cutoff`, until `deadline` (a `performance.now()` time). */
   deleteClaimsBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
-}
-
-interface StoredClaim {
-  state: "sending" | "answered";
-  expiresAt: number;
-  answer?: TelephonyResponse;
 }
 
 interface Remembered {
@@ -62,27 +55,39 @@ interface Remembered {
   expiresAt: number;
 }
 
-export const claimStoreName = "telesign-event-claims";
-
-/** The shared store gets at most this long to take a claim. */
-const claimTimeoutMs = 400;
+/**
+ * Each claim statement gets at most this long: a database resuming from sleep takes "well under a
+ * second, not guaranteed", and the send still needs its time within Okta's 3 s. Past it the code
+ * is sent with this instance's memory as the only guard.
+ */
+export const claimTimeoutMs = 600;
+/** Settling runs after the answer: it may take longer, and still ends. */
+const settleBound = { timeoutMs: 5_000 };
 const pollMs = 100;
 const maxRemembered = 10_000;
-/** Claims deleted at once by the sweep: each takes two round trips. */
-const sweepConcurrency = 32;
 
-export function netlifyClaimStore(): Store {
-  return getStore({ name: claimStoreName, consistency: "strong" });
+const claimStatement =
+  "INSERT INTO event_claims (event_key, holder, state, claimed_at, expires_at) " +
+  "VALUES ($1, $2, 'sending', now(), to_timestamp($3::float8 / 1000)) " +
+  "ON CONFLICT (event_key) DO NOTHING RETURNING holder";
+const heldStatement = "SELECT state, answer, expires_at < now() AS expired FROM event_claims WHERE event_key = $1";
+const answeredStatement =
+  "UPDATE event_claims SET state = 'answered', answer = $3::jsonb WHERE event_key = $1 AND holder = $2";
+const releaseStatement = "DELETE FROM event_claims WHERE event_key = $1 AND holder = $2";
+
+interface Held {
+  state: "sending" | "answered";
+  answer: TelephonyResponse | null;
+  expired: boolean;
 }
 
 export function createDuplicateEvents({
-  store,
+  database,
   log,
-  now = () => new Date(),
 }: {
-  store?: () => Store;
+  /** None: this instance's memory is the only guard. */
+  database?: () => Database;
   log: Logger;
-  now?: () => Date;
 }): DuplicateEvents {
   const remembered = new Map<string, Remembered>();
 
@@ -108,9 +113,9 @@ export function createDuplicateEvents({
     });
     remember(eventId, { answer, expiresAt });
 
-    const event = idSegment(eventId);
-    const key = `claims/${event}`;
-    const shared = store === undefined ? undefined : await claimShared(store, event, expiresAt, deadline);
+    const key = idSegment(eventId);
+    const holder = randomUUID();
+    const shared = database === undefined ? undefined : await claimShared(database(), key, holder, expiresAt, deadline);
     if (shared?.kind === "repeat") {
       answerRepeats(shared.answer);
       if (shared.answer === undefined) remembered.delete(eventId);
@@ -118,57 +123,52 @@ export function createDuplicateEvents({
     }
     return {
       kind: "first",
-      guard: shared === undefined ? "memory" : "store",
+      guard: shared?.kind === "first" ? "database" : "memory",
       async settle(firstAnswer, delivered) {
         answerRepeats(firstAnswer);
         if (!delivered) remembered.delete(eventId);
-        if (shared === undefined) return;
-        const claims = shared.store;
-        if (delivered) {
-          await claims.setJSON(key, { state: "answered", expiresAt, answer: firstAnswer } satisfies StoredClaim);
-          await shared.dated;
-        } else {
-          await shared.dated.catch(() => {});
-          await Promise.all([claims.delete(key), claims.delete(shared.datedKey)]);
-        }
+        const settling = shared?.database;
+        if (settling === undefined) return;
+        const settled = delivered
+          ? settling.query(answeredStatement, [key, holder, JSON.stringify(firstAnswer)], settleBound)
+          : settling.query(releaseStatement, [key, holder], settleBound);
+        // A claim whose statement failed or was cut off may still have landed: its holder settles
+        // it all the same, and a failure then says nothing the "unavailable" warning did not.
+        await (shared?.kind === "unavailable" ? settled.catch(() => []) : settled);
       },
     };
   }
 
-  /** Takes the claim in the shared store, or waits for the answer of the request that holds it. */
+  /**
+   * Takes the claim in the database, or waits for the answer of the request that holds it.
+   * `unavailable`: the database did not answer in time or failed; `database` is set when the claim
+   * statement itself was cut off (it may have landed).
+   */
   async function claimShared(
-    openStore: () => Store,
-    /** The eventId's key segment. */
-    event: string,
+    db: Database,
+    key: string,
+    holder: string,
     expiresAt: number,
     deadline: number,
   ): Promise<
-    | { kind: "first"; store: Store; dated: Promise<unknown>; datedKey: string }
-    | { kind: "repeat"; answer: TelephonyResponse | undefined }
-    | undefined
+    | { kind: "first"; database: Database }
+    | { kind: "repeat"; answer: TelephonyResponse | undefined; database?: undefined }
+    | { kind: "unavailable"; database: Database | undefined }
   > {
-    const key = `claims/${event}`;
-    // Each store call gets its own short timeout, and none outlives the request's deadline.
-    const withinTimeout = <T>(work: Promise<T>) =>
-      withinMs(Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())), () => work);
+    // Each statement gets its own bound, and none outlives the request's deadline.
+    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())) });
+    let claiming = false;
     try {
-      const claims = openStore();
       for (;;) {
-        const written = await withinTimeout(
-          claims.setJSON(key, { state: "sending", expiresAt } satisfies StoredClaim, { onlyIfNew: true }),
-        );
-        if (written.modified) {
-          // The sweep's index is written beside the send, and awaited only after the response.
-          const datedKey = `claimed/${now().toISOString().slice(0, 10)}/${event}`;
-          const dated = claims.set(datedKey, "", { onlyIfNew: true });
-          dated.catch(() => {}); // settle() reports its failure
-          return { kind: "first", store: claims, dated, datedKey };
-        }
+        claiming = true;
+        const claimed = await db.query(claimStatement, [key, holder, expiresAt], bound());
+        claiming = false;
+        if (claimed.length > 0) return { kind: "first", database: db };
         // Another request holds the claim: its answer, once it has one.
         while (performance.now() + pollMs < deadline) {
-          const held = (await withinTimeout(claims.get(key, { type: "json" }))) as StoredClaim | null;
-          if (held === null) break; // released after a failure: claim it again
-          if (held.state === "answered" || held.expiresAt < Date.now()) return { kind: "repeat", answer: held.answer };
+          const [held] = await db.query<Held>(heldStatement, [key], bound());
+          if (held === undefined) break; // released after a failure: claim it again
+          if (held.state === "answered" || held.expired) return { kind: "repeat", answer: held.answer ?? undefined };
           await new Promise((resolve) => setTimeout(resolve, pollMs));
         }
         if (performance.now() + pollMs >= deadline) return { kind: "repeat", answer: undefined };
@@ -177,31 +177,15 @@ export function createDuplicateEvents({
       log("warn", "duplicate guard unavailable", {
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       });
-      return undefined;
+      return { kind: "unavailable", database: claiming ? db : undefined };
     }
   }
 
   return {
     claim,
     async deleteClaimsBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
-      if (store === undefined) return { done: 0, complete: true };
-      const claims = store();
-      const cutoffDay = cutoff.toISOString().slice(0, 10);
-      async function* datedPages() {
-        const { directories } = await claims.list({ prefix: "claimed/", directories: true });
-        for (const directory of directories.sort()) {
-          if (directory.slice("claimed/".length, "claimed/".length + 10) >= cutoffDay) continue;
-          for await (const { blobs } of claims.list({ prefix: directory.replace(/\/?$/, "/"), paginate: true })) {
-            yield blobs.map(({ key }) => key);
-          }
-        }
-      }
-      // The claim first, its index last: a run cut in between leaves the index to resume from.
-      return forEachBounded(datedPages(), { concurrency: sweepConcurrency, deadline }, async (datedKey) => {
-        await claims.delete(`claims/${datedKey.slice(datedKey.lastIndexOf("/") + 1)}`);
-        await claims.delete(datedKey);
-        return true;
-      });
+      if (database === undefined) return { done: 0, complete: true };
+      return deleteInBatches(database(), { table: "event_claims", column: "expires_at", before: cutoff, deadline });
     },
   };
 }

@@ -1,30 +1,53 @@
-import { getStore, type Store } from "@netlify/blobs";
-import { type BoundedRun, forEachBounded } from "../support/bounded-work.ts";
-import { idSegment, referenceSegment } from "./store-key.ts";
+import type { DeliveryChannel } from "../okta/telephony-request.ts";
+import type { BoundedRun } from "../support/bounded-work.ts";
+import { type Database, netlifyDatabase } from "./database.ts";
+import { deleteInBatches } from "./retention.ts";
+import { referenceIdOf } from "./store-key.ts";
 import {
   assembleRecord,
-  type SendFacts,
   type StatusEntry,
   type TransactionFact,
   type TransactionRecord,
 } from "./transaction-record.ts";
 
 /**
- * Transaction records in Netlify Blobs, as immutable facts: each send and each status is its own
- * blob, written with `onlyIfNew` under a key that names it. Writers that race (the hook's own
- * record and Telesign's callbacks, which may come first, and come again) never overwrite each
- * other, and a duplicate, or a replay, lands on the key its twin already holds.
- *
- * Keys (`{ref}` is Telesign's 32 hex digits, `{event}` the eventId's SHA-256, see store-key.ts):
- * - `reference/{ref}/send` and `reference/{ref}/status/{code}/{time}` the facts (`{time}` is the
- *   SHA-256 of Telesign's `updated_on`, or `undated`: a status is one fact per code and time);
- * - `event/{event}` → `{ referenceId }`, to find a record by Okta's eventId;
- * - `created/{YYYY-MM-DD}/{key}` the retention index: one entry for every key above, on the day it
- *   was written, so that the sweep deletes a day's keys from one paginated listing, without a read.
+ * What the hook answered Okta (`okta_requests`) and what Telesign reported of each message
+ * (`delivery_statuses`), in Netlify Database. A status is a fact stored once and never changed,
+ * keyed by reference id, code and Telesign's time: writers that race (the hook's own record, and
+ * Telesign's callbacks, which may come first, and come again) never overwrite each other, and a
+ * replay lands on its twin (`ON CONFLICT DO NOTHING`). Each write is one statement.
  */
 
+/** One Okta request the hook answered: ids, masked phone, outcome and times; never the code. */
+export interface OktaRequestRecord {
+  /** When the request arrived (ISO-8601, the hook's clock). */
+  receivedAt: string;
+  eventId?: string;
+  oktaRequestId?: string;
+  requestType?: string;
+  channel?: DeliveryChannel;
+  oktaUserId?: string;
+  oktaLogin?: string;
+  /** Country code and last digits: `+1******3210`. */
+  phoneMasked?: string;
+  /** phoneHash() of the full number, when PHONE_HASH_KEY is set. */
+  phoneHash?: string;
+  /** The E.164 country calling code (`1`, `44`). */
+  countryCode?: string;
+  outcome: string;
+  referenceId?: string;
+  /** Telesign's status in its answer to the send. */
+  telesign?: { code: number; description: string; httpStatus?: number };
+  telesignAttempts?: number;
+  duplicateGuard?: "database" | "memory";
+  claimMs?: number;
+  telesignMs?: number;
+  durationMs: number;
+}
+
 export interface TransactionStore {
-  recordSend(send: SendFacts): Promise<void>;
+  /** The request, and the send's status as the first fact of its message when Telesign accepted it. */
+  recordRequest(request: OktaRequestRecord): Promise<void>;
   /** `dated`: whether Telesign gave the status's time (else `status.updatedOn` is the receipt time). */
   recordStatus(
     referenceId: string,
@@ -35,98 +58,205 @@ export interface TransactionStore {
   has(referenceId: string): Promise<boolean>;
   get(referenceId: string): Promise<TransactionRecord | undefined>;
   getByEventId(eventId: string): Promise<TransactionRecord | undefined>;
-  /**
-   * Deletes the records first seen on days before `cutoff`'s day, until `deadline` (a
-   * `performance.now()` time); a run cut short is resumed by the next.
-   */
-  deleteCreatedBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
+  /** Deletes requests and statuses stored before `cutoff`, until `deadline` (a `performance.now()` time). */
+  deleteRecordedBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
 }
 
-export const transactionStoreName = "telesign-transactions";
+/** The longest id kept: Okta's ids are about 25 characters; a longer value is not an id of Okta's. */
+export const maxIdLength = 200;
+/** Each statement's bound when the caller sets none. */
+export const defaultStatementTimeoutMs = 2_000;
 
-/** The site's store, as Netlify provides it to each function (strong consistency: reads see every write). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const insertRequest = `
+WITH request AS (
+  INSERT INTO okta_requests (received_at, event_id, okta_request_id, request_type, channel, okta_user_id,
+    okta_login, phone_masked, phone_hash, country_code, outcome, reference_id, telesign_code,
+    telesign_http_status, telesign_attempts, duplicate_guard, claim_ms, telesign_ms, duration_ms)
+  VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14::smallint, $15::smallint,
+    $16, $17::int, $18::int, $19::int)
+)
+INSERT INTO delivery_statuses (reference_id, code, description, updated_on, dated, source, recorded_at)
+SELECT $12, $13::int, $20::text, $21::text, true, 'send', $22::timestamptz
+WHERE $12::text IS NOT NULL AND $20::text IS NOT NULL
+ON CONFLICT DO NOTHING`;
+
+const insertStatus = `
+INSERT INTO delivery_statuses (reference_id, code, description, updated_on, dated, source, last_channel, event_id, recorded_at)
+VALUES ($1, $2::int, $3, $4, $5::boolean, 'callback', $6, $7, $8::timestamptz)
+ON CONFLICT DO NOTHING`;
+
+/** A record's request and facts, in one round trip; `$1` is the reference id. */
+const selectRecord = `
+SELECT
+  (SELECT json_build_object('eventId', event_id, 'oktaRequestId', okta_request_id, 'requestType', request_type,
+     'channel', channel, 'phone', phone_masked)
+   FROM okta_requests WHERE reference_id = $1 ORDER BY received_at LIMIT 1) AS request,
+  (SELECT json_agg(json_build_object('code', code, 'description', description, 'updatedOn', updated_on,
+     'source', source, 'lastChannel', last_channel, 'eventId', event_id, 'recordedAt', ${iso("recorded_at")}))
+   FROM delivery_statuses WHERE reference_id = $1) AS facts`;
+
+const selectReferenceOfEvent = `
+SELECT coalesce(
+  (SELECT reference_id FROM okta_requests WHERE event_id = $1 AND reference_id IS NOT NULL
+   ORDER BY received_at DESC LIMIT 1),
+  (SELECT reference_id FROM delivery_statuses WHERE event_id = $1 ORDER BY recorded_at DESC LIMIT 1)
+) AS "referenceId"`;
+
+const selectKnown = `
+SELECT EXISTS (SELECT 1 FROM delivery_statuses WHERE reference_id = $1)
+    OR EXISTS (SELECT 1 FROM okta_requests WHERE reference_id = $1) AS known`;
+
+interface StoredFact {
+  code: number;
+  description: string;
+  updatedOn: string;
+  source: "send" | "callback";
+  lastChannel: string | null;
+  eventId: string | null;
+  recordedAt: string;
+}
+
+interface StoredRequest {
+  eventId: string | null;
+  oktaRequestId: string | null;
+  requestType: string | null;
+  channel: DeliveryChannel | null;
+  phone: string | null;
+}
+
+let instanceStore: TransactionStore | undefined;
+
+/** The site's records, on this instance's database connection. */
 export function netlifyTransactionStore(): TransactionStore {
-  return blobsTransactionStore(getStore({ name: transactionStoreName, consistency: "strong" }));
+  instanceStore ??= databaseTransactionStore(netlifyDatabase);
+  return instanceStore;
 }
 
-/** Keys deleted at once by the sweep: each takes two round trips (the key, then its index entry). */
-const sweepConcurrency = 64;
-
-const factsPrefix = (referenceId: string) => `reference/${referenceSegment(referenceId)}/`;
-const eventKey = (eventId: string) => `event/${idSegment(eventId)}`;
-const indexPrefix = "created/";
-
-export function blobsTransactionStore(store: Store, now: () => Date = () => new Date()): TransactionStore {
-  async function recordFact(key: string, fact: TransactionFact, eventId: string | undefined, referenceId: string) {
-    const keys: [string, () => Promise<unknown>][] = [[key, () => store.setJSON(key, fact, { onlyIfNew: true })]];
-    if (eventId !== undefined) {
-      const event = eventKey(eventId);
-      keys.push([event, () => store.setJSON(event, { referenceId }, { onlyIfNew: true })]);
-    }
-    // Index entries first: one that points nowhere is harmless, a key that no index finds is not.
-    const day = fact.recordedAt.slice(0, 10);
-    await Promise.all(keys.map(([written]) => store.set(`${indexPrefix}${day}/${written}`, "", { onlyIfNew: true })));
-    await Promise.all(keys.map(([, write]) => write()));
-  }
+export function databaseTransactionStore(
+  database: () => Database,
+  {
+    now = () => new Date(),
+    timeoutMs = defaultStatementTimeoutMs,
+  }: { now?: () => Date /** Each statement's bound. */; timeoutMs?: number } = {},
+): TransactionStore {
+  const bound = { timeoutMs };
 
   async function get(referenceId: string): Promise<TransactionRecord | undefined> {
-    const { blobs } = await store.list({ prefix: factsPrefix(referenceId) });
-    const facts = await Promise.all(blobs.map(({ key }) => store.get(key, { type: "json" })));
-    return assembleRecord(
-      referenceId,
-      facts.filter((fact): fact is TransactionFact => fact !== null),
+    const checked = referenceIdOf(referenceId);
+    if (checked === undefined) return undefined;
+    const [row] = await database().query<{ request: StoredRequest | null; facts: StoredFact[] | null }>(
+      selectRecord,
+      [checked],
+      bound,
     );
-  }
-
-  /** The key an index entry stands for, then the entry (last, so that a cut run resumes). */
-  async function deleteIndexed(indexKey: string): Promise<boolean> {
-    const key = indexKey.slice(indexKey.indexOf("/", indexPrefix.length) + 1);
-    await store.delete(key);
-    await store.delete(indexKey);
-    return key.startsWith("reference/");
-  }
-
-  /** The retention index's entries of days before the cutoff, a page at a time. */
-  async function* indexPagesBefore(cutoffDay: string) {
-    const { directories } = await store.list({ prefix: indexPrefix, directories: true });
-    for (const directory of directories.sort()) {
-      const day = directory.slice(indexPrefix.length, indexPrefix.length + 10);
-      if (day >= cutoffDay) continue;
-      for await (const { blobs } of store.list({ prefix: `${indexPrefix}${day}/`, paginate: true })) {
-        yield blobs.map(({ key }) => key);
-      }
-    }
+    return assembleRecord(checked, factsOf(checked, row?.request ?? null, row?.facts ?? []));
   }
 
   return {
-    recordSend: async (send) =>
-      recordFact(
-        `${factsPrefix(send.referenceId)}send`,
-        { kind: "send", send, recordedAt: now().toISOString() },
-        send.eventId,
-        send.referenceId,
-      ),
-    recordStatus: async (referenceId, status, { eventId, dated = true } = {}) =>
-      recordFact(
-        `${factsPrefix(referenceId)}status/${status.code}/${dated ? idSegment(status.updatedOn) : "undated"}`,
-        { kind: "status", status, eventId, recordedAt: now().toISOString() },
-        eventId,
-        referenceId,
-      ),
+    async recordRequest(request) {
+      const { telesign } = request;
+      await database().query(
+        insertRequest,
+        [
+          request.receivedAt,
+          idOf(request.eventId),
+          idOf(request.oktaRequestId),
+          idOf(request.requestType),
+          request.channel ?? null,
+          idOf(request.oktaUserId),
+          idOf(request.oktaLogin),
+          request.phoneMasked ?? null,
+          request.phoneHash ?? null,
+          request.countryCode ?? null,
+          request.outcome,
+          referenceIdOf(request.referenceId) ?? null,
+          telesign?.code ?? null,
+          telesign?.httpStatus ?? null,
+          request.telesignAttempts ?? null,
+          request.duplicateGuard ?? null,
+          roundedMs(request.claimMs),
+          roundedMs(request.telesignMs),
+          roundedMs(request.durationMs),
+          request.outcome === "accepted" ? (telesign?.description ?? "") : null,
+          request.receivedAt,
+          now().toISOString(),
+        ],
+        bound,
+      );
+    },
+    async recordStatus(referenceId, status, { eventId, dated = true } = {}) {
+      await database().query(
+        insertStatus,
+        [
+          referenceId,
+          status.code,
+          status.description,
+          status.updatedOn,
+          dated,
+          status.lastChannel ?? null,
+          idOf(eventId),
+          now().toISOString(),
+        ],
+        bound,
+      );
+    },
     async has(referenceId) {
-      const { blobs } = await store.list({ prefix: factsPrefix(referenceId) });
-      return blobs.length > 0;
+      const checked = referenceIdOf(referenceId);
+      if (checked === undefined) return false;
+      const [row] = await database().query<{ known: boolean }>(selectKnown, [checked], bound);
+      return row?.known === true;
     },
     get,
     async getByEventId(eventId) {
-      const index = (await store.get(eventKey(eventId), { type: "json" })) as { referenceId: string } | null;
-      return index === null ? undefined : get(index.referenceId);
+      const [row] = await database().query<{ referenceId: string | null }>(selectReferenceOfEvent, [eventId], bound);
+      return row?.referenceId == null ? undefined : get(row.referenceId);
     },
-    deleteCreatedBefore: async (cutoff, deadline = Number.POSITIVE_INFINITY) =>
-      forEachBounded(
-        indexPagesBefore(cutoff.toISOString().slice(0, 10)),
-        { concurrency: sweepConcurrency, deadline },
-        deleteIndexed,
-      ),
+    async deleteRecordedBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
+      const db = database();
+      const [requests, statuses] = await Promise.all([
+        deleteInBatches(db, { table: "okta_requests", column: "received_at", before: cutoff, deadline }),
+        deleteInBatches(db, { table: "delivery_statuses", column: "recorded_at", before: cutoff, deadline }),
+      ]);
+      return { done: requests.done + statuses.done, complete: requests.complete && statuses.complete };
+    },
   };
+}
+
+/** The facts of a record, as the record model assembles them. */
+function factsOf(referenceId: string, request: StoredRequest | null, stored: StoredFact[]): TransactionFact[] {
+  return stored.map((fact): TransactionFact => {
+    const status = { code: fact.code, description: fact.description, updatedOn: fact.updatedOn };
+    if (fact.source === "send") {
+      return {
+        kind: "send",
+        recordedAt: fact.recordedAt,
+        send: {
+          referenceId,
+          eventId: request?.eventId ?? undefined,
+          oktaRequestId: request?.oktaRequestId ?? undefined,
+          requestType: request?.requestType ?? undefined,
+          channel: request?.channel ?? "sms",
+          phone: request?.phone ?? "",
+          status,
+        },
+      };
+    }
+    return {
+      kind: "status",
+      recordedAt: fact.recordedAt,
+      eventId: fact.eventId ?? undefined,
+      status: { ...status, source: "callback", ...(fact.lastChannel !== null && { lastChannel: fact.lastChannel }) },
+    };
+  });
+}
+
+/** An outside id as stored: at most maxIdLength characters, or none. */
+function idOf(value: string | undefined): string | null {
+  return value !== undefined && value.length <= maxIdLength ? value : null;
+}
+
+function roundedMs(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms);
 }

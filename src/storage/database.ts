@@ -1,0 +1,99 @@
+import { neon } from "@neondatabase/serverless";
+import { type DatabaseSettings, databaseSettings } from "../config.ts";
+import { withinMs } from "../support/deadline.ts";
+
+/**
+ * Netlify Database (Postgres), as the functions use it: one statement at a time, each with its own
+ * time limit. No transactions: every write the hook makes is one atomic statement.
+ *
+ * On Netlify (`NETLIFY_DB_DRIVER=serverless`) a statement is one HTTPS request through Neon's HTTP
+ * driver: no connection to open, and the only driver the bundle loads at start. Locally
+ * (`netlify dev`, `npm start`: a Postgres wire server) node-postgres is loaded on first use.
+ * `@netlify/database`'s `getDatabase()` chooses the same drivers but loads both, and WebSockets, at
+ * start (about 100 ms more of a cold start: docs/performance.md).
+ */
+
+export interface QueryOptions {
+  /** The statement's bound: past it the query rejects with DeadlineExceeded (its result is ignored). */
+  timeoutMs: number;
+}
+
+export interface Database {
+  /**
+   * Runs one statement with `$1`-style parameters; its rows. Return values as text, integer,
+   * boolean or JSON (cast `::text`, `::int` in SQL): drivers differ on dates and 64-bit integers.
+   */
+  query<Row extends object = Record<string, unknown>>(
+    text: string,
+    params: readonly unknown[],
+    options: QueryOptions,
+  ): Promise<Row[]>;
+}
+
+/** No database configured (NETLIFY_DB_URL unset): every statement fails at once. */
+export class DatabaseNotConfigured extends Error {
+  override name = "DatabaseNotConfigured";
+  constructor() {
+    super("NETLIFY_DB_URL is not set: the site has no Netlify Database");
+  }
+}
+
+/** The database of the given settings; opens nothing until the first statement. */
+export function connectDatabase(settings: DatabaseSettings | undefined): Database {
+  if (settings === undefined) {
+    return {
+      query: () => Promise.reject(new DatabaseNotConfigured()),
+    };
+  }
+  return settings.driver === "serverless" ? neonHttpDatabase(settings.url) : nodePostgresDatabase(settings.url);
+}
+
+let instanceDatabase: { url: string | undefined; database: Database } | undefined;
+
+/**
+ * This instance's database, as Netlify configures it for the function: made on first use and
+ * reused by every invocation (a new one only if Netlify changes the connection string).
+ */
+export function netlifyDatabase(): Database {
+  const settings = databaseSettings();
+  if (instanceDatabase === undefined || instanceDatabase.url !== settings?.url) {
+    instanceDatabase = { url: settings?.url, database: connectDatabase(settings) };
+  }
+  return instanceDatabase.database;
+}
+
+function neonHttpDatabase(url: string): Database {
+  const sql = neon(url);
+  return {
+    query: (text, params, { timeoutMs }) =>
+      withinMs(timeoutMs, (signal) => sql.query(text, [...params], { fetchOptions: { signal } })) as never,
+  };
+}
+
+type PgPool = import("pg").Pool;
+
+function nodePostgresDatabase(url: string): Database {
+  let pool: Promise<PgPool> | undefined;
+  const openPool = async (): Promise<PgPool> => {
+    const { default: pg } = await import("pg");
+    const created = new pg.Pool({ connectionString: withUser(url), max: 4, idleTimeoutMillis: 10_000 });
+    // A connection that drops while idle must not crash the function.
+    created.on("error", () => {});
+    return created;
+  };
+  return {
+    query: (text, params, { timeoutMs }) =>
+      withinMs(timeoutMs, async () => {
+        pool ??= openPool();
+        const result = await (await pool).query({ text, values: [...params] });
+        return result.rows;
+      }),
+  };
+}
+
+/** node-postgres needs a user name, which the local emulation's connection string leaves out. */
+function withUser(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username === "") parsed.username = "postgres";
+  return parsed.toString();
+}

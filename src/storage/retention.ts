@@ -1,0 +1,54 @@
+import type { BoundedRun } from "../support/bounded-work.ts";
+import { DeadlineExceeded } from "../support/deadline.ts";
+import type { Database } from "./database.ts";
+
+/**
+ * Deletes a table's rows older than a time, a bounded batch per statement, until none is left or
+ * the deadline comes: a run cut short leaves the rest for the next, and every batch is one atomic
+ * statement, so that a run stopped at any point leaves nothing half done.
+ */
+
+export interface BatchDelete {
+  /** A table of the migrations (a constant: never an outside value). */
+  table: string;
+  /** Its timestamptz column that dates a row. */
+  column: string;
+  /** Rows dated before this go. */
+  before: Date;
+  /** A `performance.now()` time after which no batch starts. */
+  deadline: number;
+  /** Rows per statement (the physical ids of a batch are chosen by an indexed range scan). */
+  batchSize?: number;
+}
+
+export const defaultBatchSize = 2_000;
+/** No statement of the sweep runs longer than this (and none past the deadline). */
+const statementTimeoutMs = 10_000;
+
+export async function deleteInBatches(
+  database: Database,
+  { table, column, before, deadline, batchSize = defaultBatchSize }: BatchDelete,
+): Promise<BoundedRun> {
+  const statement =
+    `WITH gone AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(` +
+    `SELECT ctid FROM ${table} WHERE ${column} < $1::timestamptz LIMIT $2::int)) RETURNING 1) ` +
+    "SELECT count(*)::int AS deleted FROM gone";
+  let done = 0;
+  while (performance.now() < deadline) {
+    const timeoutMs = Math.max(1, Math.min(statementTimeoutMs, deadline - performance.now()));
+    let deleted: number;
+    try {
+      const [row] = await database.query<{ deleted: number }>(statement, [before.toISOString(), batchSize], {
+        timeoutMs,
+      });
+      deleted = row?.deleted ?? 0;
+    } catch (error) {
+      // A batch cut off by the run's deadline is the next run's to finish.
+      if (error instanceof DeadlineExceeded && performance.now() >= deadline) return { done, complete: false };
+      throw error;
+    }
+    done += deleted;
+    if (deleted < batchSize) return { done, complete: true };
+  }
+  return { done, complete: false };
+}

@@ -1,0 +1,49 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { migrationsDirectory } from "../scripts/local-database.ts";
+import { useDatabase } from "./support/database.ts";
+
+const { sql } = useDatabase();
+
+describe("the migrated schema", () => {
+  it("documents every table in a comment: what it holds and how long", async () => {
+    const tables = await sql<{ name: string; comment: string | null }>(
+      "SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c " +
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+    );
+    expect(tables.map(({ name }) => name)).toEqual(["delivery_statuses", "event_claims", "okta_requests"]);
+    for (const { name, comment } of tables) {
+      expect(comment, name).toMatch(/Kept|Deleted/);
+    }
+  });
+
+  it("has the indexes the lookups by event, reference, Okta user, login, phone hash and time use", async () => {
+    const indexes = await sql<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'");
+    expect(indexes.map(({ name }) => name)).toEqual(
+      expect.arrayContaining([
+        "okta_requests_received_at",
+        "okta_requests_event_id",
+        "okta_requests_reference_id",
+        "okta_requests_okta_user_id",
+        "okta_requests_okta_login",
+        "okta_requests_phone_hash",
+        "delivery_statuses_recorded_at",
+        "delivery_statuses_event_id",
+        "event_claims_expires_at",
+      ]),
+    );
+  });
+
+  it("is applied from the same files Netlify applies at deploy, each once and in name order", async () => {
+    const files = (await readdir(migrationsDirectory)).sort();
+    const applied = await sql<{ name: string }>("SELECT name FROM netlify.migrations ORDER BY name");
+    expect(applied.map(({ name }) => name)).toEqual(files.map((file) => file.replace(/\.sql$/, "")));
+    for (const file of files) {
+      const text = await readFile(path.join(migrationsDirectory, file, "migration.sql"), "utf8").catch(() =>
+        readFile(path.join(migrationsDirectory, file), "utf8"),
+      );
+      expect(text).not.toMatch(/^\s*(BEGIN|COMMIT)\b/im); // Netlify runs each migration in its own transaction
+    }
+  });
+});

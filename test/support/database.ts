@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, beforeEach, inject } from "vitest";
+import type { Database } from "../../src/storage/database.ts";
+import { withinMs } from "../../src/support/deadline.ts";
+
+/**
+ * A migrated database for each test: Netlify's local engine (PGlite) in this process, one per test
+ * file, loaded from the migrated template (support/database-template.ts) and emptied before each
+ * test. `database()` is the hook's view of it, bounded like the real client; `faults` make it slow,
+ * hang or fail for the next statements.
+ */
+export function useDatabase() {
+  let pglite: PGlite;
+  const faults: Fault[] = [];
+  /** Whether a statement ran since the tables were last emptied. */
+  let used = false;
+  let tables: string[] = [];
+
+  beforeAll(async () => {
+    const template = await readFile(inject("databaseTemplate"));
+    pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
+    const { rows } = await pglite.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    tables = rows.map(({ name }) => name);
+  });
+  afterAll(() => pglite?.close());
+  beforeEach(async () => {
+    faults.length = 0;
+    // DELETE is faster than TRUNCATE on a few rows; a test that ran no statement leaves nothing.
+    if (used) await pglite.exec(tables.map((table) => `DELETE FROM ${table};`).join(""));
+    used = false;
+  });
+
+  const database: Database = {
+    query: (text, params, { timeoutMs }) =>
+      withinMs(timeoutMs, async () => {
+        used = true;
+        const fault = faults.shift();
+        const delayMs = fault !== undefined && "delayMs" in fault ? fault.delayMs : undefined;
+        if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (fault?.kind === "hang") await new Promise(() => {});
+        if (fault?.kind === "fail") throw new Error(fault.message ?? "connection terminated unexpectedly");
+        const { rows } = await pglite.query(text, [...params]);
+        if (fault?.kind === "fail_after") throw new Error(fault.message ?? "connection terminated unexpectedly");
+        return rows as never;
+      }),
+  };
+
+  return {
+    /** The hook's view of this test's database. */
+    database: () => database,
+    /** Direct access, to inspect or prepare rows. */
+    sql: <Row>(text: string, params: unknown[] = []) => {
+      used = true;
+      return pglite.query<Row>(text, params).then(({ rows }) => rows);
+    },
+    /** Queues faults for the next statements, in order. */
+    fault: (...next: Fault[]) => faults.push(...next),
+  };
+}
+
+export type Fault =
+  /** Answers after `delayMs` (a database resuming from sleep, a slow network). */
+  | { kind: "slow"; delayMs: number }
+  /** Never answers. */
+  | { kind: "hang" }
+  /** Fails before the statement runs (unreachable). */
+  | { kind: "fail"; message?: string; delayMs?: number }
+  /** The statement runs, then the connection fails before its result arrives. */
+  | { kind: "fail_after"; message?: string; delayMs?: number }
+  /** Runs normally: a placeholder to fault a later statement. */
+  | { kind: "ok" };
