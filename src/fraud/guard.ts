@@ -66,7 +66,7 @@ export interface Judgement {
   after?: Promise<unknown>;
 }
 
-/** The counters get at most this long: beside the claim, within the same bound. */
+/** The counters (and the cached risk score) get at most this long: beside the claim, within the same bound. */
 const counterTimeoutMs = 400;
 /** Telesign's Score gets at most this long, and never more than half of the budget that is left. */
 const maxRiskMs = 800;
@@ -110,9 +110,10 @@ export function createFraudGuard({
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
     const subject = digest(`number:${request.delivery.phoneNumber}`);
+    const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
     const cachedRisk =
       guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
-        ? riskCache.get(subject, deadline).catch(() => undefined)
+        ? withinMs(bound, () => riskCache.get(subject, deadline)).catch(() => undefined)
         : undefined;
     const keys =
       guarding && counters !== undefined
@@ -128,8 +129,7 @@ export function createFraudGuard({
     }
     let take: TakeResult | "unavailable";
     try {
-      const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
-      take = await withinMs(bound, () => counters.take(keys, deadline));
+      take = await withinMs(bound, () => counters.take(keys, performance.now() + bound));
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
       take = "unavailable";

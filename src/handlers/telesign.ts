@@ -1,7 +1,7 @@
 import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
 import { type GuardConfig, parseGuardConfig } from "../fraud/guard-config.ts";
-import type { RateCounters } from "../fraud/rate-counters.ts";
+import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
 import type { RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
@@ -22,7 +22,7 @@ import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } 
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
 import { idSegment } from "../storage/store-key.ts";
-import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
+import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
@@ -148,6 +148,7 @@ export function createTelephonyHook({
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
     : undefined;
   const guardConfig = fraud?.config ?? parseGuardConfig({});
+  const phoneHashKey = config.ok ? config.config.phoneHashKey : undefined;
   const guard: FraudGuard | undefined =
     config.ok && guardConfig.ok
       ? createFraudGuard({
@@ -155,7 +156,8 @@ export function createTelephonyHook({
           counters: fraud?.counters,
           riskCache: fraud?.riskCache,
           telesign: config.config.telesign,
-          digest: idSegment,
+          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
+          digest: phoneHashKey === undefined ? idSegment : (subject) => phoneHash(phoneHashKey, subject),
           fetch,
           log,
         })
@@ -231,6 +233,7 @@ export function createTelephonyHook({
     progress.record = recordFactsOf(oktaRequest, config.config.phoneHashKey);
     const screened = guard.screen(oktaRequest);
     Object.assign(facts, screened.fields);
+    progress.record.fraud = fraudFactsOf(screened.facts.country, screened.blocked);
     if (screened.blocked) return blocked(screened.blocked, facts);
 
     // The rate counters beside the duplicate claim: one round trip on the critical path for both.
@@ -249,6 +252,7 @@ export function createTelephonyHook({
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
     const verdict = await guard.judge(counted, credential, deadline);
     Object.assign(facts, verdict.fields);
+    progress.record.fraud = fraudFactsOf(screened.facts.country, verdict.blocked, verdict.wouldBlock, counted.take);
     if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
     if (verdict.blocked !== undefined) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
@@ -317,6 +321,30 @@ function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | und
     phoneMasked: maskPhoneNumber(phoneNumber),
     phoneHash: phoneHashKey === undefined ? undefined : phoneHash(phoneHashKey, phoneNumber),
     countryCode: countryCallingCode(phoneNumber),
+  };
+}
+
+/** What the record keeps of the toll-fraud guard's decision. */
+function fraudFactsOf(
+  country: string | undefined,
+  blockedBy: Finding | undefined,
+  wouldBlock: Finding[] = [],
+  take?: TakeResult | "unavailable",
+): FraudFacts {
+  const found = blockedBy === undefined ? wouldBlock : [blockedBy];
+  const verdict =
+    blockedBy !== undefined
+      ? "blocked"
+      : found.length > 0
+        ? "would_block"
+        : take === "unavailable"
+          ? "unavailable"
+          : undefined;
+  return {
+    country,
+    verdict,
+    rules: found.length > 0 ? found.map(({ rule }) => rule).join(",") : undefined,
+    scope: found.find(({ scope }) => scope !== undefined)?.scope,
   };
 }
 

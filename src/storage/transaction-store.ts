@@ -43,6 +43,19 @@ export interface OktaRequestRecord {
   claimMs?: number;
   telesignMs?: number;
   durationMs: number;
+  /** What the toll-fraud guard decided (migration 0002_toll_fraud). */
+  fraud?: FraudFacts;
+}
+
+/** The toll-fraud guard's part of a record: the destination's country and what objected, if anything. */
+export interface FraudFacts {
+  /** ISO 3166-1 alpha-2, by the numbering plan. */
+  country?: string;
+  verdict?: "blocked" | "would_block" | "unavailable";
+  /** The kinds of rule, comma-separated. */
+  rules?: string;
+  /** A rate limit's scope and window. */
+  scope?: string;
 }
 
 export interface TransactionStore {
@@ -73,9 +86,10 @@ const insertRequest = `
 WITH request AS (
   INSERT INTO okta_requests (received_at, event_id, okta_request_id, request_type, channel, okta_user_id,
     okta_login, phone_masked, phone_hash, country_code, outcome, reference_id, telesign_code,
-    telesign_http_status, telesign_attempts, duplicate_guard, claim_ms, telesign_ms, duration_ms)
+    telesign_http_status, telesign_attempts, duplicate_guard, claim_ms, telesign_ms, duration_ms,
+    destination_country, fraud_verdict, fraud_rules, fraud_scope)
   VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14::smallint, $15::smallint,
-    $16, $17::int, $18::int, $19::int)
+    $16, $17::int, $18::int, $19::int, $23, $24, $25, $26)
 )
 INSERT INTO delivery_statuses (reference_id, code, description, updated_on, dated, source, recorded_at)
 SELECT $12, $13::int, $20::text, $21::text, true, 'send', $22::timestamptz
@@ -182,6 +196,10 @@ export function databaseTransactionStore(
           request.outcome === "accepted" ? (telesign?.description ?? "") : null,
           request.receivedAt,
           now().toISOString(),
+          request.fraud?.country ?? null,
+          request.fraud?.verdict ?? null,
+          request.fraud?.rules ?? null,
+          request.fraud?.scope ?? null,
         ],
         bound,
       );
