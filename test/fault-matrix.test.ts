@@ -2,8 +2,12 @@ import { createServer, type Server } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../scripts/local-stack.ts";
-import { parseConfig } from "../src/config.ts";
+import { oktaLimitMs, parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { jsonLogger } from "../src/log.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { type Fault, useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
@@ -38,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => resetting.close(() => resolve())));
 
-interface Fault {
+interface TelesignFault {
   fault: string;
   /** Telesign's behaviour, through msw; or another base URL (real loopback faults); or a fetch. */
   telesign?: () => Response | Promise<Response>;
@@ -60,7 +64,7 @@ const dnsFailure: typeof fetch = async () => {
   throw new TypeError("fetch failed", { cause });
 };
 
-const matrix: Fault[] = [
+const matrix: TelesignFault[] = [
   {
     fault: "30xx: insufficient funds (3073, HTTP 200)",
     telesign: status(200, 3073, "Insufficient funds"),
@@ -201,5 +205,95 @@ describe("the fault matrix", () => {
     }
     const [line] = logLinesSince(from);
     expect(line?.durationMs).toBeLessThan(budgetMs + slackMs);
+  });
+});
+
+/**
+ * One row per way Netlify Database can fail on the request's path (the duplicate-event claim): the
+ * code is still delivered once, inside Okta's 3 s, and the log says whether the guard was the
+ * database or only this instance's memory. Records are written after the answer and never wait.
+ */
+const db = useDatabase();
+
+interface DatabaseFault {
+  fault: string;
+  /** What the database does with the next statements (the claim first). */
+  faults: Fault[];
+  /** Where the claim was taken. */
+  guard: "database" | "memory";
+  /** Whether another instance's repeat then gets the first answer from the database. */
+  repeatAnswered: boolean;
+}
+
+const databaseMatrix: DatabaseFault[] = [
+  {
+    fault: "unreachable (connection refused)",
+    faults: [{ kind: "fail", message: "connect ECONNREFUSED" }],
+    guard: "memory",
+    repeatAnswered: false,
+  },
+  {
+    fault: "slow (300 ms a statement)",
+    faults: [{ kind: "slow", delayMs: 300 }],
+    guard: "database",
+    repeatAnswered: true,
+  },
+  { fault: "hanging (never answers)", faults: [{ kind: "hang" }], guard: "memory", repeatAnswered: false },
+  {
+    fault: "failing mid-statement (the claim ran, its answer was lost)",
+    faults: [{ kind: "fail_after", message: "Connection terminated unexpectedly" }],
+    guard: "memory",
+    repeatAnswered: true,
+  },
+  {
+    fault: "resuming from sleep (the first statement takes 1 s)",
+    faults: [{ kind: "slow", delayMs: 1_000 }],
+    guard: "memory",
+    repeatAnswered: false,
+  },
+];
+
+describe("the database's fault matrix", () => {
+  it.each(databaseMatrix.map((row) => [row.fault, row] as const))("%s", async (_, row) => {
+    const simulator = useTelesignSimulator();
+    const instance = () => {
+      const afterResponse: Promise<unknown>[] = [];
+      const hook = createTelephonyHook({
+        config: parseConfig(baseEnv),
+        duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
+        transactions: () => databaseTransactionStore(db.database),
+      });
+      const call = async () => {
+        const response = await hook(oktaPost(), { waitUntil: (work) => afterResponse.push(work) });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      return { call, settled: () => Promise.all(afterResponse) };
+    };
+    db.fault(...row.faults);
+    const first = instance();
+    const from = capturedLines.length;
+    const started = performance.now();
+    const { status, body } = await first.call();
+    const elapsed = performance.now() - started;
+
+    expect(status).toBe(200);
+    expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
+    expect(elapsed).toBeLessThan(oktaLimitMs);
+    expect(simulator.sentBodies()).toHaveLength(1);
+    const request = logLinesSince(from).find((line) => line.message === "okta telephony request");
+    expect(request?.outcome).toBe("accepted");
+    expect(request?.duplicateGuard).toBe(row.guard === "memory" ? "memory" : undefined);
+    if (row.guard === "memory") {
+      expect(logLinesSince(from)).toContainEqual(expect.objectContaining({ message: "duplicate guard unavailable" }));
+    }
+
+    await first.settled();
+    // Okta's repeat reaches another instance: the database gives it the first answer when it holds
+    // one; without, that instance cannot know, and sends (the documented cost of an unavailable guard).
+    const repeat = await instance().call();
+    if (row.repeatAnswered) {
+      expect(repeat.body).toEqual(body);
+      expect(simulator.sentBodies()).toHaveLength(1);
+    }
   });
 });

@@ -1,0 +1,115 @@
+import { type ChildProcess, fork } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { projectRoot } from "../scripts/local-stack.ts";
+import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
+import { apiKey, baseEnv, customerId, oktaSecret } from "./support/hook.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+
+/**
+ * Several instances of the hook, each its own process, share one database (Netlify's local
+ * emulation over the wire) and one Telesign. Every round, each instance prepares the same events
+ * and waits; once all are ready they are released together (a barrier, not a delay) and each
+ * sends all the round's events at once. Only the database's atomic claim keeps the messages to one
+ * per event: this instance's memory cannot see the others.
+ */
+
+const instances = 4;
+const rounds = 12;
+const eventsPerRound = 5;
+
+let database: ChildProcess;
+let telesign: SimulatorServer;
+let processes: ChildProcess[] = [];
+
+/** The next message of a process that has `key`. */
+function next<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (!(key in message)) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message[key] as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`an instance exited (${code}) before ${key}`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+beforeAll(async () => {
+  // The database answers from a process of its own, as Netlify's does from a server of its own.
+  database = fork(path.join(projectRoot, "test", "support", "database-process.ts"), [], {
+    cwd: projectRoot,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const databaseUrl = await next<string>(database, "url");
+  // Telesign takes its time, as it does: the other instances' repeats come while the first waits.
+  telesign = await serveTelesignSimulator({ customerId, apiKey, latencyMs: 50 });
+  processes = Array.from({ length: instances }, () =>
+    fork(path.join(projectRoot, "test", "support", "hook-process.ts"), [], {
+      cwd: projectRoot,
+      execArgv: ["--import", "tsx"],
+      // Their warnings (a guard unavailable) show with the test's output; their request logs do not.
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+      env: {
+        ...process.env,
+        ...baseEnv,
+        TELESIGN_API_URL: telesign.url,
+        NETLIFY_DB_URL: databaseUrl,
+        NETLIFY_DB_DRIVER: "server",
+      },
+    }),
+  );
+  await Promise.all(processes.map((child) => next(child, "started")));
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of processes) child.kill();
+  await telesign?.close();
+  database?.send({ stop: true });
+});
+
+describe("one eventId on several instances at the same instant", () => {
+  it("reaches Telesign exactly once per event, and every instance answers Okta", async () => {
+    const answers = new Map<string, unknown[]>();
+    for (let round = 0; round < rounds; round++) {
+      const eventIds = Array.from({ length: eventsPerRound }, (_, n) => `same-instant-${round}-${n}`);
+      const bodies = eventIds.map((eventId) => JSON.stringify(oktaRequest({}, { eventId })));
+      // Everyone prepared and waiting; then released together.
+      await Promise.all(
+        processes.map((child) => {
+          const ready = next(child, "ready");
+          child.send({ prepare: { bodies, authorization: oktaSecret } });
+          return ready;
+        }),
+      );
+      const answered = processes.map((child) => next<unknown[]>(child, "answers"));
+      for (const child of processes) child.send({ go: true });
+      for (const each of await Promise.all(answered)) {
+        each.forEach((answer, n) =>
+          answers.set(eventIds[n] as string, [...(answers.get(eventIds[n] as string) ?? []), answer]),
+        );
+      }
+    }
+
+    const sent = telesign.simulator.sentBodies() as { external_id?: string }[];
+    const perEvent = new Map<string, number>();
+    for (const { external_id } of sent) perEvent.set(String(external_id), (perEvent.get(String(external_id)) ?? 0) + 1);
+    expect(perEvent.size).toBe(rounds * eventsPerRound);
+    expect([...perEvent.values()].filter((count) => count !== 1)).toEqual([]);
+    expect(sent).toHaveLength(rounds * eventsPerRound);
+
+    // Each instance answered each event: the first's answer, or that the first is still going.
+    for (const [eventId, given] of answers) {
+      expect(given, eventId).toHaveLength(instances);
+      const delivered = given.filter((answer) => JSON.stringify(answer).includes('"SUCCESSFUL"'));
+      expect(delivered.length, eventId).toBeGreaterThanOrEqual(1);
+      for (const answer of delivered) expect(answer).toEqual(delivered[0]);
+      for (const answer of given.filter((each) => !delivered.includes(each))) {
+        expect(answer).toMatchObject({ error: { errorSummary: "Duplicate request in progress" } });
+      }
+    }
+  }, 120_000);
+});
