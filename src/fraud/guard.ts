@@ -109,11 +109,12 @@ export function createFraudGuard({
 
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
-    const subject = digest(`number:${request.delivery.phoneNumber}`);
     const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
     const cachedRisk =
       guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
-        ? withinMs(bound, () => riskCache.get(subject, deadline)).catch(() => undefined)
+        ? withinMs(bound, () => riskCache.get(digest(`number:${request.delivery.phoneNumber}`), deadline)).catch(
+            () => undefined,
+          )
         : undefined;
     const keys =
       guarding && counters !== undefined
