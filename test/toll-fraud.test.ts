@@ -212,9 +212,31 @@ describe("monitor before enforcing", () => {
     expect((await call(smsTo(numbers.ukPremium))).json.commands).toBeDefined();
     expect((await call(smsTo(numbers.ukPremium))).json.commands).toBeDefined();
     expect(simulator.sentBodies()).toHaveLength(2);
+    // Enforcing would have refused both for their destination, and counted neither.
     expect(logLinesSince(from)).toMatchObject([
       { outcome: "accepted", wouldBlock: "country,number_type" },
-      { outcome: "accepted", wouldBlock: "country,number_type,rate_limit", scope: "number/1h" },
+      { outcome: "accepted", wouldBlock: "country,number_type" },
+    ]);
+  });
+
+  it("monitor reports a full counter, and Telesign's risk score, as enforcing would", async () => {
+    const { simulator, call, afterResponse } = startHook({
+      FRAUD_MODE: "monitor",
+      FRAUD_LIMITS: "number:1/1h",
+      TELESIGN_RISK_CHECK: "always",
+    });
+    const from = capturedLines.length;
+    await call(smsTo("+447400120666")); // the simulator's "block" score: would be refused, so not counted
+    await Promise.all(afterResponse);
+    await call(smsTo("+447400120666"));
+    await call(smsTo(numbers.ukMobile));
+    await call(smsTo(numbers.ukMobile));
+    expect(simulator.sentBodies()).toHaveLength(4);
+    expect(logLinesSince(from).map(({ wouldBlock, scope }) => [wouldBlock, scope])).toEqual([
+      ["risk_score", undefined],
+      ["risk_score", undefined],
+      [undefined, undefined],
+      ["rate_limit", "number/1h"],
     ]);
   });
 

@@ -116,8 +116,9 @@ export function createFraudGuard({
             () => undefined,
           )
         : undefined;
+    // A code another rule would refuse is not counted, in monitor mode as in enforce.
     const keys =
-      guarding && counters !== undefined
+      guarding && counters !== undefined && screened.wouldBlock.length === 0
         ? counterKeys(
             config.limits,
             { phoneNumber: request.delivery.phoneNumber, country: facts.country, oktaUserId: request.oktaUserId },

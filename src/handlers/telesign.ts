@@ -260,6 +260,8 @@ export function createTelephonyHook({
       if (claim !== undefined) afterResponse(claim.settle(answer.body, false), context, "duplicate claim not settled");
       return answer;
     }
+    // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
+    if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
     const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
