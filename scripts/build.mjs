@@ -46,6 +46,11 @@ export async function buildFunctions(
     minifySyntax: true,
     legalComments: "none",
     logLevel: "warning",
+    // node-postgres (the local database driver) is CommonJS and requires Node's own modules: an
+    // ES module bundle gives it a `require` to do so.
+    banner: {
+      js: 'import { createRequire as __hookRequire } from "node:module"; const require = __hookRequire(import.meta.url);',
+    },
   });
   return entryPoints.map((entry) => path.basename(entry, ".mts"));
 }

@@ -3,7 +3,9 @@
  * the committed tree it installs as Netlify's build does (`npm install $NPM_FLAGS`, from
  * netlify.toml as Netlify's own config reader resolves it), runs the build command, and has
  * Netlify's bundler (zip-it-and-ship-it) package the functions. It fails if a function is
- * missing, is not a v2 function, lost its schedule, or imports anything its zip does not hold.
+ * missing, is not a v2 function, lost its schedule, or imports anything its zip does not hold,
+ * and if the committed database migrations are missing, misnamed (Netlify would skip them) or do
+ * not apply cleanly, in order, to an empty database (Netlify's local engine).
  */
 import { execFile as execFileCallback } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
@@ -57,7 +59,18 @@ interface Report {
   install: Installed & { seconds: number };
   build: { command: string; seconds: number };
   functions: FunctionReport[];
+  migrations: MigrationsReport;
   targets: typeof targets;
+  problems: string[];
+}
+
+interface MigrationsReport {
+  directory: string;
+  /** The migrations Netlify applies, in its order. */
+  names: string[];
+  /** Those that applied to an empty database. */
+  applied: string[];
+  seconds: number;
   problems: string[];
 }
 
@@ -102,6 +115,9 @@ async function check(): Promise<number> {
     progress("packaging the functions with Netlify's bundler…");
     const functions = await packageFunctions(clone, functionsDirectory, config.functions ?? {});
 
+    progress("applying the database migrations to an empty database…");
+    const migrations = await checkMigrations(clone);
+
     const report: Report = {
       commit,
       nodeVersionOnNetlify: environment.NODE_VERSION,
@@ -109,9 +125,11 @@ async function check(): Promise<number> {
       install: { ...installed, seconds: installSeconds },
       build: { command: buildCommand, seconds: buildSeconds },
       functions,
+      migrations,
       targets,
       problems: [
         ...functions.flatMap((fn) => fn.problems.map((problem) => `${fn.name}: ${problem}`)),
+        ...migrations.problems.map((problem) => `migrations: ${problem}`),
         ...(installed.packages > targets.packages
           ? [`${installed.packages} packages installed (at most ${targets.packages})`]
           : []),
@@ -212,6 +230,50 @@ async function packageFunctions(
   return reports;
 }
 
+/** Netlify's naming of a migration: a number, an underscore, a name; a `.sql` file or a folder holding `migration.sql`. */
+const migrationName = /^\d+_.+$/;
+const migrationsFolder = path.join("netlify", "database", "migrations");
+
+/** The clone's migrations: there, each named as Netlify reads them, applying cleanly to an empty database. */
+async function checkMigrations(clone: string): Promise<MigrationsReport> {
+  const directory = path.join(clone, migrationsFolder);
+  const report: MigrationsReport = { directory: migrationsFolder, names: [], applied: [], seconds: 0, problems: [] };
+  const entries = await readdir(directory, { withFileTypes: true }).catch(() => undefined);
+  if (entries === undefined) {
+    report.problems.push(`${migrationsFolder} is not in the commit: Netlify would create no tables`);
+    return report;
+  }
+  for (const entry of entries) {
+    const name = entry.isFile() ? entry.name.replace(/\.sql$/, "") : entry.name;
+    const isMigration = entry.isDirectory() || entry.name.endsWith(".sql");
+    if (!isMigration || !migrationName.test(name)) {
+      report.problems.push(`${entry.name} is not named NUMBER_name(.sql): Netlify would skip it`);
+      continue;
+    }
+    if (
+      entry.isDirectory() &&
+      !(await stat(path.join(directory, entry.name, "migration.sql")).catch(() => undefined))
+    ) {
+      report.problems.push(`${entry.name}/ holds no migration.sql`);
+      continue;
+    }
+    report.names.push(name);
+  }
+  report.names.sort((a, b) => a.localeCompare(b));
+  if (report.names.length === 0) report.problems.push(`${migrationsFolder} holds no migration`);
+  const started = performance.now();
+  try {
+    const { startLocalDatabase } = await import("./local-database.ts");
+    const database = await startLocalDatabase({ migrations: directory });
+    report.applied = database.applied;
+    await database.stop();
+  } catch (error) {
+    report.problems.push(`they do not apply to an empty database: ${messageOf(error)}`);
+  }
+  report.seconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  return report;
+}
+
 /** Every import of the packaged function (static or literal dynamic) that its own files cannot satisfy. */
 async function unresolvedImports(folder: string): Promise<string[]> {
   try {
@@ -252,9 +314,14 @@ function print(report: Report) {
       `    ${fn.problems.length === 0 ? "✓" : "✗"} ${fn.name.padEnd(24)} ${version.padEnd(4)} ${schedule.padEnd(9)} ${(fn.zippedBytes / 1000).toFixed(0).padStart(5)} KB zipped`,
     );
   }
+  const { migrations } = report;
+  console.log(
+    `\n  database migrations (${migrations.directory}), applied to an empty database in ${migrations.seconds} s:`,
+  );
+  for (const name of migrations.names) console.log(`    ${migrations.applied.includes(name) ? "✓" : "✗"} ${name}`);
   console.log(
     report.problems.length === 0
-      ? "\nThe deploy is sound: every function is there, v2, with its schedule, importing only what its zip holds."
+      ? "\nThe deploy is sound: every function is there, v2, with its schedule, importing only what its zip holds; every migration applies."
       : `\n${report.problems.map((problem) => `✗ ${problem}`).join("\n")}`,
   );
 }

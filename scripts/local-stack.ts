@@ -10,13 +10,16 @@ import { type SimulatorServer, serveTelesignSimulator } from "../simulator/serve
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
 import { buildFunctions } from "./build.mjs";
+import type { LocalDatabase } from "./local-database.ts";
 
 /**
  * The product running locally: Netlify's own function emulation (`netlify functions:serve
- * --offline`) serving the functions as they deploy, pointed at the Telesign simulator or at
- * Telesign. Each run builds into a folder of its own and runs the emulator there, so that runs
- * side by side (a second `npm start`, the tests, the benchmark) never touch each other, and
- * nothing of the project's folder (a `.env`, `dist/`) reaches a run unless it is passed in.
+ * --offline`) serving the functions as they deploy, with Netlify's own local database emulation
+ * (PGlite, the site's migrations applied) behind them, pointed at the Telesign simulator or at
+ * Telesign. Each run builds into a folder of its own, runs the emulator there and has a database
+ * of its own (in memory), so that runs side by side (a second `npm start`, the tests, the
+ * benchmark) never touch each other, and nothing of the project's folder (a `.env`, `dist/`)
+ * reaches a run unless it is passed in.
  */
 
 export const projectRoot = path.resolve(import.meta.dirname, "..");
@@ -77,17 +80,29 @@ export async function serveFunctions({
   const site = await mkdtemp(path.join(tmpdir(), "okta-telesign-hook-"));
   const removeSite = () => rm(site, { recursive: true, force: true });
   let emulator: ChildProcess | undefined;
+  let database: LocalDatabase | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
     if (emulator !== undefined) await stopEmulator(emulator);
+    await database?.stop();
     await removeSite();
   };
   try {
-    const built = await buildFunctions(sources, path.join(site, "functions"));
+    const [building, starting] = await Promise.allSettled([
+      buildFunctions(sources, path.join(site, "functions")),
+      // Loaded here: the commands that only need this module's helpers stay quick to start.
+      import("./local-database.ts").then(({ startLocalDatabase }) => startLocalDatabase()),
+    ]);
+    if (starting.status === "fulfilled") database = starting.value;
+    if (building.status === "rejected") throw building.reason;
+    if (starting.status === "rejected") throw starting.reason;
+    const built = building.value;
+    const started = starting.value;
     // The project's netlify.toml, so that the emulation is configured as the deploy is.
     await copyFile(path.join(projectRoot, "netlify.toml"), path.join(site, "netlify.toml"));
-    emulator = spawnEmulator(site, port, env);
+    // As `netlify dev` hands its database to the functions.
+    emulator = spawnEmulator(site, port, { ...env, NETLIFY_DB_URL: started.url, NETLIFY_DB_DRIVER: "server" });
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });

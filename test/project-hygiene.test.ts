@@ -31,6 +31,16 @@ describe("the Node version story", async () => {
     expect(Number(nvmrc)).toBeGreaterThanOrEqual(floor);
   });
 
+  it("Netlify Database's client is the line that runs on the oldest Node supported (2.x needs Node 22.12)", async () => {
+    const dependencies = (pkg as unknown as { dependencies: Record<string, string> }).dependencies;
+    expect(dependencies["@netlify/database"]).toMatch(/^[~^]?1\.1\./);
+    const installed = JSON.parse(await read("node_modules/@netlify/database/package.json")) as {
+      engines: { node: string };
+    };
+    const [needed = 0] = (/(\d+)\.(\d+)/.exec(installed.engines.node) ?? []).slice(1).map(Number);
+    expect(needed).toBeLessThanOrEqual(major(pkg.engines.node));
+  });
+
   it("the LICENSE file is the license package.json names", async () => {
     expect(await read("LICENSE")).toMatch(new RegExp(`^${pkg.license} License`));
   });
