@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../src/config.ts";
+import { parseConfig, parseStatusConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { jsonLogger } from "../src/log.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
@@ -9,10 +10,12 @@ import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
+import { markSensitive } from "./support/sensitive.ts";
 
 /** The toll-fraud guard on Netlify Database: counters every instance shares, scores kept a day, decisions recorded. */
 
 const db = useDatabase();
+markSensitive("status-reader-token-0042");
 
 let events = 0;
 function smsTo(phoneNumber: string, top: Record<string, unknown> = {}) {
@@ -144,6 +147,41 @@ describe("what the database records", () => {
         phone_masked: "+44******5678",
       },
     ]);
+  });
+
+  it("the status endpoint shows a blocked event: what refused it, never the number or a threshold", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_COUNTRIES: "US" });
+    await call(smsTo("+18762101234", { eventId: "blocked-event-1" }));
+    await settled();
+    const status = createTransactionStatus({
+      config: parseStatusConfig({ ...baseEnv, STATUS_API_TOKENS: "status-reader-token-0042" }),
+      transactions: () => databaseTransactionStore(db.database),
+    });
+    const response = await status(
+      new Request("https://hook.example/.netlify/functions/telesign-status?eventId=blocked-event-1", {
+        headers: { authorization: "Bearer status-reader-token-0042" },
+      }),
+    );
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toEqual({
+      eventId: "blocked-event-1",
+      oktaRequestId: "reqRgSk8IBBRhuo0YdlEDTmUw",
+      requestType: "com.okta.user.telephony.pre-enrollment",
+      channel: "sms",
+      phone: "+1******1234",
+      status: null,
+      history: [],
+      blocked: { rules: "country", scope: null, country: "JM", at: expect.any(String) },
+      store: "ok",
+    });
+    const unknown = await status(
+      new Request("https://hook.example/.netlify/functions/telesign-status?eventId=never-seen", {
+        headers: { authorization: "Bearer status-reader-token-0042" },
+      }),
+    );
+    expect(unknown.status).toBe(404);
   });
 
   it("monitor sends and records what would have been blocked", async () => {

@@ -10,7 +10,7 @@ import {
   type TransactionRecord,
   withStatus,
 } from "../storage/transaction-record.ts";
-import type { TransactionStore } from "../storage/transaction-store.ts";
+import type { BlockedRequest, TransactionStore } from "../storage/transaction-store.ts";
 import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
 import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
@@ -113,6 +113,8 @@ export function createTransactionStatus({
     fields.referenceId = referenceId;
     if (referenceId === undefined) {
       if (access.unverified) return unauthorized(); // nothing to prove the credential on
+      const blocked = store === "ok" && askedEvent !== null ? await blockedRequest(askedEvent, fields) : undefined;
+      if (blocked !== undefined) return jsonResponse(200, blocked);
       return jsonResponse(404, { error: "not found", store });
     }
 
@@ -147,6 +149,26 @@ export function createTransactionStatus({
       store,
       telesign: { lookup: lookup.result, code: lookup.code, description: lookup.description },
     });
+  }
+
+  /** An event the toll-fraud guard refused: no message, so no Telesign status; what refused it instead. */
+  async function blockedRequest(eventId: string, fields: LogFields) {
+    let blocked: BlockedRequest | undefined;
+    try {
+      blocked = await withinMs(storeTimeoutMs, () => transactions().getBlocked(eventId));
+    } catch (error) {
+      fields.storeError = error instanceof Error ? error.message : String(error);
+      return undefined;
+    }
+    if (blocked === undefined) return undefined;
+    const { rules, scope, country, receivedAt, ...request } = blocked;
+    return {
+      ...request,
+      status: null,
+      history: [],
+      blocked: { rules, scope, country, at: receivedAt },
+      store: "ok",
+    };
   }
 
   async function askTelesign(referenceId: string, options: TelesignClientOptions): Promise<Lookup> {

@@ -47,6 +47,21 @@ export interface OktaRequestRecord {
   fraud?: FraudFacts;
 }
 
+/** A request the toll-fraud guard refused, as the status endpoint shows it: never the number or a threshold. */
+export interface BlockedRequest {
+  eventId: string;
+  oktaRequestId: string | null;
+  requestType: string | null;
+  channel: DeliveryChannel | null;
+  phone: string | null;
+  /** When it arrived (ISO-8601). */
+  receivedAt: string;
+  /** The kinds of rule that refused it, comma-separated. */
+  rules: string | null;
+  scope: string | null;
+  country: string | null;
+}
+
 /** The toll-fraud guard's part of a record: the destination's country and what objected, if anything. */
 export interface FraudFacts {
   /** ISO 3166-1 alpha-2, by the numbering plan. */
@@ -71,6 +86,8 @@ export interface TransactionStore {
   has(referenceId: string): Promise<boolean>;
   get(referenceId: string): Promise<TransactionRecord | undefined>;
   getByEventId(eventId: string): Promise<TransactionRecord | undefined>;
+  /** The latest request of the event that the toll-fraud guard refused (nothing was sent for it). */
+  getBlocked(eventId: string): Promise<BlockedRequest | undefined>;
   /** Deletes requests and statuses stored before `cutoff`, until `deadline` (a `performance.now()` time). */
   deleteRecordedBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
 }
@@ -117,6 +134,13 @@ SELECT coalesce(
    ORDER BY received_at DESC LIMIT 1),
   (SELECT reference_id FROM delivery_statuses WHERE event_id = $1 ORDER BY recorded_at DESC LIMIT 1)
 ) AS "referenceId"`;
+
+const selectBlocked = `
+SELECT event_id AS "eventId", okta_request_id AS "oktaRequestId", request_type AS "requestType", channel,
+  phone_masked AS phone, ${iso("received_at")} AS "receivedAt", fraud_rules AS rules, fraud_scope AS scope,
+  destination_country AS country
+FROM okta_requests WHERE event_id = $1 AND outcome = 'blocked'
+ORDER BY received_at DESC LIMIT 1`;
 
 const selectKnown = `
 SELECT EXISTS (SELECT 1 FROM delivery_statuses WHERE reference_id = $1)
@@ -230,6 +254,10 @@ export function databaseTransactionStore(
     async getByEventId(eventId) {
       const [row] = await database().query<{ referenceId: string | null }>(selectReferenceOfEvent, [eventId], bound);
       return row?.referenceId == null ? undefined : get(row.referenceId);
+    },
+    async getBlocked(eventId) {
+      const [row] = await database().query<BlockedRequest>(selectBlocked, [eventId], bound);
+      return row;
     },
     async deleteRecordedBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
       const db = database();
