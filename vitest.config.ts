@@ -12,7 +12,9 @@ export default defineConfig({
     unstubEnvs: true,
     projects: [
       { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/**/*.e2e.test.ts"] } },
-      { extends: true, test: { name: "e2e", include: ["test/**/*.e2e.test.ts"] } },
+      // Each e2e test starts processes (tsx, Netlify's emulation): the timeout only catches a hang,
+      // and is generous so that a busy machine slows these tests without failing them.
+      { extends: true, test: { name: "e2e", include: ["test/**/*.e2e.test.ts"], testTimeout: 60_000 } },
     ],
   },
 });

@@ -1,3 +1,4 @@
+import { closest, distance } from "fastest-levenshtein";
 import {
   configVariableNames,
   parseCallbackConfig,
@@ -5,7 +6,7 @@ import {
   parseRetentionConfig,
   parseStatusConfig,
 } from "../src/config.ts";
-import { guardVariables, parseGuardConfig } from "../src/fraud/guard-config.ts";
+import { guardVariableNames, guardVariables, parseGuardConfig } from "../src/fraud/guard-config.ts";
 
 /**
  * The functions' configuration judged by their own parsers (the code that runs on Netlify), one
@@ -20,17 +21,27 @@ export type VariableState = "set" | "unset" | "missing" | "invalid";
 export interface VariableReport {
   name: string;
   state: VariableState;
-  /** What the parsers say about this variable. */
+  /** What the parsers find wrong with this variable. */
   problems: string[];
   /** How to fix it, when there is a problem. */
   fix?: string;
 }
 
+/** A problem (the function cannot run) or a warning (it runs, doing less than it looks). */
+export interface Finding {
+  /** The function that reports it; absent when it concerns none (a name no function reads). */
+  function?: string;
+  /** The variables to change. */
+  variables: string[];
+  message: string;
+  severity: "error" | "warning";
+}
+
 export interface ConfigurationReport {
   ok: boolean;
   variables: VariableReport[];
-  /** Every problem, once, with the function that has it. */
-  problems: { function?: string; problem: string; severity: "error" | "warning" }[];
+  /** Every finding, once, with the function that has it. */
+  problems: Finding[];
 }
 
 /** How to fix each variable: one entry per variable the functions read (the type says so). */
@@ -41,7 +52,7 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
   TELESIGN_AUTH_METHOD: "basic or digest, or unset for basic",
   TELESIGN_TIMEOUT_MS: "a whole number of milliseconds from 100 to 2500, or unset for 2500",
   TELESIGN_SMS_SENDER_ID: "a sender id Telesign has allow-listed for you, or unset",
-  OKTA_AUTH_MODE: "header, passthrough or oauth, or unset for header",
+  OKTA_AUTH_MODE: "header, passthrough or oauth (in any case), or unset for header",
   OKTA_AUTH_HEADER: "an HTTP header name, e.g. authorization",
   OKTA_AUTH_SECRETS:
     "one secret of 16 characters or more (two, comma-separated, while rotating): openssl rand -base64 32, the same as in Okta (npm run okta -- setup)",
@@ -51,60 +62,47 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
   OKTA_OAUTH_CLIENT_ID: "the client id of the hook's API Services app (docs/oauth.md)",
   OKTA_OAUTH_JWKS_URL: "an https:// URL, or unset for {issuer}/v1/keys",
   OKTA_OAUTH_ALGORITHMS: "asymmetric algorithms, comma-separated, e.g. RS256",
-  STATUS_API_TOKENS: "read-only tokens, comma-separated, or unset",
+  STATUS_API_TOKENS:
+    "read-only tokens of 16 characters or more, comma-separated (openssl rand -base64 32 makes one), or unset",
   TRANSACTION_RETENTION_DAYS: "a whole number of days from 1 to 365, or unset for 7",
   PHONE_HASH_KEY:
     "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database), or unset to keep no phone hash",
 };
 
-/** Every variable the functions read: the toll-fraud guard's have their own parser. */
-const variableNames = [...configVariableNames, ...(Object.keys(guardVariables) as (keyof typeof guardVariables)[])];
-const fixOf = (name: (typeof variableNames)[number]) =>
+/** Every variable the functions read: the toll-fraud guard's have a parser of their own. */
+const variableNames: string[] = [...configVariableNames, ...guardVariableNames];
+const fixOf = (name: string): string =>
   name in guardVariables ? guardVariables[name as keyof typeof guardVariables] : fixes[name as keyof typeof fixes];
 
 /** The functions, each with its parser; a problem of the callback receiver alone is a warning (callbacks are optional). */
+const hook = "telesign (the hook)";
 const functions = [
-  { name: "telesign (the hook)", parse: parseConfig, severity: "error" },
-  { name: "telesign (the hook)", parse: parseGuardConfig, severity: "error" },
+  { name: hook, parse: parseConfig, severity: "error" },
+  { name: hook, parse: parseGuardConfig, severity: "error" },
   { name: "telesign-status", parse: parseStatusConfig, severity: "error" },
   { name: "transaction-retention", parse: parseRetentionConfig, severity: "error" },
   { name: "telesign-callback", parse: parseCallbackConfig, severity: "warning" },
 ] as const;
 
 export function checkConfiguration(env: Env): ConfigurationReport {
-  const problems: ConfigurationReport["problems"] = [];
+  const problems: Finding[] = [];
+  const add = (finding: Finding) => {
+    if (!problems.some((seen) => seen.message === finding.message)) problems.push(finding);
+  };
   for (const { name, parse, severity } of functions) {
     const parsed = parse(env);
-    if (parsed.ok) continue;
-    for (const problem of parsed.problems) {
-      if (!problems.some((seen) => seen.problem === problem)) problems.push({ function: name, problem, severity });
-    }
+    if (!parsed.ok) for (const problem of parsed.problems) add({ function: name, ...problem, severity });
+    for (const warning of parsed.warnings) add({ function: name, ...warning, severity: "warning" });
   }
+  for (const finding of unknownNames(env)) add(finding);
+  const errors = problems.filter(({ severity }) => severity === "error");
   const variables = variableNames.map((name): VariableReport => {
+    const own = errors.filter(({ variables }) => variables.includes(name)).map(({ message }) => message);
     const isSet = (env[name]?.trim() ?? "") !== "";
-    const own = problems
-      .filter(({ severity }) => severity === "error")
-      .map(({ problem }) => problem)
-      .filter((problem) => subjects(problem).includes(name));
-    const state = stateOf(name, isSet, own);
-    // A set, valid variable named beside a missing one ("X and Y are required") is not at fault.
-    if (state === "set" || state === "unset") return { name, state, problems: [] };
-    return { name, state, problems: own, fix: fixOf(name) };
+    if (own.length === 0) return { name, state: isSet ? "set" : "unset", problems: [] };
+    return { name, state: isSet ? "invalid" : "missing", problems: own, fix: fixOf(name) };
   });
-  // A name that looks like one of ours but is not (OKTA_AUTH_SECRET): probably a typo.
-  for (const name of Object.keys(env).filter((name) => /^(TELESIGN|OKTA|FRAUD|SMS)_/.test(name))) {
-    if (!(variableNames as string[]).includes(name) && !toolVariables.includes(name)) {
-      problems.push({ problem: `${name} is not a variable the functions read: a typo?`, severity: "warning" });
-    }
-  }
-  return { ok: !problems.some(({ severity }) => severity === "error"), variables, problems };
-}
-
-/** Unset and named by a problem: missing. Set, with a problem about its own value: invalid. */
-function stateOf(name: string, isSet: boolean, problems: string[]): VariableState {
-  if (!isSet) return problems.length > 0 ? "missing" : "unset";
-  const ownValue = (problem: string) => problem.startsWith(`${name} must`) || problem.startsWith(`${name} is invalid`);
-  return problems.some(ownValue) ? "invalid" : "set";
+  return { ok: errors.length === 0, variables, problems };
 }
 
 /** Variables of the command-line tools, not of the functions. */
@@ -120,10 +118,31 @@ const toolVariables = [
   "OKTA_HOOK_CLIENT_SECRET",
 ];
 
-/** The variables a problem is about: those before its verb ("X and Y are required when Z is…" is about X and Y). */
-function subjects(problem: string): string[] {
-  const subject = problem.split(/ (?:is|are|must) /)[0] ?? "";
-  return variableNames.filter((name) => new RegExp(`\\b${name}\\b`).test(subject));
+const knownNames: string[] = [...variableNames, ...toolVariables];
+
+/**
+ * Names no function reads that look like one (a typo: the value is ignored and the default
+ * applies): the nearest real name within two edits, or any other TELESIGN_ or OKTA_ name.
+ */
+function unknownNames(env: Env): Finding[] {
+  const findings: Finding[] = [];
+  for (const name of Object.keys(env).filter((name) => !knownNames.includes(name))) {
+    const nearest = closest(name.toUpperCase(), knownNames);
+    if (distance(name.toUpperCase(), nearest) <= 2) {
+      findings.push({
+        variables: [name],
+        message: `${name}: did you mean ${nearest}? No function reads ${name}`,
+        severity: "warning",
+      });
+    } else if (/^(TELESIGN|OKTA|FRAUD|SMS)_/i.test(name)) {
+      findings.push({
+        variables: [name],
+        message: `${name} is not a variable the functions read: a typo?`,
+        severity: "warning",
+      });
+    }
+  }
+  return findings;
 }
 
 /** The report as an admin reads it. */
@@ -138,11 +157,21 @@ export function describeConfiguration(report: ConfigurationReport, source: strin
   const errors = report.problems.filter(({ severity }) => severity === "error");
   const warnings = report.problems.filter(({ severity }) => severity === "warning");
   lines.push("");
-  for (const { function: name, problem } of warnings) lines.push(`warning${name ? ` (${name})` : ""}: ${problem}`);
-  lines.push(
-    errors.length === 0
-      ? "The configuration is complete: the functions will start with it."
-      : `${errors.length} problem${errors.length === 1 ? "" : "s"}: until fixed, the hook answers "Hook not configured" and Okta sends codes through its own provider.`,
-  );
+  for (const { function: name, message } of warnings) lines.push(`warning${name ? ` (${name})` : ""}: ${message}`);
+  if (errors.length === 0) {
+    lines.push("The configuration is complete: the functions will start with it.");
+    return lines.join("\n");
+  }
+  const failing = [...new Set(errors.map(({ function: name }) => name))];
+  const others = failing.filter((name) => name !== hook);
+  const consequences = [
+    ...(failing.includes(hook)
+      ? ['the hook answers Okta "Hook not configured" (what Okta then does: README, "When the hook answers an error")']
+      : []),
+    ...(others.length > 0
+      ? [`${others.join(" and ")} ${others.length === 1 ? "answers" : "answer"} "not configured"`]
+      : []),
+  ];
+  lines.push(`${errors.length} problem${errors.length === 1 ? "" : "s"}: until fixed, ${consequences.join("; ")}.`);
   return lines.join("\n");
 }

@@ -1,5 +1,7 @@
-import { requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, messageOf, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { defaultRequestType, requestTypeNames } from "../preview/okta-preview.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
+import { scrubberOf, secretProblem } from "../scripts/secret-values.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,
@@ -130,14 +132,14 @@ Exit code 0 when Okta accepts it, 1 otherwise.
 Options:
   --phone <E.164>      the phone that gets the message, e.g. +15555550100 (required)
   --channel sms|voice  default sms
-  --type <t>           enrollment | verification | unlock | reset (default verification)
+  --type <t>           enrollment | verification | unlock | reset (default ${defaultRequestType})
   --hook-url <url>     which hook, if several call a /.netlify/functions/telesign
   --json, --help`,
     options: {
       ...hookUrlOption,
       phone: { type: "string" },
       channel: { type: "string", default: "sms" },
-      type: { type: "string", default: "verification" },
+      type: { type: "string", default: defaultRequestType },
     },
     prepare: (values, io) => {
       const phone = values.phone as string | undefined;
@@ -180,7 +182,18 @@ Environment:
   },
 };
 
-export async function runOktaCommand(args: string[], io: CommandIO): Promise<number> {
+/** The secrets the tool reads from the environment: checked before use, never printed. */
+export const oktaSecretVariables = [
+  "OKTA_API_TOKEN",
+  "OKTA_HOOK_SECRET",
+  "OKTA_HOOK_NEW_SECRET",
+  "OKTA_HOOK_CLIENT_SECRET",
+] as const;
+
+export async function runOktaCommand(args: string[], given: CommandIO): Promise<number> {
+  // Whatever it prints, the tool prints without the secrets it holds (a generated one is new, and shown on purpose).
+  const scrub = scrubberOf([...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => given.env[name]));
+  const io = { ...given, out: (line: string) => given.out(scrub(line)), err: (line: string) => given.err(scrub(line)) };
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.err : io.out)(usage);
@@ -201,6 +214,12 @@ export async function runOktaCommand(args: string[], io: CommandIO): Promise<num
     return exitCodes.usage;
   }
   const json = parsed.values.json === true;
+  const secretIssue = oktaSecretVariables.map((name) => secretProblem(name, io.env[name] ?? "")).find(Boolean);
+  if (secretIssue !== undefined) {
+    if (json) io.out(JSON.stringify({ error: secretIssue }));
+    io.err(`error: ${secretIssue}`);
+    return exitCodes.failed;
+  }
   let work: (tools: AdminTools) => Promise<Outcome>;
   try {
     // Usage is checked before Okta is called: a typo never reaches the org.

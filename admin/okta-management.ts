@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor, type InlineHookApi } from "@okta/okta-sdk-nodejs";
-import { messageOf } from "../scripts/command-line.ts";
 import { isSecureUrl } from "../src/config.ts";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Management API through Okta's own Node SDK: a client from the environment (an API
@@ -20,11 +20,25 @@ export interface OktaConnection {
 }
 
 /** What the tool needs of Okta: inline hooks, read and managed. */
-export const managementScopes = ["okta.inlineHooks.read", "okta.inlineHooks.manage"];
+const managementScopes = ["okta.inlineHooks.read", "okta.inlineHooks.manage"];
 
 /** A problem with the tool's own settings: the message says which variable and what to do. */
-export class SettingsError extends Error {
+class SettingsError extends Error {
   override name = "SettingsError";
+}
+
+/**
+ * A step of a change to the org's hooks failed: `failure` is what Okta answered, `aftermath` what
+ * the tool did about it and which telephony hook is active now.
+ */
+export class ChangeFailure extends Error {
+  override name = "ChangeFailure";
+  constructor(
+    readonly failure: unknown,
+    readonly aftermath: string,
+  ) {
+    super(aftermath);
+  }
 }
 
 /** The Management API client the environment describes, or a SettingsError saying what to set. */
@@ -72,11 +86,14 @@ export async function connectToOkta(env: Env): Promise<OktaConnection> {
 
 /** The key itself (PEM or JWK JSON), or the file that holds it. */
 async function privateKeyOf(value: string): Promise<string> {
-  if (value.startsWith("-----BEGIN") || value.startsWith("{")) return value;
-  const text = await readFile(value, "utf8").catch(() => undefined);
-  if (text === undefined) {
+  const text =
+    value.startsWith("-----BEGIN") || value.startsWith("{")
+      ? value
+      : await readFile(value, "utf8").catch(() => undefined);
+  // A key is ASCII text (PEM or JWK): anything else would come back in the SDK's errors.
+  if (text === undefined || !/^[\x20-\x7e\r\n\t]+$/.test(text.trim())) {
     throw new SettingsError(
-      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key, or the path of a file with one.",
+      "OKTA_SERVICE_PRIVATE_KEY must be a PEM or JWK private key (ASCII text), or the path of a file with one (its value is not shown).",
     );
   }
   return text.trim();
@@ -102,6 +119,7 @@ export function oktaFailure(
   { orgUrl, credential }: Pick<OktaConnection, "orgUrl" | "credential">,
 ): string {
   if (error instanceof SettingsError) return error.message;
+  if (error instanceof ChangeFailure) return `${oktaFailure(error.failure, { orgUrl, credential })} ${error.aftermath}`;
   if (isOktaApiFailure(error)) {
     const code = error.errorCode ?? `HTTP ${error.status}`;
     const summary = (error.errorSummary ?? "").replace(/\.$/, "");
@@ -196,7 +214,7 @@ export interface InlineHooks {
 }
 
 /** The SDK's InlineHookApi as InlineHooks. */
-export function inlineHooksOf(api: InlineHookApi): InlineHooks {
+function inlineHooksOf(api: InlineHookApi): InlineHooks {
   const plain = <T>(value: unknown) => JSON.parse(JSON.stringify(value)) as T;
   // The SDK's model types are narrower than Okta's JSON (e.g. per-type channels): hand it plain JSON.
   const loose = api as unknown as {

@@ -7,11 +7,17 @@ import {
   sentLabelOf,
   verdictLine,
 } from "../preview/okta-preview.ts";
-import { messageOf } from "../scripts/command-line.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
-import { type InlineHooks, isOktaApiFailure, type OktaInlineHook, telephonyHookType } from "./okta-management.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import {
+  ChangeFailure,
+  type InlineHooks,
+  isOktaApiFailure,
+  type OktaInlineHook,
+  telephonyHookType,
+} from "./okta-management.ts";
 
 /**
  * The org's telephony hook, converged on what the admin asks: registered, inspected, previewed
@@ -84,6 +90,13 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
       { existing: other.id },
     );
   }
+  const namesake = existing === undefined ? all.find((hook) => hook.name === options.name) : undefined;
+  if (namesake !== undefined) {
+    return failed(
+      `Another telephony hook is named "${options.name}" (${namesake.id}, calling ${namesake.channel.config.uri}); Okta's names are unique: give this one another with --name. Nothing changed.`,
+      { existing: namesake.id },
+    );
+  }
 
   // A new hook gets a new secret unless one is given; an existing one keeps its own (rotate-secret changes it).
   const supplied = auth.kind === "header" ? auth.secret : undefined;
@@ -98,35 +111,167 @@ export async function setupHook(tools: AdminTools, options: SetupOptions): Promi
   if (existing === undefined && auth.kind === "oauth" && auth.keyId === undefined && auth.clientSecret === undefined) {
     return failed("Set OKTA_HOOK_CLIENT_SECRET to the app's client secret, or give --key-id for private_key_jwt.", {});
   }
-  const text: string[] = [];
-  let hook: OktaInlineHook;
-  if (existing?.id === undefined) {
-    await deactivateAll(hooks, othersActive, text);
-    hook = await hooks.create({ ...hookObject(options, secret), type: telephonyHookType });
-    text.push(`Created the telephony hook "${hook.name}" (${hook.id}), calling ${hookUrl}.`);
-  } else if (secret !== undefined || (auth.kind === "oauth" && (auth.clientSecret ?? auth.keyId) !== undefined)) {
-    hook = await replaceWithSecret(hooks, existing.id, options, secret, text);
-  } else {
-    hook = existing;
-    text.push(
-      `The telephony hook "${existing.name}" (${existing.id}) already calls ${hookUrl}; its authentication is unchanged (npm run okta -- rotate-secret changes a header secret).`,
-    );
-    if (existing.name !== options.name) {
-      text.push(`Its name stays "${existing.name}": renaming resends the secret, so give it in OKTA_HOOK_SECRET.`);
-    }
+  // Okta is switched to OAuth only once the deploy verifies that issuer's tokens.
+  if (auth.kind === "oauth") {
+    const probe = await probeOAuth(hookUrl, oauthIssuerOf(auth), auth.scope, tools.fetch);
+    if (probe !== "accepted") return oauthNotYetAccepted(probe, hookUrl, auth);
   }
-  if (hook.status !== "ACTIVE" && hook.id !== undefined) {
-    await deactivateAll(hooks, othersActive, text);
-    hook = await hooks.activate(hook.id);
-    text.push(`Activated it.`);
+
+  const text: string[] = [];
+  const change = new HookChange(hooks, all, text);
+  let hook: OktaInlineHook;
+  try {
+    if (existing?.id === undefined) {
+      hook = await change.create({ ...hookObject(options, secret), type: telephonyHookType }, othersActive);
+      text.push(`Created the telephony hook "${hook.name}" (${hook.id}), calling ${hookUrl}.`);
+    } else if (secret !== undefined || (auth.kind === "oauth" && (auth.clientSecret ?? auth.keyId) !== undefined)) {
+      hook = await change.replace(existing.id, hookObject(options, secret));
+      text.push(`Updated the telephony hook "${hook.name}" (${existing.id}) that calls ${hookUrl}.`);
+    } else {
+      hook = existing;
+      text.push(
+        `The telephony hook "${existing.name}" (${existing.id}) already calls ${hookUrl}; its authentication is unchanged (npm run okta -- rotate-secret changes a header secret).`,
+      );
+      if (existing.name !== options.name) {
+        text.push(`Its name stays "${existing.name}": renaming resends the secret, so give it in OKTA_HOOK_SECRET.`);
+      }
+    }
+    hook = await change.takeOver(hook, othersActive);
+  } catch (error) {
+    throw new ChangeFailure(error, await change.aftermath());
   }
   text.push(`It is the org's active telephony hook (${authLabel(hook)}).`);
-  if (auth.kind === "oauth") text.push(...oauthNextSteps(auth));
+  if (auth.kind === "oauth") text.push("", "The deployed hook verifies this issuer's tokens (it said so when asked).");
   text.push(
     "",
     `Check it end to end (sends a real message): npm run okta -- preview --hook-url ${hookUrl} --phone <E.164>`,
   );
   return { ok: true, text, json: { hook: summary(hook, hookUrl), generatedSecret: generated ? secret : undefined } };
+}
+
+/**
+ * A change to the org's telephony hooks, ordered so that the org keeps an active one at every
+ * step it can: ours is prepared (created or updated) while the other stays active; the other is
+ * deactivated and ours activated last; a failure on the way reactivates the other. Okta creates
+ * hooks ACTIVE and allows one active telephony hook, but does not document what a create does
+ * while another is active, so each answer it may give is handled (docs/development.md).
+ */
+class HookChange {
+  /** Each hook's status as Okta's last answers say, by id. */
+  private readonly known = new Map<string, OktaInlineHook>();
+  /** The other hooks this change deactivated. */
+  private readonly deactivated: OktaInlineHook[] = [];
+  private ours: OktaInlineHook | undefined;
+
+  constructor(
+    private readonly hooks: InlineHooks,
+    all: OktaInlineHook[],
+    private readonly text: string[],
+  ) {
+    for (const hook of all) if (hook.id !== undefined) this.known.set(hook.id, hook);
+  }
+
+  /** Creates ours beside the active other; should Okta refuse a second telephony hook, swaps them instead. */
+  async create(object: OktaInlineHook & { type: string }, others: OktaInlineHook[]): Promise<OktaInlineHook> {
+    try {
+      return this.learn(await this.hooks.create(object), true);
+    } catch (error) {
+      if (others.length === 0 || !isOktaApiFailure(error) || error.status !== 400) throw error;
+    }
+    // Okta refused it while another is active: the other makes way, and comes back if this create fails.
+    await this.deactivateOthers(others);
+    return this.learn(await this.hooks.create(object), true);
+  }
+
+  async replace(id: string, object: OktaInlineHook): Promise<OktaInlineHook> {
+    return this.learn(await this.hooks.replace(id, object), true);
+  }
+
+  /** Makes ours the one active telephony hook: the others deactivated, ours activated last. */
+  async takeOver(ours: OktaInlineHook, others: OktaInlineHook[]): Promise<OktaInlineHook> {
+    this.ours = ours;
+    const stillActive = others.filter((other) => this.statusOf(other) === "ACTIVE");
+    if (ours.status === "ACTIVE") {
+      // Okta made ours active beside the other: deactivating the other leaves ours alone, never none.
+      await this.deactivateOthers(stillActive);
+      return ours;
+    }
+    await this.deactivateOthers(stillActive);
+    const activated = this.learn(await this.hooks.activate(ours.id as string), true);
+    this.text.push(stillActive.length > 0 ? "Activated it in their place." : "Activated it.");
+    return activated;
+  }
+
+  /**
+   * After a failed step: puts the org back on one active telephony hook (the other reactivated,
+   * or ours deactivated if both are active), and says what it did and which hook is active now.
+   */
+  async aftermath(): Promise<string> {
+    const said: string[] = [];
+    let active = await this.activeNow();
+    const ours = this.ours?.id;
+    if (active.hooks.length === 0 && this.deactivated.length > 0) {
+      for (const other of this.deactivated) {
+        try {
+          this.learn(await this.hooks.activate(other.id as string), false);
+          said.push(`Reactivated "${other.name}" (${other.id}), which this run had deactivated.`);
+        } catch {
+          said.push(`Reactivating "${other.name}" (${other.id}) failed too.`);
+        }
+      }
+      active = await this.activeNow();
+    } else if (active.hooks.length > 1 && ours !== undefined && active.hooks.some((hook) => hook.id === ours)) {
+      try {
+        this.learn(await this.hooks.deactivate(ours), false);
+        said.push("Deactivated this deploy's hook again, so that one telephony hook is active.");
+      } catch {
+        said.push("Deactivating this deploy's hook again failed too.");
+      }
+      active = await this.activeNow();
+    }
+    return [...said, activeSentence(active.hooks, active.confirmed)].join(" ");
+  }
+
+  private async deactivateOthers(others: OktaInlineHook[]) {
+    for (const other of others) {
+      if (other.id === undefined) continue;
+      this.learn(await this.hooks.deactivate(other.id), false);
+      this.deactivated.push(other);
+      this.text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
+    }
+  }
+
+  /** The telephony hooks active now: Okta's list if it answers, else what its last answers said. */
+  private async activeNow(): Promise<{ hooks: OktaInlineHook[]; confirmed: boolean }> {
+    const listed = await this.hooks.listTelephony().catch(() => undefined);
+    if (listed !== undefined) for (const hook of listed) this.learn(hook, false);
+    const hooks = [...this.known.values()].filter((hook) => hook.status === "ACTIVE");
+    return { hooks, confirmed: listed !== undefined };
+  }
+
+  private statusOf(hook: OktaInlineHook): string | undefined {
+    return hook.id === undefined ? hook.status : this.known.get(hook.id)?.status;
+  }
+
+  private learn(hook: OktaInlineHook, isOurs: boolean): OktaInlineHook {
+    if (hook.id !== undefined) this.known.set(hook.id, hook);
+    if (isOurs) this.ours = hook;
+    return hook;
+  }
+}
+
+/** Which telephony hook is active now, as one sentence for a failure message. */
+function activeSentence(active: OktaInlineHook[], confirmed: boolean): string {
+  const source = confirmed ? "" : " (by Okta's last answers: npm run okta -- status shows the org as it is)";
+  const [only] = active;
+  if (active.length === 0) {
+    return `The org has NO active telephony hook now${source}: Okta sends every code through its own provider until one is activated (run the command again, or Workflow › Inline Hooks in the Admin Console).`;
+  }
+  if (active.length === 1 && only !== undefined) {
+    return `The org's active telephony hook now is "${only.name}" (${only.id}), calling ${only.channel.config.uri}${source}.`;
+  }
+  const names = active.map((hook) => `"${hook.name}" (${hook.id})`).join(", ");
+  return `Several telephony hooks are active now${source}: ${names}; deactivate all but one in Workflow › Inline Hooks.`;
 }
 
 function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | undefined): OktaInlineHook {
@@ -155,27 +300,6 @@ function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | unde
       config: { ...base, clientId: auth.clientId, tokenUrl: auth.tokenUrl, scope: auth.scope, ...clientAuth },
     },
   };
-}
-
-/** PUT replaces the whole hook: its secret is resent every time (Okta never returns it). */
-async function replaceWithSecret(
-  hooks: InlineHooks,
-  id: string,
-  options: SetupOptions,
-  secret: string | undefined,
-  text: string[],
-): Promise<OktaInlineHook> {
-  const hook = await hooks.replace(id, hookObject(options, secret));
-  text.push(`Updated the telephony hook "${hook.name}" (${id}) that calls ${options.hookUrl}.`);
-  return hook;
-}
-
-async function deactivateAll(hooks: InlineHooks, active: OktaInlineHook[], text: string[]) {
-  for (const other of active) {
-    if (other.id === undefined) continue;
-    await hooks.deactivate(other.id);
-    text.push(`Deactivated "${other.name}" (${other.id}), which called ${other.channel.config.uri}.`);
-  }
 }
 
 function notYetAccepted(
@@ -217,16 +341,43 @@ function notYetAccepted(
   return failed(`Nothing registered: ${reason}.`, { registered: false });
 }
 
+/** The issuer of the authorization server whose token URL Okta is given. */
+function oauthIssuerOf(auth: Extract<HookAuth, { kind: "oauth" }>): string {
+  return auth.tokenUrl.replace(/\/v1\/token$/, "");
+}
+
 function oauthNextSteps(auth: Extract<HookAuth, { kind: "oauth" }>): string[] {
-  const issuer = auth.tokenUrl.replace(/\/v1\/token$/, "");
   return [
-    "",
-    "The hook must verify Okta's tokens: set in Netlify (Functions scope), then redeploy:",
+    "The hook must verify Okta's tokens first: set in Netlify (Functions scope), redeploy, then run setup again:",
     "  netlify env:set OKTA_AUTH_MODE oauth --scope functions",
-    `  netlify env:set OKTA_OAUTH_ISSUER '${issuer}' --scope functions`,
+    `  netlify env:set OKTA_OAUTH_ISSUER '${oauthIssuerOf(auth)}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_SCOPE '${auth.scope}' --scope functions`,
     `  netlify env:set OKTA_OAUTH_CLIENT_ID '${auth.clientId}' --scope functions`,
+    `  ${redeploy}`,
   ];
+}
+
+function oauthNotYetAccepted(
+  probe: Exclude<OAuthProbe, "accepted">,
+  hookUrl: string,
+  auth: Extract<HookAuth, { kind: "oauth" }>,
+): Outcome {
+  const issuer = oauthIssuerOf(auth);
+  const why =
+    probe === "not oauth"
+      ? "the deployed hook does not verify OAuth 2.0 tokens yet (it asks for no Bearer token)"
+      : probe === "not configured"
+        ? 'the deployed hook answers "Hook not configured"'
+        : "otherIssuer" in probe
+          ? `the deployed hook verifies tokens of ${probe.otherIssuer}${probe.otherScope === undefined ? "" : ` (scope ${probe.otherScope})`}, not of ${issuer} (scope ${auth.scope})`
+          : `${hookUrl} does not answer as this hook does (${probe.unexpected})`;
+  const sentence = `Nothing registered: ${why}; Okta's calls would all be refused.`;
+  return {
+    ok: false,
+    error: true,
+    text: [sentence, ...oauthNextSteps(auth)],
+    json: { registered: false, error: sentence, next: oauthNextSteps(auth).slice(1) },
+  };
 }
 
 // status ---------------------------------------------------------------------------------------
@@ -443,7 +594,7 @@ type Probe = "accepted" | "refused" | "not configured" | { unexpected: string };
  * Whether the deployed hook accepts a secret, asked without sending anything: an empty request
  * that the hook refuses (401) or, once authenticated, answers "Not a valid Okta request".
  */
-export async function probeHook(
+async function probeHook(
   url: string,
   headerKey: string,
   secret: string,
@@ -469,6 +620,58 @@ export async function probeHook(
   if (errorSummary === errorSummaries.invalidRequest) return "accepted";
   if (errorSummary === errorSummaries.notConfigured) return "not configured";
   return { unexpected: `HTTP ${response.status}` };
+}
+
+type OAuthProbe =
+  | "accepted"
+  | "not oauth"
+  | "not configured"
+  | { otherIssuer: string; otherScope: string | undefined }
+  | { unexpected: string };
+
+/**
+ * Whether the deployed hook verifies tokens of `issuer` with `scope`, asked without a token: in
+ * oauth mode it refuses with 401 and `WWW-Authenticate: Bearer realm="<issuer>", scope="<scope>"`.
+ */
+async function probeOAuth(
+  url: string,
+  issuer: string,
+  scope: string,
+  fetchHook: typeof fetch = fetch,
+): Promise<OAuthProbe> {
+  let response: Response;
+  try {
+    response = await fetchHook(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    return { unexpected: messageOf(error) };
+  }
+  const answer = jsonValueOf(await response.text().catch(() => "")) as
+    | { error?: { errorSummary?: unknown } }
+    | undefined;
+  if (response.status === 200 && answer?.error?.errorSummary === errorSummaries.notConfigured) return "not configured";
+  if (response.status !== 401) return { unexpected: `HTTP ${response.status}` };
+  const challenge = bearerChallengeOf(response.headers.get("www-authenticate"));
+  if (challenge === undefined) return "not oauth";
+  const sameIssuer = challenge.realm?.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
+  if (sameIssuer && challenge.scope === scope) return "accepted";
+  return { otherIssuer: challenge.realm ?? "an unnamed issuer", otherScope: challenge.scope };
+}
+
+/** The parameters of a `Bearer` challenge (RFC 6750), or undefined when there is none. */
+function bearerChallengeOf(header: string | null): Record<string, string> | undefined {
+  const params = /^\s*Bearer\b(.*)$/i.exec(header ?? "")?.[1];
+  if (params === undefined) return undefined;
+  const found: Record<string, string> = {};
+  for (const [, name, value] of params.matchAll(/([A-Za-z_]+)="((?:[^"\\]|\\.)*)"/g)) {
+    if (name !== undefined && value !== undefined) found[name.toLowerCase()] = value.replace(/\\(.)/g, "$1");
+  }
+  return found;
 }
 
 function newSecret(): string {

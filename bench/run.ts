@@ -23,6 +23,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { previewRequest, sendPreview } from "../preview/okta-preview.ts";
 import { buildFunctions } from "../scripts/build.mjs";
+import { parseCommandLine, UsageError } from "../scripts/command-line.ts";
 import { migrate } from "../scripts/local-database.ts";
 import { freePort, projectRoot, serveFunctions, simulatorCredential, startLocalStack } from "../scripts/local-stack.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
@@ -38,12 +39,17 @@ import { basicAuthorization } from "../src/telesign/request-signing.ts";
 import floor from "./functions/floor.mts";
 import { retentionBench, withLatency } from "./retention.ts";
 
-const smoke = process.argv.includes("--smoke");
-/** `--only warm,cold` runs some parts (warm, http, cold, deadline, retention, local, production). */
-const only = process.argv
-  .find((argument) => argument.startsWith("--only="))
-  ?.slice("--only=".length)
-  .split(",");
+const parts = ["warm", "http", "cold", "deadline", "retention", "local", "production"];
+const usage = `Usage: npm run bench -- [--only <parts>] [--smoke]
+
+  --only <parts>  only these parts, comma-separated: ${parts.join(", ")} (--only warm,cold or --only=warm,cold)
+  --smoke         each part tiny, to keep the script working: its figures mean nothing`;
+const { smoke, only } = parseCommandLine(usage, { only: { type: "string" }, smoke: { type: "boolean" } }, (values) => {
+  const only = typeof values.only === "string" ? values.only.split(",") : undefined;
+  const unknown = only?.find((part) => !parts.includes(part));
+  if (unknown !== undefined) throw new UsageError(`--only takes parts from ${parts.join(", ")}, not "${unknown}"`);
+  return { smoke: values.smoke === true, only };
+});
 const runs = (part: string) => only === undefined || only.includes(part);
 const hookSecret = "bench-hook-secret";
 const floorAuthorization = basicAuthorization(simulatorCredential);

@@ -1,7 +1,9 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
+import { oktaLimitMs } from "../src/config.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Preview tab, outside Okta: builds a telephony request as Preview does, sends it to a
@@ -17,8 +19,20 @@ export const requestTypeNames = {
 
 export type RequestTypeName = keyof typeof requestTypeNames;
 
+/** What a preview sends unless told otherwise, from a terminal and through Okta alike: a sign-in's code. */
+export const defaultRequestType: RequestTypeName = "verification";
+
+/**
+ * The `requestType` a `--type` option names: a short name, or a raw `com.okta.…` requestType (to
+ * see how the hook answers one Okta may add); undefined for anything else, a typo included.
+ */
+export function requestTypeOf(option: string): string | undefined {
+  if (Object.hasOwn(requestTypeNames, option)) return requestTypeNames[option as RequestTypeName];
+  return option.startsWith("com.okta.") ? option : undefined;
+}
+
 /** What Okta's documentation has called the voice channel; Preview users also edit it by hand. */
-export const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
+const defaultDeliveryChannels = { sms: "SMS", voice: "voice call" } as const;
 
 export interface PreviewRequestOptions {
   requestType: string;
@@ -89,10 +103,8 @@ export function sentLabelOf(request: ReturnType<typeof previewRequest>): string 
   return `${type} ${channelLabelOf(request.data.messageProfile.deliveryChannel)}`;
 }
 
-/** Okta waits this long for the whole exchange. */
-export const oktaDeadlineMs = 3_000;
 /** Okta refuses larger answers. */
-export const oktaMaxBodyBytes = 256 * 1024;
+const oktaMaxBodyBytes = 256 * 1024;
 
 const telephonyAction = z.object({
   status: z.enum(["SUCCESSFUL", "PENDING", "FAILED"]),
@@ -159,7 +171,7 @@ export function judgeAnswer({
     { check: "a JSON body", ok: json !== undefined },
     { check: "a valid commands or error object", ok: commands.success || error.success },
     { check: `under ${oktaMaxBodyBytes / 1024} KB`, ok: Buffer.byteLength(body) < oktaMaxBodyBytes },
-    { check: `answered within ${oktaDeadlineMs / 1000} s`, ok: durationMs <= oktaDeadlineMs },
+    { check: `answered within ${oktaLimitMs / 1000} s`, ok: durationMs <= oktaLimitMs },
   ];
   if (checks.some((check) => !check.ok)) {
     return {
@@ -185,7 +197,7 @@ export function judgeAnswer({
   return {
     checks,
     verdict: "fall back",
-    explanation: `Okta falls back to its own provider: the hook answered error "${error.data?.error.errorSummary}".`,
+    explanation: `no code from the hook; Okta sends none, or its own (its docs say both): the hook answered error "${error.data?.error.errorSummary}".`,
   };
 }
 
@@ -222,12 +234,12 @@ export async function sendPreview(
       headers,
       body: JSON.stringify(request),
       redirect: "manual",
-      signal: AbortSignal.timeout(oktaDeadlineMs + 2_000),
+      signal: AbortSignal.timeout(oktaLimitMs + 2_000),
     });
     httpStatus = response.status;
     body = await response.text();
   } catch (error) {
-    body = `(no answer: ${error instanceof Error ? error.message : String(error)})`;
+    body = `(no answer: ${messageOf(error)})`;
   }
   const durationMs = Math.round(performance.now() - started);
   return { httpStatus, durationMs, body, ...judgeAnswer({ httpStatus, durationMs, body }) };

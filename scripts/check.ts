@@ -3,8 +3,10 @@
  * sign-in. Reads the environment, or `--env-file`; prints every variable as set, unset, missing
  * or invalid (never its value) with what is wrong and how to fix it. Exit 1 on any problem.
  */
+
+import { existsSync } from "node:fs";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
-import { exitCodes, parseCommandLine, readEnvFile } from "./command-line.ts";
+import { exitCodes, parseCommandLine, readEnvFile, UsageError } from "./command-line.ts";
 
 const usage = `Usage: npm run check -- [options]
 
@@ -24,7 +26,13 @@ Examples:
 const options = parseCommandLine(
   usage,
   { "env-file": { type: "string" }, json: { type: "boolean", default: false } },
-  (values) => ({ envFile: values["env-file"] as string | undefined, json: values.json === true }),
+  (values) => {
+    const envFile = values["env-file"] as string | undefined;
+    if (envFile !== undefined && !existsSync(envFile)) {
+      throw new UsageError(`--env-file ${envFile}: no such file; give a file of NAME=value lines`);
+    }
+    return { envFile, json: values.json === true };
+  },
 );
 
 const env = options.envFile === undefined ? process.env : await readEnvFile(options.envFile);

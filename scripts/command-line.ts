@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs, parseEnv } from "node:util";
+import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * What the project's commands share: `--help`, usage errors as one line plus the usage (exit 2),
@@ -35,6 +36,17 @@ export function parseOptions<T>(options: Options, check: (values: Values) => T, 
 }
 
 /**
+ * The command's own arguments, less the first `--`. The package scripts that take `--env-file`
+ * end in `--`: Node 20 acts on an `--env-file` anywhere on its command line, the script's
+ * arguments included, and ends with its own error (exit 9) when the file is missing; it stops
+ * looking at `--`, so the script reads the option and answers for it.
+ */
+export function commandArgs(argv = process.argv.slice(2)): string[] {
+  const end = argv.indexOf("--");
+  return end === -1 ? argv : [...argv.slice(0, end), ...argv.slice(end + 1)];
+}
+
+/**
  * The command line's options, or the process ends: `--help` prints `usage` (exit 0), a mistake
  * prints one line and the usage (exit 2). `check` validates the values, throwing UsageError.
  */
@@ -42,7 +54,7 @@ export function parseCommandLine<T>(
   usage: string,
   options: Options,
   check: (values: Values) => T,
-  args = process.argv.slice(2),
+  args = commandArgs(),
 ): T {
   const parsed = parseOptions(options, check, args);
   if (parsed.kind === "values") return parsed.values;
@@ -67,11 +79,6 @@ export function wholeNumber(option: string, value: string, minimum: number, maxi
 export function fail(message: string): never {
   console.error(`error: ${message}`);
   process.exit(exitCodes.failed);
-}
-
-/** The message of anything thrown, for a one-line report. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The variables of a `.env`-style file, or the process ends saying the file cannot be read. */

@@ -15,7 +15,8 @@ import { promisify } from "node:util";
 import { resolveConfig } from "@netlify/config";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { build } from "esbuild";
-import { exitCodes, fail, messageOf, parseCommandLine } from "./command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes, fail, parseCommandLine } from "./command-line.ts";
 import { projectRoot } from "./local-stack.ts";
 
 const usage = `Usage: npm run deploy:check -- [options]
@@ -176,7 +177,7 @@ async function installedPackages(nodeModules: string): Promise<Installed> {
   return { packages, bytes, diskBytes };
 }
 
-/** `zod`, `@netlify/blobs`, `a/node_modules/b`: a package's own folder, not one inside it. */
+/** `zod`, `@netlify/database`, `a/node_modules/b`: a package's own folder, not one inside it. */
 function isPackageRoot(relative: string): boolean {
   const parts = relative.split(path.sep);
   const last = parts.lastIndexOf("node_modules");

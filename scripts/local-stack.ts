@@ -1,14 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { unlinkSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer } from "node:http";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
+import { jsonValueOf } from "../src/http/json.ts";
+import { secretsEqual } from "../src/support/constant-time.ts";
 import { buildFunctions } from "./build.mjs";
 import type { LocalDatabase } from "./local-database.ts";
 
@@ -106,7 +110,7 @@ export async function serveFunctions({
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });
-    const loading = forwardLines(emulator, onOutput);
+    const loading = forwardLines(emulator, onOutput && withoutProbeAnswers(onOutput, answering.length));
     const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
     await untilLoaded(built, loading, emulator);
     for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
@@ -191,48 +195,161 @@ function localHooksDir(workspace: string): string {
   return path.join(workspace, ".netlify", "local-hooks");
 }
 
-interface AnnouncedHook extends LocalHook {
-  pid: number;
-  startedAt: string;
-}
-
-/** Tells `npm run preview` (run from `workspace`) about a running hook; the returned function withdraws it. */
-export async function announceLocalHook(hook: LocalHook, workspace: string): Promise<() => Promise<void>> {
-  const dir = localHooksDir(workspace);
-  const file = path.join(dir, `${process.pid}.json`);
-  const announced: AnnouncedHook = { ...hook, pid: process.pid, startedAt: new Date().toISOString() };
-  await mkdir(dir, { recursive: true });
-  await writeFile(file, `${JSON.stringify(announced, null, 2)}\n`, { mode: 0o600 });
-  return () => unlink(file).catch(() => undefined);
+/** A running hook as `npm run preview` finds it. */
+export interface FoundHook {
+  url: string;
+  headerName: string;
+  /** `npm start`'s own local secret, handed over by the running stack itself (never on disk). */
+  secret?: string;
+  /** `npm run start:live`'s env file, where the hook's secret is read from, as the hook reads it. */
+  envFile?: string;
 }
 
 /**
- * The running hooks started from `workspace`, newest first. A file left by a run that no longer
- * exists (killed, crashed) is removed.
+ * The announcement on disk: where the hook is, never a secret. `nonce` lets `npm run preview`
+ * check that the process at `control` is the very run that wrote it, not one that reused its pid
+ * or port.
  */
-export async function findLocalHooks(workspace: string): Promise<LocalHook[]> {
+interface Announcement extends Omit<FoundHook, "secret"> {
+  pid: number;
+  startedAt: string;
+  control: string;
+  nonce: string;
+}
+
+const proofOf = (nonce: string, role: "preview" | "stack", challenge: string) =>
+  createHmac("sha256", nonce).update(`${role}:${challenge}`).digest("base64url");
+
+/**
+ * Tells `npm run preview` (run from `workspace`) about a running hook, and answers on a loopback
+ * port of its own to prove it is this run. The announcement is withdrawn however the process ends
+ * (`process.exit`, a signal through stopOnExit, a crash); the returned function withdraws it sooner.
+ */
+export async function announceLocalHook(hook: FoundHook, workspace: string): Promise<() => Promise<void>> {
+  const nonce = randomBytes(32).toString("base64url");
+  const control = createHttpServer((request, response) => {
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      if (body.length < 1024) body += chunk; // a proof is 100 characters: more is not a preview
+    });
+    request.on("end", () => {
+      const asked = jsonValueOf(body) as { challenge?: unknown; proof?: unknown } | undefined;
+      const challenge = typeof asked?.challenge === "string" ? asked.challenge : "";
+      const proof = typeof asked?.proof === "string" ? asked.proof : "";
+      if (challenge === "" || !secretsEqual(proof, proofOf(nonce, "preview", challenge))) {
+        response.writeHead(403).end();
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ proof: proofOf(nonce, "stack", challenge), secret: hook.secret }));
+    });
+  });
+  await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  control.unref();
+  const dir = localHooksDir(workspace);
+  const file = path.join(dir, `${process.pid}.json`);
+  const announced: Announcement = {
+    url: hook.url,
+    headerName: hook.headerName,
+    ...(hook.envFile !== undefined && { envFile: hook.envFile }),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    control: `http://127.0.0.1:${(control.address() as AddressInfo).port}/`,
+    nonce,
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(announced, null, 2)}\n`, { mode: 0o600 });
+  let withdrawn = false;
+  const withdraw = () => {
+    if (withdrawn) return;
+    withdrawn = true;
+    process.off("exit", withdraw);
+    control.close();
+    try {
+      unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+  process.on("exit", withdraw);
+  return async () => withdraw();
+}
+
+/**
+ * Runs `stop` and ends the process on Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal):
+ * the default for each would end it at once, skipping every `exit` handler.
+ */
+export function stopOnExit(stop: () => Promise<void>, say: (line: string) => void = console.log): void {
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, async () => {
+      if (stopping) return;
+      stopping = true;
+      say("\nStopping…");
+      await stop().catch(() => undefined);
+      process.exit(0);
+    });
+  }
+}
+
+/**
+ * The running hooks started from `workspace`, newest first, each confirmed by its own run: an
+ * announcement whose process is gone, is not this user's, or does not prove it is that run (a
+ * reused pid or port) is removed and never called.
+ */
+export async function findLocalHooks(workspace: string): Promise<FoundHook[]> {
   const dir = localHooksDir(workspace);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const live: AnnouncedHook[] = [];
+  const found: { startedAt: string; hook: FoundHook }[] = [];
   for (const name of names.filter((file) => /^\d+\.json$/.test(file))) {
     const file = path.join(dir, name);
     const announced = await readFile(file, "utf8")
-      .then((text) => JSON.parse(text) as AnnouncedHook)
+      .then((text) => jsonValueOf(text) as Announcement | undefined)
       .catch(() => undefined);
-    if (announced !== undefined && isRunning(announced.pid)) live.push(announced);
-    else await unlink(file).catch(() => undefined);
+    const confirmed = announced !== undefined && isRunning(announced.pid) ? await confirm(announced) : undefined;
+    if (confirmed === undefined) {
+      await unlink(file).catch(() => undefined);
+      continue;
+    }
+    const { url, headerName, envFile } = announced as Announcement;
+    found.push({
+      startedAt: String((announced as Announcement).startedAt),
+      hook: { url, headerName, ...(envFile !== undefined && { envFile }), ...confirmed },
+    });
   }
-  return live
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .map(({ url, headerName, secret }) => ({ url, headerName, secret }));
+  return found.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).map(({ hook }) => hook);
 }
 
-function isRunning(pid: number): boolean {
+/** Asks the announcing run to prove it wrote the announcement; its local secret comes with the proof. */
+async function confirm(announced: Announcement): Promise<{ secret?: string } | undefined> {
+  if (typeof announced.nonce !== "string" || typeof announced.control !== "string") return undefined;
+  const control = URL.canParse(announced.control) ? new URL(announced.control) : undefined;
+  if (control === undefined || control.protocol !== "http:" || control.hostname !== "127.0.0.1") return undefined;
+  const challenge = randomBytes(24).toString("base64url");
+  try {
+    const response = await fetch(control, {
+      method: "POST",
+      body: JSON.stringify({ challenge, proof: proofOf(announced.nonce, "preview", challenge) }),
+      signal: AbortSignal.timeout(2_000),
+    });
+    const answer = jsonValueOf(await response.text()) as { proof?: unknown; secret?: unknown } | undefined;
+    const proof = typeof answer?.proof === "string" ? answer.proof : "";
+    if (response.status !== 200 || !secretsEqual(proof, proofOf(announced.nonce, "stack", challenge))) return undefined;
+    return typeof answer?.secret === "string" ? { secret: answer.secret } : {};
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid runs as this user: EPERM is someone else's, so not an announcer. */
+function isRunning(pid: unknown): boolean {
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+  } catch {
+    return false;
   }
 }
 
@@ -301,6 +418,22 @@ function forwardLines(emulator: ChildProcess, onLine: ((line: string) => void) |
 
 const startupTimeoutMs = 60_000;
 
+/**
+ * `onLine` without the functions' log lines about the readiness probes: a GET that the hook and
+ * the callback refuse (405) and the status endpoint does not authorize (401), each logged as a
+ * warning that is no one's failure. One such line per probed function is dropped, no more.
+ */
+function withoutProbeAnswers(onLine: (line: string) => void, probes: number): (line: string) => void {
+  let left = probes;
+  return (line) => {
+    const fields = jsonValueOf(line) as { level?: unknown; outcome?: unknown; httpStatus?: unknown } | undefined;
+    const probeAnswer =
+      fields?.level === "warn" && (fields.outcome === "method_not_allowed" || fields.httpStatus === 401);
+    if (left > 0 && probeAnswer) left--;
+    else onLine(line);
+  };
+}
+
 /** Waits until the emulator has loaded every built function: a request before that gets its 500. */
 async function untilLoaded(functions: string[], { loaded, failures }: Loading, emulator: ChildProcess): Promise<void> {
   const deadline = Date.now() + startupTimeoutMs;
@@ -332,7 +465,7 @@ async function untilAnswering(url: string, emulator: ChildProcess): Promise<void
 }
 
 /** Fails with PortInUseError when something listens on the port already. */
-export function assertPortFree(port: number): Promise<void> {
+function assertPortFree(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (error: NodeJS.ErrnoException) =>

@@ -1,6 +1,10 @@
 /** `npm run okta -- <command>`: this hook in an Okta org (see admin/okta-command.ts). */
-import { runOktaCommand } from "../admin/okta-command.ts";
-import { exitCodes, messageOf } from "./command-line.ts";
+import { oktaSecretVariables, runOktaCommand } from "../admin/okta-command.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes } from "./command-line.ts";
+import { scrubConsole } from "./secret-values.ts";
+
+scrubConsole([...oktaSecretVariables, "OKTA_SERVICE_PRIVATE_KEY"].map((name) => process.env[name]));
 
 process.exitCode = await runOktaCommand(process.argv.slice(2), {
   env: process.env,

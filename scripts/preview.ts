@@ -5,11 +5,12 @@
  */
 import {
   channelLabelOf,
+  defaultRequestType,
   type PreviewExchange,
   previewRequest,
-  type RequestTypeName,
   randomOtpCode,
   requestTypeNames,
+  requestTypeOf,
   sendPreview,
   sentLabelOf,
   statusUrlOf,
@@ -18,17 +19,19 @@ import {
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
-import { exitCodes, fail, parseCommandLine, UsageError, wholeNumber } from "./command-line.ts";
-import { findLocalHooks, type LocalHook } from "./local-stack.ts";
+import { exitCodes, fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
+import { type FoundHook, findLocalHooks } from "./local-stack.ts";
+import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } from "./secret-values.ts";
 
 const usage = `Usage: npm run preview -- [options]
 
 Sends one telephony request as Okta's Preview tab does (a fresh eventId each time) and says what
-Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta falls back to its own provider
-or skips the hook, 2 usage error.
+Okta would do with the answer. Exit code: 0 Okta accepts, 1 Okta takes no code from the hook
+(FALL BACK or SKIP), 2 usage error.
 
 Options:
-  --type <t>             enrollment | verification | unlock | reset, or a raw requestType (default enrollment)
+  --type <t>             enrollment | verification | unlock | reset, or a raw com.okta.… requestType
+                         (default ${defaultRequestType})
   --channel <c>          sms | voice (default sms)
   --delivery-channel <s> the raw deliveryChannel to send instead (e.g. "Voice", "CALL")
   --phone <number>       default +15555550100 (the simulator delivers it)
@@ -36,12 +39,14 @@ Options:
   --otp <code>           default a random 6-digit code
   --url <url>            the hook (default: the one npm start is serving)
   --header <name>        the auth header (default: the local hook's, else authorization)
-  --auth <value>         its value (default: $OKTA_HOOK_AUTH, or npm start's local secret)
-  --all                  every request type with each channel
+  --auth <value>         its value (default: $OKTA_HOOK_AUTH; for npm start, its local secret; for
+                         start:live, the first of OKTA_AUTH_SECRETS, from the environment or its env file)
+  --all                  every request type with each channel, then the total
   --wait                 after an accepted send, follow its delivery status to the end (needs
                          Telesign callbacks or get-status; npm start has both)
   --wait-seconds <n>     how long to follow it (default 30)
   --quiet                print the verdicts only
+  --verbose              with --all, print each request and answer in full too
   --json                 print one JSON object per request instead (for scripts)
   --help                 this text
 
@@ -53,7 +58,7 @@ Examples:
 const options = parseCommandLine(
   usage,
   {
-    type: { type: "string", default: "enrollment" },
+    type: { type: "string", default: defaultRequestType },
     channel: { type: "string", default: "sms" },
     "delivery-channel": { type: "string" },
     phone: { type: "string", default: "+15555550100" },
@@ -66,6 +71,7 @@ const options = parseCommandLine(
     wait: { type: "boolean", default: false },
     "wait-seconds": { type: "string", default: "30" },
     quiet: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
   (values) => {
@@ -76,8 +82,13 @@ const options = parseCommandLine(
     if (url !== undefined && !/^https?:\/\//.test(url)) {
       throw new UsageError(`--url takes the hook's http(s) URL, not "${url}"`);
     }
+    const requestType = requestTypeOf(values.type as string);
+    if (requestType === undefined) {
+      const known = Object.keys(requestTypeNames).join(", ");
+      throw new UsageError(`--type takes ${known} or a raw com.okta.… requestType, not "${values.type}"`);
+    }
     return {
-      requestType: requestTypeNames[values.type as RequestTypeName] ?? (values.type as string),
+      requestType,
       channel: channel as "sms" | "voice",
       deliveryChannel: values["delivery-channel"] as string | undefined,
       phone: values.phone as string,
@@ -89,7 +100,9 @@ const options = parseCommandLine(
       all: values.all === true,
       wait: values.wait === true,
       waitMs: wholeNumber("wait-seconds", values["wait-seconds"] as string, 1, 3_600) * 1000,
-      quiet: values.quiet === true || values.json === true,
+      summary: values.all === true && values.quiet !== true && values.json !== true,
+      // --all shows the exchanges only when asked: eight in full bury the verdicts.
+      details: values.quiet !== true && values.json !== true && (values.all !== true || values.verbose === true),
       json: values.json === true,
     };
   },
@@ -104,6 +117,8 @@ const verdictExitCodes: Record<Verdict, number> = {
   skip: exitCodes.failed,
 };
 
+// Nothing preview prints carries a secret it was given.
+scrubConsole([options.auth, process.env.OKTA_HOOK_AUTH, process.env.OKTA_AUTH_SECRETS]);
 process.exit(await run(options));
 
 async function run(options: Options): Promise<number> {
@@ -115,6 +130,8 @@ async function run(options: Options): Promise<number> {
     : [{ type: options.requestType, channel: options.channel }];
 
   let worst: number = exitCodes.done;
+  const verdictLines: string[] = [];
+  const verdicts: Verdict[] = [];
   for (const { type, channel } of cases) {
     const request = previewRequest({
       requestType: type,
@@ -125,17 +142,20 @@ async function run(options: Options): Promise<number> {
       otpCode: options.otp ?? randomOtpCode(),
     });
     const sent = channelLabelOf(request.data.messageProfile.deliveryChannel);
-    if (!options.quiet) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
+    if (options.details) console.log(`\n→ POST ${url}\n${JSON.stringify(request, null, 2)}`);
     const exchange = await sendPreview(url, request, { authHeader });
-    if (!options.quiet) printExchange(exchange);
+    if (options.details) printExchange(exchange);
     if (options.json) {
       const { verdict, explanation, httpStatus, durationMs } = exchange;
       const transactionId = transactionIdOf(exchange.body);
       const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
       console.log(JSON.stringify(line));
     } else {
-      console.log(verdictLine(exchange, sentLabelOf(request), exchange.durationMs));
+      const line = verdictLine(exchange, sentLabelOf(request), exchange.durationMs);
+      verdictLines.push(line);
+      console.log(line);
     }
+    verdicts.push(exchange.verdict);
     worst = Math.max(worst, verdictExitCodes[exchange.verdict]);
     const referenceId = transactionIdOf(exchange.body);
     if (options.wait && exchange.verdict === "accept" && referenceId !== undefined) {
@@ -143,28 +163,67 @@ async function run(options: Options): Promise<number> {
       if (final?.okta !== "SUCCESSFUL") worst = exitCodes.failed;
     }
   }
+  if (options.summary) {
+    // After the exchanges in full, the verdicts again where they can be seen together.
+    if (options.details) console.log(`\n${verdictLines.join("\n")}`);
+    console.log(totalLine(verdicts));
+  }
   return worst;
+}
+
+/** `8 requests: 6 ACCEPT, 2 FALL BACK`. */
+function totalLine(verdicts: Verdict[]): string {
+  const counts = (["accept", "fall back", "skip"] as const)
+    .map((verdict) => [verdict, verdicts.filter((each) => each === verdict).length] as const)
+    .filter(([, count]) => count > 0)
+    .map(([verdict, count]) => `${count} ${verdict.toUpperCase()}`);
+  return `${verdicts.length} requests: ${counts.join(", ")}`;
 }
 
 /** The hook to call and its credential: --url and --auth, else the newest running `npm start`. */
 async function target(options: Options): Promise<{ url: string; authHeader: AuthHeader }> {
   const running = await findLocalHooks(process.cwd());
-  const local: LocalHook | undefined =
+  const local: FoundHook | undefined =
     options.url === undefined ? running[0] : running.find((hook) => hook.url === options.url);
   if (options.url === undefined && local === undefined) {
     fail(
       "no local hook is running: start one with npm start (in another terminal), or call a deployed hook with --url <url> --auth <secret>.",
     );
   }
-  const url = options.url ?? (local as LocalHook).url;
+  const url = options.url ?? (local as FoundHook).url;
   if (options.url === undefined && running.length > 1 && !options.json) {
     console.log(`${running.length} local hooks are running; calling the newest, ${url} (choose with --url).`);
   }
-  const value = options.auth ?? (process.env.OKTA_HOOK_AUTH || local?.secret || undefined);
+  const value = await secretFor(options, local);
   if (value === undefined) console.warn("No --auth given: the request carries no auth header.");
   const authHeader =
     value === undefined ? undefined : { name: options.header ?? local?.headerName ?? "authorization", value };
   return { url, authHeader };
+}
+
+/**
+ * The secret to send: --auth, $OKTA_HOOK_AUTH, npm start's own local secret, or, for
+ * start:live, the first of OKTA_AUTH_SECRETS as the hook reads it (the environment, else its env
+ * file). Each is checked before it goes into a header, and named (never shown) when it cannot.
+ */
+async function secretFor(options: Options, local: FoundHook | undefined): Promise<string | undefined> {
+  if (options.auth !== undefined) {
+    const problem = secretProblem("--auth", options.auth);
+    if (problem !== undefined) fail(problem);
+    return options.auth.trim();
+  }
+  try {
+    const fromEnv = secretOf(process.env, "OKTA_HOOK_AUTH");
+    if (fromEnv !== undefined || local === undefined) return fromEnv;
+    if (local.secret !== undefined) return local.secret;
+    const env = local.envFile === undefined ? {} : await readEnvFile(local.envFile);
+    const secrets = secretsOf(process.env.OKTA_AUTH_SECRETS === undefined ? env : process.env, "OKTA_AUTH_SECRETS");
+    scrubConsole(secrets);
+    return secrets[0];
+  } catch (error) {
+    if (error instanceof SecretValueError) fail(error.message);
+    throw error;
+  }
 }
 
 async function followDelivery(hookUrl: string, referenceId: string, authHeader: AuthHeader, options: Options) {

@@ -10,7 +10,8 @@ import path from "node:path";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
-import { fail, messageOf, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
+import { messageOf } from "../src/support/error-text.ts";
+import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
 import {
   announceLocalHook,
   localTelesignTimeoutMs,
@@ -18,7 +19,9 @@ import {
   type ServedFunctions,
   serveFunctions,
   startLocalStack,
+  stopOnExit,
 } from "./local-stack.ts";
+import { SecretValueError, scrubConsole, secretsOf } from "./secret-values.ts";
 
 const usage = `Usage: npm start -- [options]          the hook with the Telesign simulator (nothing real is sent)
        npm run start:live -- [options]  the hook sending through Telesign, configured from .env
@@ -67,6 +70,9 @@ const options = parseCommandLine(
   },
 );
 
+/** The secrets a live run reads from its env file. */
+const liveSecretVariables = ["TELESIGN_API_KEY", "OKTA_AUTH_SECRETS", "STATUS_API_TOKENS"];
+
 /** Runs start from the folder npm runs them in: the project's, where `.env` is and `npm run preview` looks. */
 const workspace = process.cwd();
 
@@ -101,6 +107,7 @@ async function startWithSimulator() {
     onOutput: (line) => console.log(`hook     │ ${line}`),
     onExit: emulatorEnded,
   });
+  // The local secret is served to npm run preview by this process, never written to disk.
   const withdraw = await announceLocalHook(stack, workspace);
   const authHeader = `${stack.headerName}: ${stack.secret}`;
   console.log(`
@@ -128,7 +135,7 @@ ${[...Object.entries(scenarios), ...Object.entries(riskScenarios)]
 
 Ctrl-C stops everything.
 `);
-  onExit(async () => {
+  stopOnExit(async () => {
     await withdraw();
     await stack.stop();
   });
@@ -140,10 +147,19 @@ async function startLive() {
       `${options.envFile} not found: copy .env.example to .env and fill in your Telesign and Okta values, or give --env-file <file>.`,
     );
   }
-  const variables = await readEnvFile(path.resolve(workspace, options.envFile));
+  const envFile = path.resolve(workspace, options.envFile);
+  const variables = await readEnvFile(envFile);
   const env = Object.fromEntries(
     Object.entries(variables).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
+  // Nothing this run prints carries a secret of the file; one that cannot be used is named, never shown.
+  scrubConsole(liveSecretVariables.flatMap((name) => [env[name], ...(env[name]?.split(",") ?? [])]));
+  try {
+    for (const name of liveSecretVariables) secretsOf(env, name);
+  } catch (error) {
+    if (error instanceof SecretValueError) fail(`${error.message} Fix it in ${options.envFile}.`);
+    throw error;
+  }
   // The same check as npm run check: a configuration the functions would refuse never starts.
   const report = checkConfiguration(env);
   if (!report.ok) {
@@ -160,9 +176,8 @@ Configuration checked (npm run check): the functions will start with it.`);
     onExit: emulatorEnded,
   });
   const url = `${functions.baseUrl}/telesign`;
-  // `npm run preview` authenticates with the first header secret, as Okta would.
-  const secret = env.OKTA_AUTH_SECRETS?.split(",")[0]?.trim() ?? "";
-  const hook = { url, headerName: env.OKTA_AUTH_HEADER?.trim().toLowerCase() || "authorization", secret };
+  // No secret in the announcement: npm run preview reads it from the same file, as the hook does.
+  const hook = { url, headerName: env.OKTA_AUTH_HEADER?.trim().toLowerCase() || "authorization", envFile };
   const withdraw = await announceLocalHook(hook, workspace);
   console.log(`
 Ready.
@@ -170,7 +185,7 @@ Okta telephony hook   ${url}
 
 Ctrl-C stops it.
 `);
-  onExit(async () => {
+  stopOnExit(async () => {
     await withdraw();
     await functions.stop();
   });
@@ -194,17 +209,4 @@ function printInbox(message: SimulatedMessage) {
   console.log(
     `telesign │ 📨 ${message.channel.toUpperCase()} to +${message.phoneNumber}: ${what}  [${message.referenceId}]`,
   );
-}
-
-function onExit(stop: () => Promise<void>) {
-  let stopping = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, async () => {
-      if (stopping) return;
-      stopping = true;
-      console.log("\nStopping…");
-      await stop();
-      process.exit(0);
-    });
-  }
 }

@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { jsonValueOf } from "../src/http/json.ts";
-import { secretsEqual } from "../src/support/constant-time.ts";
-import { basicAuthorization, digestAuthorization, hmacSignature } from "../src/telesign/request-signing.ts";
+import { basicValid, digestValid, telesignSignature } from "./telesign-signatures.ts";
 
 /**
  * A Telesign Messaging simulator that follows Telesign's documented behaviour: it checks Basic and
@@ -172,7 +171,7 @@ export class TelesignSimulator {
       body,
     });
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
-    if (!this.authenticated(request, url.pathname, body)) return status(401, 3400, "Not authorized");
+    if (!(await this.authenticated(request, url.pathname, body))) return status(401, 3400, "Not authorized");
 
     if (url.pathname === omnichannelPath && request.method === "POST") return this.send(body, request.signal);
     const statusPath = /^\/v1\/omnichannel\/([^/]+)$/.exec(url.pathname);
@@ -182,21 +181,16 @@ export class TelesignSimulator {
     return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
   }
 
-  private authenticated(request: Request, path: string, body: string): boolean {
-    const { customerId, apiKey } = this.options;
+  private async authenticated(request: Request, path: string, body: string): Promise<boolean> {
+    const account = { customerId: this.options.customerId, apiKey: this.options.apiKey };
     const authorization = request.headers.get("authorization") ?? "";
-    if (authorization.startsWith("Basic ")) {
-      return secretsEqual(authorization, basicAuthorization({ customerId, apiKey }));
-    }
+    if (authorization.startsWith("Basic ")) return basicValid(authorization, account);
     const date = request.headers.get("date");
     const nonce = request.headers.get("x-ts-nonce");
     if (!authorization.startsWith("TSA ") || date === null || nonce === null) return false;
     if (request.headers.get("x-ts-auth-method") !== "HMAC-SHA256") return false;
-    const expected = digestAuthorization(
-      { customerId, apiKey },
-      { method: request.method, contentType: request.headers.get("content-type") ?? "", date, nonce, body, path },
-    );
-    return secretsEqual(authorization, expected);
+    const contentType = request.headers.get("content-type") ?? "";
+    return digestValid(authorization, { method: request.method, contentType, date, nonce, body, path }, account);
   }
 
   private async send(body: string, signal: AbortSignal): Promise<Response> {
@@ -285,7 +279,7 @@ export class TelesignSimulator {
 
   private async postCallback(message: SimulatedMessage, callbackUrl: string, attempt: number): Promise<void> {
     const body = JSON.stringify(this.statusReport(message));
-    const signature = hmacSignature(this.options.apiKey, body);
+    const signature = await telesignSignature(this.options.apiKey, body);
     let httpStatus = 0;
     try {
       const response = await fetch(callbackUrl, {

@@ -1,5 +1,7 @@
+import { distance } from "fastest-levenshtein";
 import * as z from "zod/mini";
 import { jsonLogger, type Logger } from "./log.ts";
+import type { OktaAuthentication, OktaAuthMode } from "./okta/authentication.ts";
 import type { TelesignConfig, TelesignCredential } from "./telesign/credentials.ts";
 
 /**
@@ -47,7 +49,7 @@ const secureUrl = z.pipe(
 export const oktaLimitMs = 3_000;
 export const maxTelesignTimeoutMs = 2_500;
 
-/** A header secret shorter than this can be guessed; Okta's own generated secrets are longer. */
+/** A header secret or read token shorter than this can be guessed; Okta's own generated secrets are longer. */
 export const minSecretLength = 16;
 
 /** The phone-hash key is a secret of its own: `openssl rand -base64 32` gives 44 characters. */
@@ -77,6 +79,8 @@ export const asymmetricAlgorithms = [
   "EdDSA",
 ] as const;
 
+const authModes = ["header", "passthrough", "oauth"] as const satisfies readonly OktaAuthMode[];
+
 const environmentSchema = z.object({
   TELESIGN_CUSTOMER_ID: optionalText,
   TELESIGN_API_KEY: optionalText,
@@ -93,7 +97,10 @@ const environmentSchema = z.object({
   ),
   TELESIGN_SMS_SENDER_ID: optionalText,
   OKTA_AUTH_MODE: z._default(
-    z.enum(["header", "passthrough", "oauth"], { error: "must be header, passthrough or oauth" }),
+    z.pipe(
+      z.string().check(z.trim(), z.toLowerCase()),
+      z.enum(authModes, { error: "must be header, passthrough or oauth" }),
+    ),
     "header",
   ),
   OKTA_AUTH_HEADER: z._default(
@@ -128,7 +135,20 @@ const environmentSchema = z.object({
     ),
     ["RS256"],
   ),
-  STATUS_API_TOKENS: z._default(commaSeparated, []),
+  STATUS_API_TOKENS: z._default(
+    z.pipe(
+      commaSeparated,
+      z
+        .array(z.string())
+        .check(
+          z.refine(
+            (tokens) => tokens.every((token) => token.length >= minSecretLength),
+            `must hold tokens of at least ${minSecretLength} characters each`,
+          ),
+        ),
+    ),
+    [],
+  ),
   TRANSACTION_RETENTION_DAYS: z._default(wholeNumber("days", 1, 365), 7),
   PHONE_HASH_KEY: z.optional(
     z
@@ -139,33 +159,24 @@ const environmentSchema = z.object({
 
 type Environment = z.infer<typeof environmentSchema>;
 
+export type VariableName = keyof Environment;
+
 /** Every variable the functions read. */
-export const configVariableNames = Object.keys(environmentSchema.shape) as (keyof Environment)[];
-type VariableName = keyof Environment;
+export const configVariableNames = Object.keys(environmentSchema.shape) as VariableName[];
 
-export type Parsed<T> =
-  | { ok: true; config: T }
-  /** Each problem names a variable and what is wrong with it, never its value. */
-  | { ok: false; problems: string[] };
-
-export interface OAuthSettings {
-  issuer: string;
-  audience: string;
-  scope: string;
-  clientId?: string;
-  jwksUrl: string;
-  algorithms: string[];
+/**
+ * Something wrong with the configuration, or worth the admin's attention: the variables to change
+ * (set, fix or unset) and a sentence that names them. Never a value.
+ */
+export interface ConfigFinding<Name extends string = VariableName> {
+  variables: Name[];
+  message: string;
 }
 
-export type OktaAuthentication =
-  | { mode: "header"; headerName: string; secrets: string[] }
-  /**
-   * Okta's header carries `Basic base64(customerId:apiKey)`, used as the Telesign credential. With
-   * TELESIGN_API_KEY set, the header must carry exactly that credential.
-   */
-  | { mode: "passthrough"; headerName: string; customerId?: string; apiKey?: string }
-  /** Okta sends `Authorization: Bearer <JWT>` from its authorization server. */
-  | ({ mode: "oauth"; headerName: "authorization" } & OAuthSettings);
+export type Parsed<T, Name extends string = VariableName> =
+  | { ok: true; config: T; warnings: ConfigFinding<Name>[] }
+  /** What stops the function (each problem names its variables, never a value), and what only weakens it. */
+  | { ok: false; problems: ConfigFinding<Name>[]; warnings: ConfigFinding<Name>[] };
 
 export interface HookConfig {
   telesign: TelesignConfig;
@@ -183,7 +194,7 @@ export interface CallbackConfig {
 
 export interface StatusConfig {
   telesign: TelesignConfig;
-  /** Okta's own credential also reads status; absent while Okta's settings are incomplete. */
+  /** Okta's own credential also reads status; absent while Okta's settings cannot prove a caller. */
   okta?: OktaAuthentication;
   /** Read-only tokens, sent as `Authorization: Bearer <token>`. */
   readTokens: string[];
@@ -201,10 +212,7 @@ const telesignVariables = [
   "TELESIGN_TIMEOUT_MS",
   "TELESIGN_SMS_SENDER_ID",
 ] as const;
-const oktaVariables = [
-  "OKTA_AUTH_MODE",
-  "OKTA_AUTH_HEADER",
-  "OKTA_AUTH_SECRETS",
+const oauthVariables = [
   "OKTA_OAUTH_ISSUER",
   "OKTA_OAUTH_AUDIENCE",
   "OKTA_OAUTH_SCOPE",
@@ -212,19 +220,33 @@ const oktaVariables = [
   "OKTA_OAUTH_JWKS_URL",
   "OKTA_OAUTH_ALGORITHMS",
 ] as const;
+const oktaVariables = ["OKTA_AUTH_MODE", "OKTA_AUTH_HEADER", "OKTA_AUTH_SECRETS", ...oauthVariables] as const;
+
+/** The Okta variables each mode reads: any other one that is set does nothing. */
+const oktaVariablesOf: Record<OktaAuthMode, readonly VariableName[]> = {
+  header: ["OKTA_AUTH_MODE", "OKTA_AUTH_HEADER", "OKTA_AUTH_SECRETS"],
+  passthrough: ["OKTA_AUTH_MODE", "OKTA_AUTH_HEADER"],
+  oauth: ["OKTA_AUTH_MODE", ...oauthVariables],
+};
 
 type Env = Record<string, string | undefined>;
+
+const isSet = (env: Env, name: VariableName) => (env[name]?.trim() ?? "") !== "";
+
+/** `A`, `A and B`, `A, B and C`. */
+const listed = (names: readonly string[]) =>
+  names.length < 2 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+const isOrAre = (names: readonly string[]) => (names.length === 1 ? "is" : "are");
 
 /** The named variables, each invalid one at its default (as if unset), and the problems with their values. */
 function variables<N extends VariableName>(env: Env, names: readonly N[]) {
   const config: Record<string, unknown> = {};
-  const problems: string[] = [];
+  const problems: ConfigFinding[] = [];
   for (const name of names) {
-    const value = env[name]?.trim() === "" ? undefined : env[name];
-    const parsed = environmentSchema.shape[name].safeParse(value);
+    const parsed = environmentSchema.shape[name].safeParse(isSet(env, name) ? env[name] : undefined);
     if (parsed.success) config[name] = parsed.data;
     else {
-      problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
+      problems.push({ variables: [name], message: `${name} ${parsed.error.issues[0]?.message ?? "is invalid"}` });
       config[name] = environmentSchema.shape[name].safeParse(undefined).data;
     }
   }
@@ -232,12 +254,41 @@ function variables<N extends VariableName>(env: Env, names: readonly N[]) {
 }
 
 /**
- * Every problem at once: those of single values, then those between variables, less any that
- * names a variable whose value is already at fault (its fix comes first).
+ * The mode the admin most likely meant by an invalid OKTA_AUTH_MODE, so that every other problem
+ * shows at once: a near spelling (`headr`), else the mode whose own variables are set.
  */
-function together(valueProblems: string[], crossProblems: string[]): string[] {
-  const atFault = valueProblems.map((problem) => problem.split(" ")[0] ?? "");
-  return [...valueProblems, ...crossProblems.filter((problem) => !atFault.some((name) => problem.includes(name)))];
+function likeliestMode(env: Env): OktaAuthMode {
+  const value = env.OKTA_AUTH_MODE?.trim().toLowerCase() ?? "";
+  const [nearest] = [...authModes].sort((a, b) => distance(value, a) - distance(value, b));
+  if (nearest !== undefined && distance(value, nearest) <= 2) return nearest;
+  return oauthVariables.some((name) => isSet(env, name)) ? "oauth" : "header";
+}
+
+/** Okta's and Telesign's variables, with an invalid OKTA_AUTH_MODE judged as its likeliest mode. */
+function hookVariables<N extends VariableName>(env: Env, names: readonly N[]) {
+  const { config, problems } = variables(env, names);
+  const modeProblem = problems.find((problem) => problem.variables.includes("OKTA_AUTH_MODE"));
+  if (modeProblem === undefined) return { config, problems };
+  const mode = likeliestMode(env);
+  return {
+    config: { ...config, OKTA_AUTH_MODE: mode },
+    problems: problems.map((problem) =>
+      problem === modeProblem
+        ? { ...problem, message: `${problem.message} (the rest is checked as for ${mode})` }
+        : problem,
+    ),
+  };
+}
+
+/** The findings about no variable the problems already name: a fix to a variable at fault comes first. */
+function apartFrom(problems: ConfigFinding[], findings: ConfigFinding[]): ConfigFinding[] {
+  const atFault = new Set(problems.flatMap((problem) => problem.variables));
+  return findings.filter((finding) => !finding.variables.some((name) => atFault.has(name)));
+}
+
+/** Every problem at once: those of single values, then those between variables apart from them. */
+function together(valueProblems: ConfigFinding[], crossProblems: ConfigFinding[]): ConfigFinding[] {
+  return [...valueProblems, ...apartFrom(valueProblems, crossProblems)];
 }
 
 function credentialOf(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TELESIGN_API_KEY">) {
@@ -245,17 +296,31 @@ function credentialOf(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TELESIGN
   return customerId !== undefined && apiKey !== undefined ? { customerId, apiKey } : undefined;
 }
 
-function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number] | (typeof oktaVariables)[number]>) {
+/** The Telesign credential's variables that are unset, as one problem. */
+function missingCredential(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TELESIGN_API_KEY">, why: string) {
+  const missing = (["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY"] as const).filter((name) => vars[name] === undefined);
+  return missing.length === 0
+    ? []
+    : [{ variables: [...missing], message: `${listed(missing)} ${isOrAre(missing)} ${why}` }];
+}
+
+type HookVariables = Pick<Environment, (typeof telesignVariables)[number] | (typeof oktaVariables)[number]>;
+
+function hookConfigOf(vars: HookVariables, env: Env) {
   const credential = credentialOf(vars);
-  const problems: string[] = [];
-  let okta: OktaAuthentication;
   const mode = vars.OKTA_AUTH_MODE;
-  if (mode !== "passthrough" && credential === undefined) {
-    problems.push(`TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is ${mode}`);
-  }
+  const problems: ConfigFinding[] =
+    mode === "passthrough" ? [] : missingCredential(vars, `required when OKTA_AUTH_MODE is ${mode}`);
+  const warnings: ConfigFinding[] = [];
+  let okta: OktaAuthentication;
   if (mode === "header") {
     okta = { mode, headerName: vars.OKTA_AUTH_HEADER, secrets: vars.OKTA_AUTH_SECRETS };
-    if (okta.secrets.length === 0) problems.push("OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header");
+    if (okta.secrets.length === 0) {
+      problems.push({
+        variables: ["OKTA_AUTH_SECRETS"],
+        message: "OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header",
+      });
+    }
   } else if (mode === "oauth") {
     const issuer = vars.OKTA_OAUTH_ISSUER ?? "";
     okta = {
@@ -268,9 +333,18 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
       jwksUrl: vars.OKTA_OAUTH_JWKS_URL ?? `${issuer}/v1/keys`,
       algorithms: vars.OKTA_OAUTH_ALGORITHMS,
     };
-    if (vars.OKTA_OAUTH_ISSUER === undefined)
-      problems.push("OKTA_OAUTH_ISSUER is required when OKTA_AUTH_MODE is oauth");
-    if (vars.OKTA_OAUTH_SCOPE === undefined) problems.push("OKTA_OAUTH_SCOPE is required when OKTA_AUTH_MODE is oauth");
+    for (const name of ["OKTA_OAUTH_ISSUER", "OKTA_OAUTH_SCOPE"] as const) {
+      if (vars[name] === undefined) {
+        problems.push({ variables: [name], message: `${name} is required when OKTA_AUTH_MODE is oauth` });
+      }
+    }
+    if (vars.OKTA_OAUTH_CLIENT_ID === undefined) {
+      warnings.push({
+        variables: ["OKTA_OAUTH_CLIENT_ID"],
+        message:
+          "OKTA_OAUTH_CLIENT_ID is unset: any client of the authorization server that holds OKTA_OAUTH_SCOPE may call the hook; set it to the client id of the hook's API Services app",
+      });
+    }
   } else {
     okta = {
       mode: "passthrough",
@@ -279,11 +353,32 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
       apiKey: vars.TELESIGN_API_KEY,
     };
     if (vars.TELESIGN_API_KEY !== undefined && vars.TELESIGN_CUSTOMER_ID === undefined) {
-      problems.push("TELESIGN_CUSTOMER_ID is required with TELESIGN_API_KEY when OKTA_AUTH_MODE is passthrough");
+      problems.push({
+        variables: ["TELESIGN_CUSTOMER_ID"],
+        message: "TELESIGN_CUSTOMER_ID is required with TELESIGN_API_KEY when OKTA_AUTH_MODE is passthrough",
+      });
     }
     if (vars.OKTA_AUTH_SECRETS.length > 0) {
-      problems.push("OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough");
+      problems.push({
+        variables: ["OKTA_AUTH_SECRETS"],
+        message: "OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough",
+      });
     }
+  }
+  const unused = oktaVariables.filter(
+    (name) =>
+      isSet(env, name) &&
+      !oktaVariablesOf[mode].includes(name) &&
+      !problems.some((problem) => problem.variables.includes(name)),
+  );
+  if (unused.length > 0) {
+    const modeIs = isSet(env, "OKTA_AUTH_MODE") ? mode : `${mode} (unset means header)`;
+    const what =
+      mode === "oauth" ? "Okta sends its access token in Authorization" : "set OKTA_AUTH_MODE=oauth to use OAuth 2.0";
+    warnings.push({
+      variables: unused,
+      message: `${listed(unused)} ${isOrAre(unused)} set but unused: OKTA_AUTH_MODE is ${modeIs}; ${what}, or unset ${unused.length === 1 ? "it" : "them"}`,
+    });
   }
   const telesign: TelesignConfig = {
     apiUrl: vars.TELESIGN_API_URL,
@@ -292,49 +387,64 @@ function hookConfigOf(vars: Pick<Environment, (typeof telesignVariables)[number]
     smsSenderId: vars.TELESIGN_SMS_SENDER_ID,
     credential,
   };
-  return { config: { telesign, okta }, problems };
+  return { config: { telesign, okta }, problems, warnings };
 }
 
 /** The telephony hook's configuration. */
 export function parseConfig(env: Env): Parsed<HookConfig> {
-  const vars = variables(env, [...telesignVariables, ...oktaVariables, "PHONE_HASH_KEY"]);
-  const { config, problems } = hookConfigOf(vars.config);
+  const vars = hookVariables(env, [...telesignVariables, ...oktaVariables, "PHONE_HASH_KEY"]);
+  const { config, problems, warnings } = hookConfigOf(vars.config, env);
   const all = together(vars.problems, problems);
+  const kept = apartFrom(all, warnings);
   return all.length > 0
-    ? { ok: false, problems: all }
-    : { ok: true, config: { ...config, phoneHashKey: vars.config.PHONE_HASH_KEY } };
+    ? { ok: false, problems: all, warnings: kept }
+    : { ok: true, config: { ...config, phoneHashKey: vars.config.PHONE_HASH_KEY }, warnings: kept };
 }
 
 /** The delivery-status callback receiver's configuration. */
 export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
   const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY", "TRANSACTION_RETENTION_DAYS"]);
   const credential = credentialOf(vars.config);
-  const missing =
-    credential === undefined ? ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"] : [];
-  const all = together(vars.problems, missing);
-  if (all.length > 0 || credential === undefined) return { ok: false, problems: all };
-  return { ok: true, config: { credential, retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
+  const all = together(vars.problems, missingCredential(vars.config, "required to verify callbacks"));
+  if (all.length > 0 || credential === undefined) return { ok: false, problems: all, warnings: [] };
+  return { ok: true, config: { credential, retentionDays: vars.config.TRANSACTION_RETENTION_DAYS }, warnings: [] };
 }
 
-/** The status endpoint's configuration: it accepts Okta's credential or a read-only token. */
+/**
+ * The status endpoint's configuration: it accepts Okta's credential or a read-only token. A
+ * passthrough credential proves nothing without TELESIGN_API_KEY to compare it with: Telesign's
+ * answer to another account's lookup says "not found", never "not yours".
+ */
 export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
-  const vars = variables(env, [...telesignVariables, ...oktaVariables, "STATUS_API_TOKENS"]);
-  const { config, problems } = hookConfigOf(vars.config);
-  if (vars.problems.length > 0) return { ok: false, problems: together(vars.problems, problems) };
+  const vars = hookVariables(env, [...telesignVariables, ...oktaVariables, "STATUS_API_TOKENS"]);
+  const hook = hookConfigOf(vars.config, env);
+  const oktaProblems = [...hook.problems];
+  if (hook.config.okta.mode === "passthrough" && vars.config.TELESIGN_API_KEY === undefined) {
+    oktaProblems.push({
+      variables: ["TELESIGN_API_KEY"],
+      message:
+        "TELESIGN_API_KEY is required by the status endpoint when OKTA_AUTH_MODE is passthrough: without it nothing proves that Okta's credential is this account's (or read with STATUS_API_TOKENS alone)",
+    });
+  }
+  const problems = together(vars.problems, oktaProblems);
+  const warnings = apartFrom(problems, hook.warnings);
   const readTokens = vars.config.STATUS_API_TOKENS;
-  // Read-only tokens alone are enough to read; an incomplete Okta setting then only disables that way in.
-  if (problems.length > 0 && readTokens.length === 0) return { ok: false, problems };
+  // Read-only tokens alone are enough to read; Okta's settings that cannot prove a caller then only close that way in.
+  if (vars.problems.length > 0 || (problems.length > 0 && readTokens.length === 0)) {
+    return { ok: false, problems, warnings };
+  }
   return {
     ok: true,
-    config: { telesign: config.telesign, okta: problems.length > 0 ? undefined : config.okta, readTokens },
+    config: { telesign: hook.config.telesign, okta: problems.length > 0 ? undefined : hook.config.okta, readTokens },
+    warnings: [...problems, ...warnings],
   };
 }
 
 /** The retention sweep's configuration. */
 export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
   const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
-  if (vars.problems.length > 0) return { ok: false, problems: vars.problems };
-  return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS } };
+  if (vars.problems.length > 0) return { ok: false, problems: vars.problems, warnings: [] };
+  return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS }, warnings: [] };
 }
 
 /** Netlify Database as Netlify describes it to a function (the platform sets both variables). */
@@ -351,17 +461,28 @@ export function databaseSettings(env: Env = process.env): DatabaseSettings | und
   return { url, driver: env.NETLIFY_DB_DRIVER === "serverless" ? "serverless" : "server" };
 }
 
+/** The sentences of findings, for a log line. */
+export const messagesOf = (findings: ConfigFinding<string>[]) => findings.map((finding) => finding.message);
+
 const loaded = new Map<(env: Env) => unknown, unknown>();
 
 /**
  * A configuration of this process, parsed on first use: when the function's instance starts.
- * Its problems are logged then, in one line naming every one, not only when a request comes.
+ * Its problems, and its warnings, are logged then, each in one line naming every one, not only
+ * when a request comes.
  */
-export function loadConfig<T>(parse: (env: Env) => Parsed<T>, log: Logger = jsonLogger): Parsed<T> {
+export function loadConfig<T, Name extends string = VariableName>(
+  parse: (env: Env) => Parsed<T, Name>,
+  log: Logger = jsonLogger,
+): Parsed<T, Name> {
   if (!loaded.has(parse)) {
     const parsed = parse(process.env);
-    if (!parsed.ok) log("error", "configuration problems", { config: parse.name, problems: parsed.problems });
+    if (!parsed.ok)
+      log("error", "configuration problems", { config: parse.name, problems: messagesOf(parsed.problems) });
+    if (parsed.warnings.length > 0) {
+      log("warn", "configuration warnings", { config: parse.name, warnings: messagesOf(parsed.warnings) });
+    }
     loaded.set(parse, parsed);
   }
-  return loaded.get(parse) as Parsed<T>;
+  return loaded.get(parse) as Parsed<T, Name>;
 }

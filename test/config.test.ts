@@ -1,9 +1,12 @@
 import { describe, expect, it, vi } from "vitest";
-import { parseCallbackConfig, parseConfig, parseStatusConfig } from "../src/config.ts";
+import { messagesOf, type Parsed, parseCallbackConfig, parseConfig, parseStatusConfig } from "../src/config.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 
 const secret = "s3cret-of-sixteen-chars";
 const required = { TELESIGN_CUSTOMER_ID: "customer", TELESIGN_API_KEY: "a2V5", OKTA_AUTH_SECRETS: secret };
+
+/** The sentences of a refused configuration's problems; none for one accepted. */
+const problemsOf = (parsed: Parsed<unknown>) => (parsed.ok ? [] : messagesOf(parsed.problems));
 
 describe("parseConfig", () => {
   it("applies the documented defaults", () => {
@@ -19,6 +22,7 @@ describe("parseConfig", () => {
         },
         okta: { mode: "header", headerName: "authorization", secrets: [secret] },
       },
+      warnings: [],
     });
   });
 
@@ -74,6 +78,7 @@ describe("parseConfig", () => {
         "OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header",
       ],
     ],
+    [{ ...required, TELESIGN_API_KEY: "" }, ["TELESIGN_API_KEY is required when OKTA_AUTH_MODE is header"]],
     [{ ...required, TELESIGN_API_URL: "ftp://example.com" }, ["TELESIGN_API_URL must be an https URL"]],
     [{ ...required, TELESIGN_API_URL: "not a url" }, ["TELESIGN_API_URL must be an https URL"]],
     [{ ...required, TELESIGN_AUTH_METHOD: "hmac" }, ["TELESIGN_AUTH_METHOD must be basic or digest"]],
@@ -84,13 +89,21 @@ describe("parseConfig", () => {
       ["TELESIGN_TIMEOUT_MS must be at most 2500: Okta waits 3000 ms for the whole exchange, network included"],
     ],
     [{ ...required, OKTA_AUTH_HEADER: "bad header:" }, ["OKTA_AUTH_HEADER must be an HTTP header name"]],
-    [{ ...required, OKTA_AUTH_MODE: "oauth2" }, ["OKTA_AUTH_MODE must be header, passthrough or oauth"]],
+    [
+      { ...required, OKTA_AUTH_MODE: "oauth2" },
+      [
+        "OKTA_AUTH_MODE must be header, passthrough or oauth (the rest is checked as for oauth)",
+        "OKTA_OAUTH_ISSUER is required when OKTA_AUTH_MODE is oauth",
+        "OKTA_OAUTH_SCOPE is required when OKTA_AUTH_MODE is oauth",
+      ],
+    ],
     [
       { ...required, OKTA_AUTH_MODE: "passthrough" },
       ["OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough"],
     ],
   ])("reports %j as %j", (env, problems) => {
-    expect(parseConfig(env)).toEqual({ ok: false, problems });
+    expect(parseConfig(env)).toMatchObject({ ok: false });
+    expect(problemsOf(parseConfig(env))).toEqual(problems);
   });
 
   describe("refuses configuration that puts the hook at risk", () => {
@@ -98,10 +111,9 @@ describe("parseConfig", () => {
       ["a short secret", { OKTA_AUTH_SECRETS: "short-secret" }],
       ["a short second secret of a rotated pair", { OKTA_AUTH_SECRETS: `${secret},tiny` }],
     ])("a guessable header secret: %s", (_, env) => {
-      expect(parseConfig({ ...required, ...env })).toEqual({
-        ok: false,
-        problems: ["OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each"],
-      });
+      expect(problemsOf(parseConfig({ ...required, ...env }))).toEqual([
+        "OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each",
+      ]);
     });
 
     it.each([
@@ -115,10 +127,9 @@ describe("parseConfig", () => {
         OKTA_AUTH_MODE: "oauth",
         OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default",
       };
-      expect(parseConfig({ ...env, OKTA_OAUTH_SCOPE: "okta.hook", [name]: url })).toEqual({
-        ok: false,
-        problems: [`${name} must be an https URL (http only to 127.0.0.1, localhost or [::1])`],
-      });
+      expect(problemsOf(parseConfig({ ...env, OKTA_OAUTH_SCOPE: "okta.hook", [name]: url }))).toEqual([
+        `${name} must be an https URL (http only to 127.0.0.1, localhost or [::1])`,
+      ]);
     });
 
     it.each(["http://127.0.0.1:8787", "http://localhost:8787", "http://[::1]:8787"])(
@@ -134,10 +145,9 @@ describe("parseConfig", () => {
     });
 
     it("a passthrough API key without the customer id it belongs to", () => {
-      expect(parseConfig({ OKTA_AUTH_MODE: "passthrough", TELESIGN_API_KEY: "a2V5" })).toEqual({
-        ok: false,
-        problems: ["TELESIGN_CUSTOMER_ID is required with TELESIGN_API_KEY when OKTA_AUTH_MODE is passthrough"],
-      });
+      expect(problemsOf(parseConfig({ OKTA_AUTH_MODE: "passthrough", TELESIGN_API_KEY: "a2V5" }))).toEqual([
+        "TELESIGN_CUSTOMER_ID is required with TELESIGN_API_KEY when OKTA_AUTH_MODE is passthrough",
+      ]);
     });
   });
 
@@ -147,20 +157,38 @@ describe("parseConfig", () => {
       TELESIGN_TIMEOUT_MS: "9000",
       OKTA_AUTH_SECRETS: "s".repeat(20),
     });
-    expect(parsed).toEqual({
-      ok: false,
-      problems: [
-        expect.stringMatching(/^TELESIGN_TIMEOUT_MS must be at most 2500/),
-        "TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header",
-      ],
-    });
+    expect(problemsOf(parsed)).toEqual([
+      expect.stringMatching(/^TELESIGN_TIMEOUT_MS must be at most 2500/),
+      "TELESIGN_API_KEY is required when OKTA_AUTH_MODE is header",
+    ]);
   });
 
   it("does not pile a consequence on a bad value: a short secret is one problem, not also a missing one", () => {
     const parsed = parseConfig({ TELESIGN_CUSTOMER_ID: "id", TELESIGN_API_KEY: "a2V5", OKTA_AUTH_SECRETS: "short" });
-    expect(parsed).toEqual({
+    expect(problemsOf(parsed)).toEqual(["OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each"]);
+  });
+
+  it("names the variables of each problem as data, so that no reader has to parse its sentence", () => {
+    expect(
+      parseConfig({
+        TELESIGN_CUSTOMER_ID: "customer",
+        OKTA_AUTH_MODE: "passthrough",
+        TELESIGN_TIMEOUT_MS: "9000",
+        OKTA_AUTH_SECRETS: secret,
+      }),
+    ).toEqual({
       ok: false,
-      problems: ["OKTA_AUTH_SECRETS must hold secrets of at least 16 characters each"],
+      problems: [
+        {
+          variables: ["TELESIGN_TIMEOUT_MS"],
+          message: expect.stringMatching(/^TELESIGN_TIMEOUT_MS must be at most 2500/),
+        },
+        {
+          variables: ["OKTA_AUTH_SECRETS"],
+          message: "OKTA_AUTH_SECRETS must not be set when OKTA_AUTH_MODE is passthrough",
+        },
+      ],
+      warnings: [],
     });
   });
 
@@ -189,6 +217,31 @@ describe("configuration problems are reported when an instance starts", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: "error", message: "configuration problems", config: parser });
     expect(lines[0]?.problems).toEqual(expect.arrayContaining([expect.any(String)]));
+  });
+
+  it.each([
+    ["the hook", "../netlify/functions/telesign.mts", "parseConfig"],
+    ["the status endpoint", "../netlify/functions/telesign-status.mts", "parseStatusConfig"],
+  ])("%s logs its warnings once, at start, beside a working configuration", async (_, file, parser) => {
+    vi.stubEnv("TELESIGN_CUSTOMER_ID", "customer");
+    vi.stubEnv("TELESIGN_API_KEY", "a2V5");
+    vi.stubEnv("OKTA_AUTH_SECRETS", secret);
+    vi.stubEnv("OKTA_AUTH_MODE", "");
+    vi.stubEnv("OKTA_OAUTH_ISSUER", "https://example.okta.com/oauth2/default");
+    vi.stubEnv("OKTA_OAUTH_SCOPE", "okta.hook");
+    vi.stubEnv("STATUS_API_TOKENS", "");
+    vi.resetModules();
+    const from = capturedLines.length;
+    await import(file);
+    expect(logLinesSince(from)).toEqual([
+      {
+        time: expect.any(String),
+        level: "warn",
+        message: "configuration warnings",
+        config: parser,
+        warnings: [expect.stringMatching(/^OKTA_OAUTH_ISSUER and OKTA_OAUTH_SCOPE are set but unused/)],
+      },
+    ]);
   });
 
   it("the callback receiver and the status endpoint parse what they need", () => {

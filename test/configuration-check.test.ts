@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
+import { projectRoot } from "../scripts/local-stack.ts";
 
 /** `npm run check`: each kind of bad configuration is caught by the functions' own parser, and no value is ever shown. */
 
@@ -88,17 +91,158 @@ describe("npm run check", () => {
   });
 
   it("warns of a name that looks like a variable but is none (a typo), without failing", () => {
-    const report = checkConfiguration({ ...header, OKTA_AUTH_SECRET: "x" });
+    const report = checkConfiguration({ ...header, OKTA_AUTH_PASSWORD: "x" });
     expect(report.ok).toBe(true);
     expect(report.problems).toEqual([
-      { problem: "OKTA_AUTH_SECRET is not a variable the functions read: a typo?", severity: "warning" },
+      {
+        variables: ["OKTA_AUTH_PASSWORD"],
+        message: "OKTA_AUTH_PASSWORD is not a variable the functions read: a typo?",
+        severity: "warning",
+      },
     ]);
   });
 
-  it("warns that callbacks cannot be verified in passthrough mode without a key, without failing", () => {
+  it.each([
+    ["TELESIGN_TIMOUT_MS", "TELESIGN_TIMEOUT_MS"],
+    ["OKTA_AUTH_SECRET", "OKTA_AUTH_SECRETS"],
+    ["okta_auth_mode", "OKTA_AUTH_MODE"],
+    ["TELESGN_API_KEY", "TELESIGN_API_KEY"],
+    ["OKTA_HOOK_SECRETS", "OKTA_HOOK_SECRET"],
+  ])("a look-alike name, ignored by every function, gets the real one suggested: %s", (typo, real) => {
+    const report = checkConfiguration({ ...header, [typo]: "2000" });
+    expect(report.problems).toEqual([
+      {
+        variables: [typo],
+        message: `${typo}: did you mean ${real}? No function reads ${typo}`,
+        severity: "warning",
+      },
+    ]);
+    expect(describeConfiguration(report, ".env")).toContain(`warning: ${typo}: did you mean ${real}?`);
+  });
+
+  it("a mode written Header is accepted, and every other problem shows at once", () => {
+    const report = checkConfiguration({ TELESIGN_CUSTOMER_ID: header.TELESIGN_CUSTOMER_ID, OKTA_AUTH_MODE: "Header" });
+    expect(report.variables.filter(({ state }) => state !== "set" && state !== "unset")).toEqual([
+      expect.objectContaining({ name: "TELESIGN_API_KEY", state: "missing" }),
+      expect.objectContaining({ name: "OKTA_AUTH_SECRETS", state: "missing" }),
+    ]);
+  });
+
+  it.each([
+    ["a misspelt mode", "headr", "header", ["OKTA_AUTH_SECRETS"]],
+    ["a misspelt mode", "OAuth2", "oauth", ["OKTA_OAUTH_ISSUER", "OKTA_OAUTH_SCOPE"]],
+    ["an unknown mode beside OAuth settings", "jwt", "oauth", ["OKTA_OAUTH_SCOPE"]],
+  ])("%s (%s) does not hide the rest: it is judged as %s", (_, mode, likeliest, missing) => {
+    const env = {
+      TELESIGN_CUSTOMER_ID: header.TELESIGN_CUSTOMER_ID,
+      TELESIGN_API_KEY: header.TELESIGN_API_KEY,
+      OKTA_AUTH_MODE: mode,
+      ...(mode === "jwt" && { OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default" }),
+    };
+    const report = checkConfiguration(env);
+    expect(report.variables.filter(({ state }) => state !== "set" && state !== "unset")).toEqual([
+      expect.objectContaining({ name: "OKTA_AUTH_MODE", state: "invalid" }),
+      ...missing.map((name) => expect.objectContaining({ name, state: "missing" })),
+    ]);
+    expect(report.problems[0]?.message).toBe(
+      `OKTA_AUTH_MODE must be header, passthrough or oauth (the rest is checked as for ${likeliest})`,
+    );
+  });
+
+  it("passthrough without TELESIGN_API_KEY fails for the status endpoint, saying why, and warns for callbacks", () => {
     const report = checkConfiguration({ OKTA_AUTH_MODE: "passthrough" });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ function: "telesign-status", variables: ["TELESIGN_API_KEY"], severity: "error" }),
+      expect.objectContaining({ function: "telesign-callback", severity: "warning" }),
+    ]);
+    expect(stateOf({ OKTA_AUTH_MODE: "passthrough" }, "TELESIGN_API_KEY")).toMatchObject({
+      state: "missing",
+      problems: [expect.stringContaining("nothing proves that Okta's credential is this account's")],
+    });
+    const text = describeConfiguration(report, ".env");
+    expect(text).toContain('1 problem: until fixed, telesign-status answers "not configured".');
+    expect(text).not.toContain("Hook not configured");
+  });
+
+  it("a problem of the hook points to the README's one account of what Okta then does", async () => {
+    const readme = await readFile(path.join(projectRoot, "README.md"), "utf8");
+    const text = describeConfiguration(checkConfiguration({}), ".env");
+    const heading = /README, "([^"]+)"/.exec(text)?.[1];
+    expect(heading).toBeDefined();
+    expect(readme).toContain(`\n### ${heading}\n`);
+  });
+
+  it("passthrough with read tokens but no TELESIGN_API_KEY warns that Okta's credential does not read status", () => {
+    const env = { OKTA_AUTH_MODE: "passthrough", STATUS_API_TOKENS: "a-read-token-of-enough-length" };
+    const report = checkConfiguration(env);
     expect(report.ok).toBe(true);
-    expect(report.problems).toEqual([expect.objectContaining({ function: "telesign-callback", severity: "warning" })]);
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ function: "telesign-status", variables: ["TELESIGN_API_KEY"], severity: "warning" }),
+    );
+  });
+
+  it("refuses guessable read tokens (STATUS_API_TOKENS=a,1) and names the variable", () => {
+    const report = checkConfiguration({ ...header, STATUS_API_TOKENS: "a,1" });
+    expect(report.ok).toBe(false);
+    expect(stateOf({ ...header, STATUS_API_TOKENS: "a,1" }, "STATUS_API_TOKENS")).toMatchObject({
+      state: "invalid",
+      problems: ["STATUS_API_TOKENS must hold tokens of at least 16 characters each"],
+      fix: expect.stringContaining("16 characters"),
+    });
+  });
+
+  it.each([
+    [
+      "OAuth settings while the mode is unset (so header)",
+      { OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default", OKTA_OAUTH_SCOPE: "okta.hook" },
+      ["OKTA_OAUTH_ISSUER", "OKTA_OAUTH_SCOPE"],
+      "OKTA_OAUTH_ISSUER and OKTA_OAUTH_SCOPE are set but unused: OKTA_AUTH_MODE is header (unset means header)",
+    ],
+    [
+      "oauth without a client id (any client holding the scope may call)",
+      {
+        OKTA_AUTH_MODE: "oauth",
+        OKTA_AUTH_SECRETS: undefined,
+        OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default",
+        OKTA_OAUTH_SCOPE: "okta.hook",
+      },
+      ["OKTA_OAUTH_CLIENT_ID"],
+      "OKTA_OAUTH_CLIENT_ID is unset: any client of the authorization server that holds OKTA_OAUTH_SCOPE may call the hook",
+    ],
+    [
+      "header secrets and header name in oauth mode",
+      {
+        OKTA_AUTH_MODE: "oauth",
+        OKTA_AUTH_HEADER: "x-hook",
+        OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default",
+        OKTA_OAUTH_SCOPE: "okta.hook",
+        OKTA_OAUTH_CLIENT_ID: "0oa1hook",
+      },
+      ["OKTA_AUTH_HEADER", "OKTA_AUTH_SECRETS"],
+      "OKTA_AUTH_HEADER and OKTA_AUTH_SECRETS are set but unused: OKTA_AUTH_MODE is oauth",
+    ],
+    [
+      "OAuth settings in passthrough mode",
+      {
+        OKTA_AUTH_MODE: "passthrough",
+        OKTA_AUTH_SECRETS: undefined,
+        OKTA_OAUTH_AUDIENCE: "api://hook",
+      },
+      ["OKTA_OAUTH_AUDIENCE"],
+      "OKTA_OAUTH_AUDIENCE is set but unused: OKTA_AUTH_MODE is passthrough",
+    ],
+  ])("warns of configuration that silently does less than it looks: %s", (_, more, variables, message) => {
+    const env = Object.fromEntries(
+      Object.entries({ ...header, ...more }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const report = checkConfiguration(env);
+    expect(report.ok).toBe(true);
+    const warnings = report.problems.filter((problem) => problem.variables.some((name) => variables.includes(name)));
+    expect(warnings).toEqual([
+      { function: "telesign (the hook)", variables, message: expect.stringContaining(message), severity: "warning" },
+    ]);
+    expect(describeConfiguration(report, ".env")).toContain(`warning (telesign (the hook)): ${message}`);
   });
 
   it("never shows a value, valid or not", () => {

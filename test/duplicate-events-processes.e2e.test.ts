@@ -90,9 +90,10 @@ describe("one eventId on several instances at the same instant", () => {
       const answered = processes.map((child) => next<unknown[]>(child, "answers"));
       for (const child of processes) child.send({ go: true });
       for (const each of await Promise.all(answered)) {
-        each.forEach((answer, n) => {
-          answers.set(eventIds[n] as string, [...(answers.get(eventIds[n] as string) ?? []), answer]);
-        });
+        for (const [n, answer] of each.entries()) {
+          const eventId = eventIds[n] as string;
+          answers.set(eventId, [...(answers.get(eventId) ?? []), answer]);
+        }
       }
     }
 

@@ -125,6 +125,7 @@ describe("the guard's configuration", () => {
       }),
     ).toEqual({
       ok: true,
+      warnings: [],
       config: {
         mode: "monitor",
         failure: "closed",
@@ -163,7 +164,7 @@ describe("the guard's configuration", () => {
     });
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
-    expect(parsed.problems.map((problem) => problem.split(" ")[0])).toEqual([
+    expect(parsed.problems.map(({ variables }) => variables.join())).toEqual([
       "FRAUD_MODE",
       "FRAUD_FAIL",
       "TELESIGN_RISK_CHECK",
@@ -174,13 +175,21 @@ describe("the guard's configuration", () => {
       "SMS_TEXT",
       "SMS_TEMPLATE",
     ]);
-    expect(parsed.problems.join("\n")).not.toMatch(/watch|maybe|secretvalue|sometimes|custom|placeholder/);
+    expect(parsed.problems.map(({ message }) => message).join("\n")).not.toMatch(
+      /watch|maybe|secretvalue|sometimes|custom|placeholder/,
+    );
   });
 
   it("says that the United Kingdom is GB, and refuses what is not a country code", () => {
     expect(parseGuardConfig({ FRAUD_COUNTRIES: "US,UK" })).toEqual({
       ok: false,
-      problems: ["FRAUD_COUNTRIES must list ISO 3166-1 alpha-2 country codes (not UK: the United Kingdom is GB)"],
+      problems: [
+        {
+          variables: ["FRAUD_COUNTRIES"],
+          message: "FRAUD_COUNTRIES must list ISO 3166-1 alpha-2 country codes (not UK: the United Kingdom is GB)",
+        },
+      ],
+      warnings: [],
     });
     expect(parseGuardConfig({ FRAUD_COUNTRIES: "USA" }).ok).toBe(false);
   });
@@ -188,7 +197,8 @@ describe("the guard's configuration", () => {
   it("a template is required for SMS_TEXT=template, and a template without it does nothing: both refused", () => {
     expect(parseGuardConfig({ SMS_TEXT: "template" })).toEqual({
       ok: false,
-      problems: ["SMS_TEMPLATE is required when SMS_TEXT is template"],
+      problems: [{ variables: ["SMS_TEMPLATE"], message: "SMS_TEMPLATE is required when SMS_TEXT is template" }],
+      warnings: [],
     });
     expect(parseGuardConfig({ SMS_TEMPLATE: "Code: {code}" })).toMatchObject({ ok: false });
     expect(parseGuardConfig({ SMS_TEXT: "template", SMS_TEMPLATE: `{code} ${"x".repeat(320)}` })).toMatchObject({

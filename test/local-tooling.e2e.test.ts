@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,6 +31,19 @@ function runScript(script: string, args: string[], cwd: string, timeoutMs = 30_0
       process.execPath,
       ["--import", tsx, path.join(projectRoot, "scripts", script), ...args],
       { cwd, timeout: timeoutMs, env: userEnv },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout, stderr }),
+    );
+  });
+}
+
+/** Runs `npm run <script> -- <args>` as a user types it, from the project folder. */
+function npmRun(script: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "--silent", script, "--", ...args],
+      { cwd: projectRoot, timeout: 30_000, env: userEnv },
       (error, stdout, stderr) =>
         resolve({ code: error === null ? 0 : ((error as { code?: number }).code ?? null), stdout, stderr }),
     );
@@ -107,6 +120,11 @@ describe("command lines", () => {
     ["preview.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["preview.ts", ["--channel", "fax"], /^error: --channel takes sms or voice, not "fax"$/],
     ["preview.ts", ["--wait-seconds", "soon"], /^error: --wait-seconds takes a whole number/],
+    [
+      "preview.ts",
+      ["--type", "enrolment"],
+      /^error: --type takes enrollment, verification, unlock, reset or a raw com\.okta\.… requestType, not "enrolment"$/,
+    ],
     ["check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
     ["okta.ts", ["status", "--bogus"], /^error: Unknown option '--bogus'$/],
     ["deploy-check.ts", ["--bogus"], /^error: Unknown option '--bogus'$/],
@@ -119,6 +137,25 @@ describe("command lines", () => {
     expect(usage).toMatch(/^Usage: npm /);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it.each([
+    ["check", 2, (file: string) => `error: --env-file ${file}: no such file; give a file of NAME=value lines`],
+    [
+      "start:live",
+      1,
+      (file: string) =>
+        `error: ${file} not found: copy .env.example to .env and fill in your Telesign and Okta values, or give --env-file <file>.`,
+    ],
+  ] as const)(
+    "npm run %s -- --env-file <missing file> answers with its own line and exit code, not Node's (exit 9)",
+    async (script, code, message) => {
+      const missing = path.join(workspace, "nope.env");
+      const run = await npmRun(script, ["--env-file", missing]);
+      expect(run.stderr.split("\n")[0]).toBe(message(missing));
+      expect(run.code).toBe(code);
+      expect(run.stderr).not.toMatch(/^node: /m);
+    },
+  );
 
   it("okta without Okta credentials says what to set in one line, exit 1", async () => {
     const run = await runScript("okta.ts", ["status"], workspace);
@@ -207,8 +244,17 @@ describe("npm run start:live", () => {
       expect(code).toBe(0);
       expect(verdicts[0]?.verdict).toBe("accept");
       expect(telesign.simulator.messages.size).toBe(1);
+      // The production secret never goes to disk: preview read it from the env file, as the hook does.
+      const announcements = path.join(workspace, ".netlify", "local-hooks");
+      for (const file of await readdir(announcements)) {
+        expect(await readFile(path.join(announcements, file), "utf8")).not.toContain(secret);
+      }
+      // A closed terminal (SIGHUP) withdraws the announcement too.
+      live.process.kill("SIGHUP");
+      expect(await live.ended).toBe(0);
+      expect(await readdir(announcements)).toEqual([]);
     } finally {
-      await stop(live);
+      if (live.process.exitCode === null) await stop(live);
       await telesign.close();
     }
   }, 120_000);
@@ -228,6 +274,10 @@ describe("a running npm start", () => {
 
   afterAll(async () => {
     if (first.process.exitCode === null) await stop(first);
+  });
+
+  it("starts without warnings: its own readiness probes' answers are not shown", () => {
+    expect(first.output.filter((line) => line.includes('"level":"warn"'))).toEqual([]);
   });
 
   it("is ready only once it answers: the first request is accepted, with no error from the emulation", async () => {
@@ -270,7 +320,7 @@ describe("a running npm start", () => {
     const before = first.output.length;
     const run = await runScript("preview.ts", ["--delivery-channel", "CALL", "--quiet"], workspace);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT pre-enrollment voice call: /);
+    expect(run.stdout.trim()).toMatch(/^✅ ACCEPT mfa-verification voice call: /);
     expect(first.output.slice(before).some((line) => line.includes("📨 VOICE to +15555550100"))).toBe(true);
   }, 60_000);
 

@@ -4,7 +4,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runOktaCommand } from "../admin/okta-command.ts";
 import { parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telesign.ts";
-import { type FakeOkta, startFakeOkta } from "./support/fake-okta.ts";
+import {
+  type FakeOkta,
+  type HookStep,
+  type SecondOnCreate,
+  type StepFailure,
+  startFakeOkta,
+} from "./support/fake-okta.ts";
 import { baseEnv, hookUrl, useTelesignSimulator } from "./support/hook.ts";
 import { server } from "./support/msw-server.ts";
 import { markSensitive } from "./support/sensitive.ts";
@@ -23,16 +29,27 @@ let okta: FakeOkta;
 
 /** What the deployed hook accepts (OKTA_AUTH_SECRETS of its deploy); change it to "redeploy". */
 let deployedSecrets: string[];
+/** More of the deploy's variables (e.g. its OAuth settings); change them to "redeploy". */
+let deployedEnv: Record<string, string | undefined>;
+
+/** The deploy in oauth mode, verifying tokens of Okta's default authorization server. */
+const oauthDeploy = {
+  OKTA_AUTH_MODE: "oauth",
+  OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/default",
+  OKTA_OAUTH_SCOPE: "okta.telephony.hook",
+  OKTA_OAUTH_CLIENT_ID: "0oaHookClient",
+};
 
 beforeEach(async () => {
   okta = await startFakeOkta({ token: apiToken });
   deployedSecrets = [currentSecret];
+  deployedEnv = {};
   useTelesignSimulator();
   server.use(
     http.post(hookUrl, ({ request }) =>
-      createTelephonyHook({ config: parseConfig({ ...baseEnv, OKTA_AUTH_SECRETS: deployedSecrets.join(",") }) })(
-        request,
-      ),
+      createTelephonyHook({
+        config: parseConfig({ ...baseEnv, OKTA_AUTH_SECRETS: deployedSecrets.join(","), ...deployedEnv }),
+      })(request),
     ),
   );
 });
@@ -180,7 +197,8 @@ describe("npm run okta -- setup", () => {
     expect(okta.hooks[0]?.status).toBe("ACTIVE");
   });
 
-  it("registers an OAuth 2.0 channel (client_secret_post) and prints the hook's variables", async () => {
+  it("registers an OAuth 2.0 channel (client_secret_post) once the deploy verifies that issuer's tokens", async () => {
+    deployedEnv = oauthDeploy;
     const { code, out } = await run(
       [
         ...setup("--auth", "oauth"),
@@ -207,15 +225,14 @@ describe("npm run okta -- setup", () => {
         scope: "okta.telephony.hook",
       },
     });
-    expect(out).toContain(
-      "netlify env:set OKTA_OAUTH_ISSUER 'https://example.okta.com/oauth2/default' --scope functions",
-    );
+    expect(out).toContain("The deployed hook verifies this issuer's tokens");
     expect(out).not.toContain("hook-client-secret-55aa");
   });
 });
 
 describe("npm run okta -- setup, more ways", () => {
   it("registers an OAuth 2.0 channel with private_key_jwt and Okta's hook key", async () => {
+    deployedEnv = oauthDeploy;
     const { code } = await run([
       ...setup("--auth", "oauth"),
       ...["--client-id", "0oaHookClient", "--token-url", "https://example.okta.com/oauth2/default/v1/token"],
@@ -261,6 +278,203 @@ describe("npm run okta -- setup, more ways", () => {
     expect(code).toBe(1);
     expect(err).toContain('the deployed hook answers "Hook not configured"');
     expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+});
+
+describe("setup --replace never leaves the org without an active telephony hook", () => {
+  const failures: StepFailure[] = [400, 429, "reset"];
+  const oauthOptions = [
+    ...["--auth", "oauth", "--client-id", "0oaHookClient"],
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+
+  /** Runs setup --replace with one step failing, and checks the org and what the admin is told. */
+  async function replaceWithFailure(failing: [HookStep, StepFailure, number] | undefined, args: string[] = []) {
+    if (failing !== undefined) okta.failStep(...failing);
+    const { code, out, err } = await run(setup("--replace", ...args), {
+      OKTA_HOOK_SECRET: currentSecret,
+      OKTA_HOOK_CLIENT_SECRET: "hook-client-secret-55aa",
+    });
+    const active = okta.activeTelephonyHooks();
+    expect(active).toHaveLength(1);
+    if (code === 0) {
+      expect(active).toEqual(["Telesign SMS and voice"]);
+      expect(out).toContain("It is the org's active telephony hook");
+    } else {
+      expect(code).toBe(1);
+      // The one line names the hook that is active now, as Okta's own list says.
+      expect(err.split("\n")).toHaveLength(1);
+      expect(err).toContain(`The org's active telephony hook now is "${active[0]}"`);
+    }
+    return { code, err };
+  }
+
+  describe.each<SecondOnCreate>(["refused", "inactive", "both active"])(
+    "a new hook, when Okta answers a second create with: %s",
+    (secondOnCreate) => {
+      beforeEach(async () => {
+        await okta.close();
+        okta = await startFakeOkta({ token: apiToken, secondOnCreate });
+        existingHook("Old provider", "https://old-provider.example/sms");
+      });
+
+      it.each(
+        (["create", "deactivate", "activate"] as const).flatMap((step) =>
+          failures.flatMap((failure) => [1, 2].map((nth) => [step, failure, nth] as const)),
+        ),
+      )("%s fails (%s, call %i): one hook stays active, and the message names it", async (step, failure, nth) => {
+        await replaceWithFailure([step, failure, nth]);
+      });
+
+      it("with nothing failing, ours is the one active hook at the end", async () => {
+        const { code } = await replaceWithFailure(undefined);
+        expect(code).toBe(0);
+        expect(okta.hooks.map((hook) => [hook.name, hook.status])).toEqual([
+          ["Old provider", "INACTIVE"],
+          ["Telesign SMS and voice", "ACTIVE"],
+        ]);
+      });
+    },
+  );
+
+  describe("this deploy's hook registered but inactive", () => {
+    beforeEach(() => {
+      existingHook("Old provider", "https://old-provider.example/sms");
+      existingHook("Telesign SMS and voice", hookUrl, "INACTIVE");
+    });
+
+    it.each(
+      (["update", "deactivate", "activate"] as const).flatMap((step) =>
+        failures.map((failure) => [step, failure] as const),
+      ),
+    )("%s fails (%s): one hook stays active, and the message names it", async (step, failure) => {
+      await replaceWithFailure([step, failure, 1]);
+    });
+
+    it("updates ours while the other is active, and deactivates the other only right before activating ours", async () => {
+      const { code } = await replaceWithFailure(undefined);
+      expect(code).toBe(0);
+      expect(okta.requests.filter((request) => request.method !== "GET").map((request) => request.path)).toEqual([
+        "/api/v1/inlineHooks/calTelesignSMSandvoice",
+        "/api/v1/inlineHooks/calOldprovider/lifecycle/deactivate",
+        "/api/v1/inlineHooks/calTelesignSMSandvoice/lifecycle/activate",
+      ]);
+    });
+
+    it("when activating ours fails, reactivates the other and says so", async () => {
+      const { code, err } = await replaceWithFailure(["activate", 429, 1]);
+      expect(code).toBe(1);
+      expect(err).toContain('Reactivated "Old provider" (calOldprovider), which this run had deactivated.');
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+
+    it("the same for an OAuth 2.0 hook", async () => {
+      deployedEnv = oauthDeploy;
+      const { code } = await replaceWithFailure(["activate", "reset", 1], oauthOptions);
+      expect(code).toBe(1);
+      expect(okta.activeTelephonyHooks()).toEqual(["Old provider"]);
+    });
+  });
+});
+
+describe("setup --auth oauth never switches Okta to OAuth before the deploy verifies its tokens", () => {
+  const oauthSetup = [
+    ...setup("--auth", "oauth", "--client-id", "0oaHookClient"),
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+  const clientSecret = { OKTA_HOOK_CLIENT_SECRET: "hook-client-secret-55aa" };
+
+  it("while the deploy still expects a header secret: registers nothing, prints the Netlify steps, exit 1", async () => {
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toMatch(/^error: Nothing registered: the deployed hook does not verify OAuth 2\.0 tokens yet/);
+    expect(err).toContain("netlify env:set OKTA_AUTH_MODE oauth --scope functions");
+    expect(err).toContain(
+      "netlify env:set OKTA_OAUTH_ISSUER 'https://example.okta.com/oauth2/default' --scope functions",
+    );
+    expect(okta.requests.filter((request) => request.method !== "GET")).toEqual([]);
+  });
+
+  it("nor when an existing header hook would be switched over", async () => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    const { code } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(okta.hooks[0]?.channel.type).toBe("HTTP");
+    expect(okta.requests.filter((request) => request.method === "PUT")).toEqual([]);
+  });
+
+  it("while the deploy verifies another issuer's tokens: names it, registers nothing", async () => {
+    deployedEnv = { ...oauthDeploy, OKTA_OAUTH_ISSUER: "https://example.okta.com/oauth2/aus0ther" };
+    const { code, err, out } = await run([...oauthSetup, "--json"], clientSecret);
+    expect(code).toBe(1);
+    expect(err).toBe("");
+    expect(JSON.parse(out)).toMatchObject({
+      registered: false,
+      error: expect.stringContaining(
+        "verifies tokens of https://example.okta.com/oauth2/aus0ther (scope okta.telephony.hook), not of https://example.okta.com/oauth2/default",
+      ),
+    });
+    expect(okta.hooks).toEqual([]);
+  });
+
+  it("while the deploy is not configured: registers nothing", async () => {
+    deployedEnv = { OKTA_AUTH_MODE: "oauth" };
+    const { code, err } = await run(oauthSetup, clientSecret);
+    expect(code).toBe(1);
+    expect(err).toContain('the deployed hook answers "Hook not configured"');
+    expect(okta.hooks).toEqual([]);
+  });
+});
+
+describe("a secret with a stray character is never printed (stdout, stderr, --json)", () => {
+  const strays = [
+    ["a newline", "\n"],
+    ["a quote", '"'],
+    ["a non-ASCII character", "ü"],
+  ] as const;
+  const oauth = [
+    ...["--auth", "oauth", "--client-id", "0oaHookClient"],
+    ...["--token-url", "https://example.okta.com/oauth2/default/v1/token", "--scope", "okta.telephony.hook"],
+  ];
+  const commands: Record<string, string[][]> = {
+    OKTA_API_TOKEN: [["status"], setup(), ["rotate-secret"]],
+    OKTA_HOOK_SECRET: [setup(), ["rotate-secret"]],
+    OKTA_HOOK_NEW_SECRET: [["rotate-secret"]],
+    OKTA_HOOK_CLIENT_SECRET: [setup(...oauth)],
+  };
+  const cases = Object.entries(commands).flatMap(([variable, runs]) =>
+    strays.flatMap(([stray, character]) =>
+      runs.flatMap((args) => [false, true].map((json) => [variable, stray, args, json, character] as const)),
+    ),
+  );
+
+  it.each(cases)("%s with %s (%j, json %s)", async (variable, stray, args, json, character) => {
+    await run(setup(), { OKTA_HOOK_SECRET: currentSecret });
+    deployedEnv = variable === "OKTA_HOOK_CLIENT_SECRET" ? oauthDeploy : {};
+    const [left, right] = [`Leak${variable}Left`, `Leak${variable}Right`];
+    const { code, out, err } = await run([...args, ...(json ? ["--json"] : [])], {
+      OKTA_HOOK_SECRET: currentSecret,
+      [variable]: `${left}${character}${right}`,
+    });
+    expect(`${out}\n${err}`).not.toMatch(new RegExp(`${left}|${right}`));
+    if (character !== '"') {
+      expect(code).toBe(1);
+      const message = `${variable} holds ${stray === "a newline" ? "a space or a line break" : "a character that is not printable ASCII"}`;
+      expect(json ? JSON.parse(out).error : err).toContain(message);
+    }
+  });
+
+  it.each(strays)("OKTA_SERVICE_PRIVATE_KEY with %s", async (_, character) => {
+    const key = `-----BEGIN PRIVATE KEY-----\nLeakKeyLeft${character}LeakKeyRight\n-----END PRIVATE KEY-----`;
+    for (const json of [false, true]) {
+      const { code, out, err } = await run(["status", ...(json ? ["--json"] : [])], {
+        OKTA_API_TOKEN: "",
+        OKTA_SERVICE_CLIENT_ID: "0oaServiceApp",
+        OKTA_SERVICE_PRIVATE_KEY: key,
+      });
+      expect(code).toBe(1);
+      expect(`${out}\n${err}`).not.toMatch(/LeakKeyLeft|LeakKeyRight/);
+    }
   });
 });
 
@@ -321,7 +535,7 @@ describe("npm run okta -- preview", () => {
     expect(code).toBe(1);
     expect(out).toContain("a REAL voice call goes to");
     expect(out).toMatch(
-      /↪️ {2}FALL BACK mfa-verification voice call: Okta falls back to its own provider: the hook answered error "3101"/,
+      /↪️ {2}FALL BACK mfa-verification voice call: no code from the hook; Okta sends none, or its own \(its docs say both\): the hook answered error "3101"/,
     );
   });
 
@@ -420,7 +634,7 @@ describe("Okta's errors, each one sentence with its errorCode and what to do", (
     const { code, err } = await run(setup("--name", "x".repeat(256)), { OKTA_HOOK_SECRET: currentSecret });
     expect(code).toBe(1);
     expect(err).toBe(
-      "error: Okta refused the request (E0000001: Api validation failed: inlineHook: name: must be 1 to 255 characters): fix what it names (a hook URL must be https:// and reachable by Okta).",
+      "error: Okta refused the request (E0000001: Api validation failed: inlineHook: name: must be 1 to 255 characters): fix what it names (a hook URL must be https:// and reachable by Okta). The org has NO active telephony hook now: Okta sends every code through its own provider until one is activated (run the command again, or Workflow › Inline Hooks in the Admin Console).",
     );
   });
 

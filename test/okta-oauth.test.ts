@@ -188,14 +188,18 @@ describe("OAuth 2.0: Okta's access token", () => {
   ];
 
   it.each(refused)(
-    "refuses %s with 401 and Bearer invalid_token, never calling Telesign",
+    "refuses %s with 401 and a Bearer challenge naming the issuer and scope, never calling Telesign",
     async (_, headers, reason) => {
       serveJwks(() => [rsaJwk, ecJwk]);
       const { simulator, call } = startHook(oauthEnv);
       const from = capturedLines.length;
       const { status, json, response } = await call(oktaRequest(), { headers: await headers() });
       expect(status).toBe(401);
-      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      const sent = await headers();
+      const challenge = `Bearer realm="${issuer}", scope="${scope}"`;
+      expect(response.headers.get("www-authenticate")).toBe(
+        /^Bearer /.test(sent.authorization ?? "") ? `${challenge}, error="invalid_token"` : challenge,
+      );
       expect(json.error.errorSummary).toBe("Unauthorized");
       expect(simulator.received).toEqual([]);
       const [line] = logLinesSince(from);
@@ -275,7 +279,10 @@ describe("OAuth 2.0: Okta's access token", () => {
     ],
     [{ OKTA_OAUTH_ISSUER: "not a url" }, "OKTA_OAUTH_ISSUER must be an https URL"],
   ])("refuses the configuration %j", (env, problem) => {
-    expect(parseConfig({ ...baseEnv, ...oauthEnv, ...env })).toEqual({ ok: false, problems: [problem] });
+    expect(parseConfig({ ...baseEnv, ...oauthEnv, ...env })).toMatchObject({
+      ok: false,
+      problems: [{ variables: [Object.keys(env)[0]], message: problem }],
+    });
   });
 
   it("derives the JWKS URL from the issuer, or takes OKTA_OAUTH_JWKS_URL", () => {

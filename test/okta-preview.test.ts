@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeAnswer, previewRequest } from "../preview/okta-preview.ts";
+import { judgeAnswer, previewRequest, requestTypeOf } from "../preview/okta-preview.ts";
 import { parseTelephonyRequest } from "../src/okta/telephony-request.ts";
 
 const action = (status: string) =>
@@ -100,5 +100,20 @@ describe("previewRequest", () => {
       ok: true,
       request: { delivery: { channel: "voice", otpCode: "004211" } },
     });
+  });
+});
+
+describe("requestTypeOf: what --type names", () => {
+  it.each([
+    ["enrollment", "com.okta.user.telephony.pre-enrollment"],
+    ["verification", "com.okta.user.telephony.mfa-verification"],
+    ["com.okta.user.telephony.password-reset", "com.okta.user.telephony.password-reset"],
+    ["com.okta.user.telephony.future-type", "com.okta.user.telephony.future-type"],
+  ])("reads %s", (option, requestType) => {
+    expect(requestTypeOf(option)).toBe(requestType);
+  });
+
+  it.each(["enrolment", "Enrollment", "toString", "__proto__", ""])("refuses %j, so a typo is never sent", (option) => {
+    expect(requestTypeOf(option)).toBeUndefined();
   });
 });

@@ -48,6 +48,7 @@ describe("the Node version story", async () => {
 
 describe("the admin's way in", async () => {
   const readme = await read("README.md");
+  const nvmrc = (await read(".nvmrc")).trim();
   const netlifyToml = await read("netlify.toml");
   const pkg = JSON.parse(await read("package.json")) as { repository: { url: string } };
 
@@ -73,6 +74,24 @@ describe("the admin's way in", async () => {
     // The toll-fraud guard's defaults serve: the button asks for none of its variables.
     expect(parseGuardConfig(values).ok).toBe(true);
     for (const name of prompted) expect(parseConfig({ ...values, [name]: "" }).ok).toBe(false);
+  });
+
+  it("says in one place what Okta does after a hook error, citing Okta, and nowhere that Okta no longer delivers", () => {
+    const sections = readme.split(/^### When the hook answers an error$/m);
+    expect(sections).toHaveLength(2);
+    const section = sections[1]?.split(/^## /m)[0] ?? "";
+    expect(section).toContain("(https://developer.okta.com/docs/reference/telephony-hook/)");
+    expect(section).toMatch(/no code is delivered/);
+    expect(section).toMatch(/its own telephony providers/);
+    expect(section).toMatch(/Who pays/);
+    expect(readme).not.toMatch(/no longer delivers|then uses its own provider|falls back to its own provider/);
+    expect(readme).not.toMatch(/shared\/spec/);
+  });
+
+  it("names the Node to use, and why npm warns on 20, in its first lines", () => {
+    const opening = readme.split("\n").slice(0, 16).join("\n");
+    expect(opening).toContain(`**Node ${nvmrc}**`);
+    expect(opening).toContain("EBADENGINE");
   });
 
   it("Netlify's build installs dependencies only", () => {

@@ -567,12 +567,12 @@ describe("configuration errors", () => {
       { OKTA_AUTH_SECRETS: " , " },
       "OKTA_AUTH_SECRETS is required when OKTA_AUTH_MODE is header",
     ],
+    ["no API key", { TELESIGN_API_KEY: undefined }, "TELESIGN_API_KEY is required when OKTA_AUTH_MODE is header"],
     [
-      "no API key",
-      { TELESIGN_API_KEY: undefined },
-      "TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required when OKTA_AUTH_MODE is header",
+      "an unknown auth mode",
+      { OKTA_AUTH_MODE: "none" },
+      "OKTA_AUTH_MODE must be header, passthrough or oauth (the rest is checked as for header)",
     ],
-    ["an unknown auth mode", { OKTA_AUTH_MODE: "none" }, "OKTA_AUTH_MODE must be header, passthrough or oauth"],
     [
       "a timeout that is not a number",
       { TELESIGN_TIMEOUT_MS: "soon" },

@@ -200,7 +200,7 @@ describe("the callback receiver", () => {
       {
         level: "error",
         outcome: "misconfigured",
-        problems: ["TELESIGN_CUSTOMER_ID and TELESIGN_API_KEY are required to verify callbacks"],
+        problems: ["TELESIGN_API_KEY is required to verify callbacks"],
       },
     ]);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { basicValid, digestedText, digestValid, telesignSignature } from "../simulator/telesign-signatures.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { authenticationHeaders, basicAuthorization } from "../src/telesign/request-signing.ts";
 import { apiKey, customerId } from "./support/hook.ts";
@@ -145,5 +146,59 @@ describe("the Telesign simulator", () => {
     const accepted = await answer(send(simulator, { ...smsMessage, recipient: { phone_number: "15555553031" } }));
     expect(accepted.status.code).toBe(3001);
     expect(simulator.messages.get(accepted.reference_id)?.history.map((entry) => entry.code)).toEqual([3001, 3031]);
+  });
+});
+
+// The simulator's own signature check, proved against the vectors of Telesign's SDK tests: the hook's
+// signing code is tested against these too, so neither can mirror the other's mistake.
+describe("the simulator's signature check", () => {
+  const account = { customerId: "FFFFFFFF-EEEE-DDDD-1234-AB1234567890", apiKey: "VGVzdCBLZXk=" };
+  const signed = { date: "Wed, 14 Dec 2016 18:20:12 GMT", nonce: "A1592C6F-E384-4CDB-BC42-C3AB970369E9" };
+  const post = {
+    ...signed,
+    method: "POST",
+    contentType: "application/x-www-form-urlencoded",
+    body: "test=param",
+    path: "/v1/resource",
+  };
+  const get = { ...signed, method: "GET", contentType: "", body: "", path: "/v1/resource" };
+  const postDigest = "TSA FFFFFFFF-EEEE-DDDD-1234-AB1234567890:vXw/XzywdhgfEG2/zWLaFp7oXmjLB8iJDMndvDbZMjk=";
+  const getDigest = "TSA FFFFFFFF-EEEE-DDDD-1234-AB1234567890:wscyrZZtA7kdXu0i4D5KXyDmBcwH52JF1feiEKp+ir0=";
+
+  it("accepts Telesign's digest of a POST and of a GET", async () => {
+    expect(await digestValid(postDigest, post, account)).toBe(true);
+    expect(await digestValid(getDigest, get, account)).toBe(true);
+  });
+
+  it.each([
+    ["another body", postDigest, { ...post, body: "test=other" }],
+    ["another path", postDigest, { ...post, path: "/v1/other" }],
+    ["another date", postDigest, { ...post, date: "Wed, 14 Dec 2016 18:20:13 GMT" }],
+    ["another nonce", getDigest, { ...get, nonce: "B1592C6F-E384-4CDB-BC42-C3AB970369E9" }],
+    ["a GET's digest for a POST", getDigest, post],
+    ["another customer", postDigest.replace("FFFFFFFF", "EEEEEEEE"), post],
+    ["the signature in base64url", postDigest.replace("/", "_"), post],
+    ["a lower-case scheme", postDigest.replace("TSA", "tsa"), post],
+  ])("refuses a digest over %s", async (_, authorization, request) => {
+    expect(await digestValid(authorization, request, account)).toBe(false);
+  });
+
+  it("accepts Basic as Telesign's SDK builds it, and nothing like it", () => {
+    const basic = "Basic RkZGRkZGRkYtRUVFRS1ERERELTEyMzQtQUIxMjM0NTY3ODkwOlZHVnpkQ0JMWlhrPQ==";
+    expect(basicValid(basic, account)).toBe(true);
+    expect(basicValid(basic, { ...account, apiKey: "d3Jvbmc=" })).toBe(false);
+    expect(basicValid(basic.replace("==", ""), account)).toBe(false);
+    expect(basicValid(`${basic} extra`, account)).toBe(false);
+  });
+
+  it("signs a callback body with the base64-decoded API key", async () => {
+    // HMAC-SHA256(key = "Test Key", "test=param"), computed independently.
+    expect(await telesignSignature(account.apiKey, "test=param")).toBe("9tZAfQ2g6Dkftb00yxnV2+VscXXqZE/H3raRc1HDneY=");
+  });
+
+  it("builds the text to sign with the body line only when there is a body", () => {
+    expect(digestedText(get)).toBe(
+      ["GET", "", signed.date, "x-ts-auth-method:HMAC-SHA256", `x-ts-nonce:${signed.nonce}`, "/v1/resource"].join("\n"),
+    );
   });
 });

@@ -65,7 +65,7 @@ describe("the retention sweep", () => {
   });
 
   it("keeps seven days by default", () => {
-    expect(parseRetentionConfig({})).toEqual({ ok: true, config: { retentionDays: 7 } });
+    expect(parseRetentionConfig({})).toEqual({ ok: true, config: { retentionDays: 7 }, warnings: [] });
   });
 
   it("deletes nothing and logs why when misconfigured", async () => {

@@ -5,6 +5,7 @@ import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
 import { apiKey, baseEnv, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
+import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
@@ -211,12 +212,8 @@ describe("passthrough mode: a customer id alone never opens a record", () => {
     return { referenceId, simulator: hook.simulator, status: statusEndpoint(transactions, { ...passthrough, ...env }) };
   }
 
-  it.each([
-    ["TELESIGN_API_KEY set (checked here)", {}],
-    ["no TELESIGN_API_KEY (checked by Telesign)", { TELESIGN_API_KEY: undefined }],
-    ["neither key nor customer id set", { TELESIGN_API_KEY: undefined, TELESIGN_CUSTOMER_ID: undefined }],
-  ])("with %s, a wrong key reads nothing, by referenceId or by eventId", async (_, env) => {
-    const { referenceId, status } = await passthroughCode(env);
+  it("with TELESIGN_API_KEY set, a wrong key reads nothing, by referenceId or by eventId", async () => {
+    const { referenceId, status } = await passthroughCode({});
     for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event", "eventId=unknown-event"]) {
       const refused = await status(query, { authorization: wrongKey });
       expect(refused.status).toBe(401);
@@ -237,10 +234,70 @@ describe("passthrough mode: a customer id alone never opens a record", () => {
     expect(simulator.received).toHaveLength(asked);
   });
 
-  it("with no TELESIGN_API_KEY, a credential Telesign cannot vouch for (it does not answer) reads nothing", async () => {
+  describe.each([
+    [
+      "another account",
+      { TELESIGN_CUSTOMER_ID: undefined },
+      basic("00000000-0000-4000-8000-00000000ffff", "b3RoZXIga2V5"),
+    ],
+    ["this customer id with a wrong key", {}, wrongKey],
+  ])("without TELESIGN_API_KEY, %s reads no record", (_, env, credential) => {
+    it.each([
+      ["an unknown reference (3311)", 400, { status: { code: 3311, description: "Invalid reference_id" } }],
+      ["not found (-10004, HTTP 404)", 404, { status: { code: -10004, description: "Reference id not found" } }],
+      ["get-status not enabled (3206)", 401, { status: { code: 3206, description: "Product not enabled" } }],
+      ["the record's own status (200)", 200, { status: { code: 3000, description: "Delivered" } }],
+    ])(
+      "when Telesign answers %s (3311, -10004 and 3206 prove nothing), and known and unknown eventIds look alike",
+      async (_, httpStatus, body) => {
+        const { referenceId, status } = await passthroughCode({
+          ...env,
+          TELESIGN_API_KEY: undefined,
+          STATUS_API_TOKENS: readToken,
+        });
+        server.use(
+          http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.json(body, { status: httpStatus })),
+        );
+        const answers = [];
+        for (const query of [`referenceId=${referenceId}`, "eventId=passthrough-event", "eventId=unknown-event"]) {
+          answers.push(await status(query, { authorization: credential }));
+        }
+        expect(answers.map((answer) => [answer.status, answer.text])).toEqual(
+          answers.map(() => [401, JSON.stringify({ error: "unauthorized" })]),
+        );
+        expect((await status("eventId=passthrough-event", { authorization: `Bearer ${readToken}` })).status).toBe(200);
+      },
+    );
+  });
+
+  it("passthrough without TELESIGN_API_KEY (and no read token) leaves the status endpoint misconfigured, saying why", async () => {
+    const config = parseStatusConfig({ OKTA_AUTH_MODE: "passthrough", TELESIGN_CUSTOMER_ID: customerId });
+    expect(config).toMatchObject({
+      ok: false,
+      problems: [{ variables: ["TELESIGN_API_KEY"], message: expect.stringMatching(/^TELESIGN_API_KEY is required/) }],
+    });
     const { referenceId, status } = await passthroughCode({ TELESIGN_API_KEY: undefined });
-    server.use(http.get(`${telesignUrl}/v1/omnichannel/:id`, () => HttpResponse.error()));
-    expect((await status(`referenceId=${referenceId}`, { authorization: rightKey })).status).toBe(401);
+    expect(await status(`referenceId=${referenceId}`, { authorization: rightKey })).toMatchObject({
+      status: 500,
+      json: { error: "not configured" },
+    });
+  });
+});
+
+describe("read-only tokens", () => {
+  it("a guessable token (STATUS_API_TOKENS=a,1) reads nothing: the endpoint answers as misconfigured and says why", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const from = capturedLines.length;
+    const status = statusEndpoint(transactions, { STATUS_API_TOKENS: "a,1" });
+    for (const token of ["a", "1"]) {
+      expect(await status("eventId=uS5871kJThSsU8qlA1LTcg", { authorization: `Bearer ${token}` })).toMatchObject({
+        status: 500,
+        json: { error: "not configured" },
+      });
+    }
+    expect(logLinesSince(from).at(-1)).toMatchObject({
+      problems: ["STATUS_API_TOKENS must hold tokens of at least 16 characters each"],
+    });
   });
 });
 

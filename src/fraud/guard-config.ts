@@ -1,5 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
-import type { Parsed } from "../config.ts";
+import type { ConfigFinding, Parsed } from "../config.ts";
 import { maxMessageTextLength, otpCodePlaceholder } from "./message-text.ts";
 import { type NumberTypeName, numberTypes } from "./numbering.ts";
 import { defaultRateLimits, parseRateLimits, type RateLimit } from "./rate-limits.ts";
@@ -48,13 +48,17 @@ export const guardVariables = {
 
 export type GuardVariable = keyof typeof guardVariables;
 
+export const guardVariableNames = Object.keys(guardVariables) as GuardVariable[];
+
 export const defaultRefusedNumberTypes: NumberTypeName[] = ["premium-rate", "shared-cost", "toll-free"];
 
 type Env = Record<string, string | undefined>;
 
 /** The guard's configuration from the environment: every problem at once. */
-export function parseGuardConfig(env: Env): Parsed<GuardConfig> {
-  const problems: string[] = [];
+export function parseGuardConfig(env: Env): Parsed<GuardConfig, GuardVariable> {
+  const problems: ConfigFinding<GuardVariable>[] = [];
+  /** A problem with these variables: the message names them, never a value. */
+  const problem = (message: string, ...variables: GuardVariable[]) => problems.push({ variables, message });
   /** The trimmed value; undefined when unset or empty. */
   const read = (name: GuardVariable) => {
     const value = env[name]?.trim();
@@ -64,7 +68,7 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig> {
     const value = read(name)?.toLowerCase();
     if (value === undefined) return fallback;
     if ((choices as readonly string[]).includes(value)) return value as T;
-    problems.push(`${name} must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`);
+    problem(`${name} must be ${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`, name);
     return fallback;
   };
 
@@ -73,7 +77,7 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig> {
   const riskCheck = choice("TELESIGN_RISK_CHECK", ["off", "enrollment", "always"], "off");
   const riskBlock = choice("TELESIGN_RISK_BLOCK", ["block", "flag"], "block");
 
-  const countries = countryRule(read("FRAUD_COUNTRIES"), problems);
+  const countries = countryRule(read("FRAUD_COUNTRIES"), (message) => problem(message, "FRAUD_COUNTRIES"));
 
   let refusedNumberTypes = new Set<NumberTypeName>(defaultRefusedNumberTypes);
   const typesValue = env.FRAUD_NUMBER_TYPES;
@@ -83,12 +87,16 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig> {
     else if (names.every((name): name is NumberTypeName => (numberTypes as readonly string[]).includes(name))) {
       // An empty value refuses no type, as `none` does.
       refusedNumberTypes = new Set(names);
-    } else problems.push(`FRAUD_NUMBER_TYPES must list number types among ${numberTypes.join(", ")}, or none`);
+    } else
+      problem(
+        `FRAUD_NUMBER_TYPES must list number types among ${numberTypes.join(", ")}, or none`,
+        "FRAUD_NUMBER_TYPES",
+      );
   }
 
   // An empty FRAUD_LIMITS means no limit, as `none` does; unset means the defaults.
   const limitsRead = parseRateLimits(env.FRAUD_LIMITS ?? defaultRateLimits);
-  if (!limitsRead.ok) problems.push(`FRAUD_LIMITS ${limitsRead.reason}`);
+  if (!limitsRead.ok) problem(`FRAUD_LIMITS ${limitsRead.reason}`, "FRAUD_LIMITS");
   const limits = limitsRead.ok ? limitsRead.limits : [];
 
   let smsText: SmsText = { mode: "okta" };
@@ -96,21 +104,26 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig> {
   const template = read("SMS_TEMPLATE");
   if (template !== undefined) {
     if (!template.includes(otpCodePlaceholder)) {
-      problems.push(`SMS_TEMPLATE must contain ${otpCodePlaceholder} where the code goes`);
+      problem(`SMS_TEMPLATE must contain ${otpCodePlaceholder} where the code goes`, "SMS_TEMPLATE");
     } else if ([...template].length > maxMessageTextLength) {
-      problems.push(`SMS_TEMPLATE must be at most ${maxMessageTextLength} characters`);
+      problem(`SMS_TEMPLATE must be at most ${maxMessageTextLength} characters`, "SMS_TEMPLATE");
     } else if (textMode !== "template") {
-      problems.push("SMS_TEMPLATE must not be set unless SMS_TEXT is template (the hook would not send it)");
+      problem(
+        "SMS_TEMPLATE must not be set unless SMS_TEXT is template (the hook would not send it)",
+        "SMS_TEMPLATE",
+        "SMS_TEXT",
+      );
     }
   }
   if (textMode === "template") {
-    if (template === undefined) problems.push("SMS_TEMPLATE is required when SMS_TEXT is template");
+    if (template === undefined) problem("SMS_TEMPLATE is required when SMS_TEXT is template", "SMS_TEMPLATE");
     else smsText = { mode: "template", template };
   }
 
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { ok: false, problems, warnings: [] };
   return {
     ok: true,
+    warnings: [],
     config: {
       mode,
       failure,
@@ -132,12 +145,12 @@ function list(value: string): string[] {
 }
 
 /** An allow-list (`US,CA`) or a deny-list (`!CU,!LV`); a mix is a problem. */
-function countryRule(value: string | undefined, problems: string[]): CountryRule | undefined {
+function countryRule(value: string | undefined, problem: (message: string) => void): CountryRule | undefined {
   if (value === undefined) return undefined;
   const entries = list(value).map((entry) => entry.toUpperCase());
   const denied = entries.filter((entry) => entry.startsWith("!"));
   if (denied.length > 0 && denied.length < entries.length) {
-    problems.push("FRAUD_COUNTRIES must be all allowed (US,CA) or all denied (!CU,!LV), not a mix");
+    problem("FRAUD_COUNTRIES must be all allowed (US,CA) or all denied (!CU,!LV), not a mix");
     return undefined;
   }
   const codes = entries.map((entry) => entry.replace(/^!\s*/, ""));
@@ -145,7 +158,7 @@ function countryRule(value: string | undefined, problems: string[]): CountryRule
   if (codes.length === 0 || unknown.length > 0) {
     // Two letters of a country code are not a secret: naming them saves a search (UK is GB).
     const named = unknown.filter((code) => /^[A-Z]{2}$/.test(code));
-    problems.push(
+    problem(
       `FRAUD_COUNTRIES must list ISO 3166-1 alpha-2 country codes${named.length > 0 ? ` (not ${named.join(", ")}${named.includes("UK") ? ": the United Kingdom is GB" : ""})` : ""}`,
     );
     return undefined;

@@ -1,12 +1,15 @@
 import * as z from "zod/mini";
-import type { CallbackConfig, Parsed } from "../config.ts";
+import { type CallbackConfig, messagesOf, type Parsed } from "../config.ts";
 import { jsonResponse, jsonValueOf } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
 import { withinMs } from "../support/deadline.ts";
+import { messageOf } from "../support/error-text.ts";
 import { callbackSignatureValid } from "../telesign/callback-signature.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 
 /**
  * Telesign's delivery-status callbacks: verified over the raw body, then added to the
@@ -32,10 +35,9 @@ export interface CallbackReceiverDependencies {
 const maxCallbackBytes = 64 * 1024;
 /** Telesign expects an answer within about 5 s: reading the body and storing each get less. */
 const defaultStepTimeoutMs = 2_000;
-const dayMs = 24 * 60 * 60 * 1000;
 
 const callbackSchema = z.object({
-  reference_id: z.string().check(z.regex(/^[0-9A-Fa-f]{32}$/)),
+  reference_id: z.string().check(z.refine((id) => referenceIdOf(id) !== undefined)),
   external_id: z.nullish(z.string().check(z.minLength(1))),
   status: z.object({
     code: z.number().check(z.multipleOf(1)),
@@ -61,7 +63,7 @@ export function createCallbackReceiver({
       return jsonResponse(405, { error: "method not allowed" }, { allow: "POST" });
     }
     if (!config.ok) {
-      Object.assign(fields, { outcome: "misconfigured", problems: config.problems });
+      Object.assign(fields, { outcome: "misconfigured", problems: messagesOf(config.problems) });
       return jsonResponse(500, { error: "not configured" });
     }
     const read = await readBodyWithin(request, maxCallbackBytes, stepTimeoutMs);
@@ -113,7 +115,7 @@ export function createCallbackReceiver({
       });
     } catch (error) {
       // Telesign retries a callback that did not get 200.
-      Object.assign(fields, { outcome: "not_stored", error: error instanceof Error ? error.message : String(error) });
+      Object.assign(fields, { outcome: "not_stored", error: messageOf(error) });
       return jsonResponse(503, { error: "not stored, retry" });
     }
     if (!stored) {

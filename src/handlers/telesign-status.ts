@@ -1,4 +1,5 @@
-import type { Parsed, StatusConfig } from "../config.ts";
+import { messagesOf, type Parsed, type StatusConfig } from "../config.ts";
+import { bearerTokenOf } from "../http/bearer-token.ts";
 import { jsonResponse } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
@@ -13,17 +14,20 @@ import {
 import type { BlockedRequest, TransactionStore } from "../storage/transaction-store.ts";
 import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
+import { messageOf } from "../support/error-text.ts";
 import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
 import { TelesignTimeoutError } from "../telesign/errors.ts";
 import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 import { statusLookupCodes } from "../telesign/status-codes.ts";
 
 /**
  * `GET ?referenceId=…` or `?eventId=…`: what happened to a code. The stored record (the hook's
  * send and Telesign's callbacks) merged with Telesign's own status, asked within the deadline.
  * Protected by Okta's credential or a read-only token; never shows the code or a full phone number.
- * A passthrough credential that no TELESIGN_API_KEY can check is trusted only once Telesign itself
- * accepted it for the asked transaction: a customer id alone never reads a record.
+ * A passthrough credential that no TELESIGN_API_KEY checks never reads a record: Telesign answers
+ * another account's lookup as "not found", so its answer proves nothing (the parser refuses
+ * that configuration; this refusal stands should one slip through).
  */
 
 export interface TransactionStatusDependencies {
@@ -52,11 +56,8 @@ interface Lookup {
   entry?: StatusEntry;
 }
 
-const referenceIdPattern = /^[0-9A-Fa-f]{32}$/;
 /** Reading the store gets at most this long; Telesign's lookup has TELESIGN_TIMEOUT_MS of its own. */
 const storeTimeoutMs = 1_000;
-/** Telesign's lookups that prove it accepted the credential for the transaction. */
-const acceptedLookups = new Set<TelesignLookup>(["ok", "not_enabled", "expired", "invalid_reference"]);
 
 const unauthorized = () => jsonResponse(401, { error: "unauthorized" }, { "www-authenticate": "Bearer" });
 
@@ -78,20 +79,25 @@ export function createTransactionStatus({
   async function answer(request: Request, fields: LogFields): Promise<Response> {
     if (request.method !== "GET") return jsonResponse(405, { error: "method not allowed" }, { allow: "GET" });
     if (!config.ok) {
-      fields.problems = config.problems;
+      fields.problems = messagesOf(config.problems);
       return jsonResponse(500, { error: "not configured" });
     }
     const { telesign } = config.config;
     const access = await authorize(request.headers, readTokenDigests, authenticateOkta, telesign.timeoutMs);
     if (!access.ok) return unauthorized();
+    if (access.unverified) {
+      fields.refusal = "a passthrough credential that no TELESIGN_API_KEY checks";
+      return unauthorized();
+    }
 
     const query = new URL(request.url).searchParams;
-    const askedReference = query.get("referenceId");
+    const referenceParameter = query.get("referenceId");
     const askedEvent = query.get("eventId");
-    if ((askedReference === null) === (askedEvent === null)) {
+    if ((referenceParameter === null) === (askedEvent === null)) {
       return jsonResponse(400, { error: "give exactly one of referenceId and eventId" });
     }
-    if (askedReference !== null && !referenceIdPattern.test(askedReference)) {
+    const askedReference = referenceIdOf(referenceParameter);
+    if (referenceParameter !== null && askedReference === undefined) {
       return jsonResponse(400, { error: "referenceId must be 32 hexadecimal digits" });
     }
     if (askedEvent !== null && (askedEvent === "" || askedEvent.length > 200)) {
@@ -103,16 +109,15 @@ export function createTransactionStatus({
     try {
       const records = transactions();
       record = await withinMs(storeTimeoutMs, () =>
-        askedReference !== null ? records.get(askedReference.toUpperCase()) : records.getByEventId(askedEvent ?? ""),
+        askedReference !== undefined ? records.get(askedReference) : records.getByEventId(askedEvent ?? ""),
       );
     } catch (error) {
       store = "unavailable";
-      fields.storeError = error instanceof Error ? error.message : String(error);
+      fields.storeError = messageOf(error);
     }
-    const referenceId = askedReference?.toUpperCase() ?? record?.referenceId;
+    const referenceId = askedReference ?? record?.referenceId;
     fields.referenceId = referenceId;
     if (referenceId === undefined) {
-      if (access.unverified) return unauthorized(); // nothing to prove the credential on
       const blocked = store === "ok" && askedEvent !== null ? await blockedRequest(askedEvent, fields) : undefined;
       if (blocked !== undefined) return jsonResponse(200, blocked);
       return jsonResponse(404, { error: "not found", store });
@@ -124,10 +129,6 @@ export function createTransactionStatus({
         ? { result: "not_configured" }
         : await askTelesign(referenceId, { ...telesign, credential });
     fields.telesignLookup = lookup.result;
-    if (access.unverified && !acceptedLookups.has(lookup.result)) {
-      fields.refusal = "Telesign did not accept the passthrough credential";
-      return unauthorized();
-    }
     if (record === undefined && lookup.entry === undefined) {
       return jsonResponse(404, { error: "not found", store, telesign: { lookup: lookup.result } });
     }
@@ -157,7 +158,7 @@ export function createTransactionStatus({
     try {
       blocked = await withinMs(storeTimeoutMs, () => transactions().getBlocked(eventId));
     } catch (error) {
-      fields.storeError = error instanceof Error ? error.message : String(error);
+      fields.storeError = messageOf(error);
       return undefined;
     }
     if (blocked === undefined) return undefined;
@@ -204,7 +205,7 @@ async function authorize(
   authenticateOkta: OktaAuthenticator | undefined,
   timeoutMs: number,
 ): Promise<Access> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+  const bearer = bearerTokenOf(headers.get("authorization"));
   if (bearer !== undefined) {
     if (matchesAny(bearer, readTokenDigests)) return { ok: true };
   }

@@ -1,6 +1,6 @@
-import { type HookConfig, maxTelesignTimeoutMs, type Parsed } from "../config.ts";
+import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
-import { type GuardConfig, parseGuardConfig } from "../fraud/guard-config.ts";
+import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
 import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
 import type { RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
@@ -20,10 +20,11 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
+import { subjectDigest } from "../storage/fraud-store.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
-import { idSegment } from "../storage/store-key.ts";
 import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
+import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
 /**
@@ -40,7 +41,7 @@ export interface TelephonyHookDependencies {
   /** Where each answered request is recorded, after the answer; none, no records. */
   transactions?: () => TransactionStore;
   /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
-  fraud?: { config: Parsed<GuardConfig>; counters?: RateCounters; riskCache?: RiskCache };
+  fraud?: { config: Parsed<GuardConfig, GuardVariable>; counters?: RateCounters; riskCache?: RiskCache };
   fetch?: typeof fetch;
   log?: Logger;
 }
@@ -157,7 +158,7 @@ export function createTelephonyHook({
           riskCache: fraud?.riskCache,
           telesign: config.config.telesign,
           // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
-          digest: phoneHashKey === undefined ? idSegment : (subject) => phoneHash(phoneHashKey, subject),
+          digest: subjectDigest(phoneHashKey),
           fetch,
           log,
         })
@@ -176,7 +177,7 @@ export function createTelephonyHook({
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: error instanceof Error ? error.name : typeof error });
+      answer = refused("internal_error", { error: errorNameOf(error) });
     }
     // The answer's fields are this request's own: the log line completes them.
     const { fields } = answer;
@@ -210,7 +211,10 @@ export function createTelephonyHook({
   ): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined || guard === undefined) {
-      const problems = [...(config.ok ? [] : config.problems), ...(guardConfig.ok ? [] : guardConfig.problems)];
+      const problems = [
+        ...messagesOf(config.ok ? [] : config.problems),
+        ...messagesOf(guardConfig.ok ? [] : guardConfig.problems),
+      ];
       return refused("misconfigured", { problems });
     }
     const { telesign, okta } = config.config;
@@ -272,10 +276,9 @@ export function createTelephonyHook({
       locale: oktaRequest.locale,
       durationMs: performance.now() - arrival,
     };
-    const mapped =
-      "error" in delivery
-        ? oktaAnswerToFailure(delivery.error, answerContext)
-        : oktaAnswer(delivery.answer, answerContext);
+    const mapped = delivery.ok
+      ? oktaAnswer(delivery.answer, answerContext)
+      : oktaAnswerToFailure(delivery.error, answerContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
@@ -303,7 +306,7 @@ export function createTelephonyHook({
     const logged = work.catch((error: unknown) =>
       log("error", failure, {
         ...fields,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       }),
     );
     waitUntil?.(logged);
@@ -352,7 +355,7 @@ function fraudFactsOf(
 
 /** What the record keeps of Telesign's answer to the send. */
 function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
-  const answer = "answer" in delivery ? delivery.answer : undefined;
+  const answer = delivery.ok ? delivery.answer : undefined;
   return {
     telesignMs,
     telesignAttempts: delivery.attempts,
@@ -432,14 +435,14 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
  * new object measurably slowed the warm path (npm run bench -- --only=warm).
  */
 function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
-  const answer = "answer" in delivery ? delivery.answer : undefined;
+  const answer = delivery.ok ? delivery.answer : undefined;
   return Object.assign(facts, {
     duplicateGuard,
     telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
     referenceId: answer?.reference_id,
     telesignCode: answer?.status.code,
     telesignHttpStatus: answer?.httpStatus,
-    error: "error" in delivery ? delivery.error.message : undefined,
+    error: delivery.ok ? undefined : delivery.error.message,
   });
 }
 

@@ -1,8 +1,10 @@
-import type { Parsed, RetentionConfig } from "../config.ts";
+import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { FraudRetention } from "../storage/fraud-store.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
+import { dayMs } from "../support/calendar.ts";
+import { messageOf } from "../support/error-text.ts";
 
 /**
  * Records are personal data (a masked phone number, Okta ids and login): the sweep deletes the
@@ -37,8 +39,7 @@ export interface SweepResult {
   complete: boolean;
 }
 
-const dayMs = 24 * 60 * 60 * 1000;
-export const sweepBudgetMs = 25_000;
+const sweepBudgetMs = 25_000;
 
 export function createRetentionSweep({
   config,
@@ -51,7 +52,7 @@ export function createRetentionSweep({
 }: RetentionSweepDependencies) {
   return async function sweepTransactions(): Promise<SweepResult | undefined> {
     if (!config.ok) {
-      log("error", "transaction retention", { outcome: "misconfigured", problems: config.problems });
+      log("error", "transaction retention", { outcome: "misconfigured", problems: messagesOf(config.problems) });
       return undefined;
     }
     const started = performance.now();
@@ -63,9 +64,7 @@ export function createRetentionSweep({
       fraud?.deleteExpired(now(), deadline) ?? { done: 0, complete: true },
     ]);
     const failures = [records, claims, expired].flatMap((result) =>
-      result.status === "rejected"
-        ? [result.reason instanceof Error ? result.reason.message : String(result.reason)]
-        : [],
+      result.status === "rejected" ? [messageOf(result.reason)] : [],
     );
     const result: SweepResult = {
       records: records.status === "fulfilled" ? records.value.done : 0,

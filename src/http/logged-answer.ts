@@ -1,4 +1,5 @@
 import type { LogFields, Logger } from "../log.ts";
+import { errorNameOf } from "../support/error-text.ts";
 import { jsonResponse } from "./json.ts";
 
 /**
@@ -17,7 +18,7 @@ export async function answerLogged(
     response = await handle(fields);
   } catch (error) {
     fields.outcome = "internal_error";
-    fields.error = error instanceof Error ? error.name : typeof error;
+    fields.error = errorNameOf(error);
     response = jsonResponse(500, { error: "internal error" });
   }
   fields.httpStatus = response.status;

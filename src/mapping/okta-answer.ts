@@ -1,6 +1,6 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
 import { errorSummaries, type TelephonyResponse, telephonyAction, telephonyError } from "../okta/telephony-response.ts";
-import { type TelesignError, TelesignHttpError, TelesignNetworkError } from "../telesign/errors.ts";
+import { type TelesignError, TelesignHttpError, TelesignTimeoutError } from "../telesign/errors.ts";
 import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
 import { messageInProgress } from "../telesign/status-codes.ts";
 
@@ -50,16 +50,16 @@ export function oktaAnswerToFailure(error: TelesignError, { locale }: Pick<Answe
       ]),
     };
   }
-  if (error instanceof TelesignNetworkError) {
+  if (error instanceof TelesignTimeoutError) {
     return {
-      outcome: "unreachable",
-      body: telephonyError(errorSummaries.providerUnreachable, [{ reason: "Telesign could not be reached", location }]),
+      outcome: "timeout",
+      body: telephonyError(errorSummaries.providerTimeout, [
+        { reason: `Telesign did not answer within ${error.timeoutMs} ms`, location },
+      ]),
     };
   }
   return {
-    outcome: "timeout",
-    body: telephonyError(errorSummaries.providerTimeout, [
-      { reason: `Telesign did not answer within ${error.timeoutMs} ms`, location },
-    ]),
+    outcome: "unreachable",
+    body: telephonyError(errorSummaries.providerUnreachable, [{ reason: "Telesign could not be reached", location }]),
   };
 }

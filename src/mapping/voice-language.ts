@@ -4,7 +4,7 @@
  * locale never fails a call.
  */
 
-export const defaultVoiceLanguage = "en";
+const defaultVoiceLanguage = "en";
 
 // ISO 639-1 codes, the form of Telesign's own example ("en"); regional tags fall back to these.
 const voiceLanguages: Record<string, string> = {

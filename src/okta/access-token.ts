@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
-import type { OAuthSettings } from "../config.ts";
+import { bearerTokenOf } from "../http/bearer-token.ts";
+import type { OAuthSettings } from "./authentication.ts";
 
 /**
  * Okta's OAuth 2.0 access token, verified with jose: signature against the authorization
@@ -35,7 +36,7 @@ export function createAccessTokenVerifier(settings: OAuthSettings, jwksOptions: 
   }));
 
   return async function verifyAccessToken(authorization: string | null): Promise<TokenCheck> {
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+    const token = bearerTokenOf(authorization);
     if (token === undefined) return { ok: false, reason: "no Bearer token in authorization" };
     let payload: JWTPayload;
     try {

@@ -1,8 +1,8 @@
-import type { OktaAuthentication } from "../config.ts";
 import { matchesAny, secretDigest, secretsEqual } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
 import type { TelesignCredential } from "../telesign/credentials.ts";
 import { createAccessTokenVerifier, type JwksOptions } from "./access-token.ts";
+import type { OktaAuthentication } from "./authentication.ts";
 
 /**
  * Okta's authentication of each call, checked before anything else. It fails closed: a missing
@@ -20,7 +20,17 @@ export type Authentication =
 
 export type OktaAuthenticator = (headers: Headers, timeoutMs: number) => Promise<Authentication>;
 
-const invalidToken = 'Bearer error="invalid_token"';
+/**
+ * The oauth mode's `WWW-Authenticate` challenge (RFC 6750): the issuer whose tokens it verifies
+ * (as the realm) and the scope it needs, so that a caller, `npm run okta -- setup` among them,
+ * can tell what the deploy accepts before Okta is switched to it; with `invalid_token` when a
+ * token was presented. Both are public: they are in the authorization server's own metadata.
+ */
+function bearerChallenge({ issuer, scope }: { issuer: string; scope: string }, tokenPresented: boolean): string {
+  const quoted = (value: string) => `"${value.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "\\$&")}"`;
+  const challenge = `Bearer realm=${quoted(issuer)}, scope=${quoted(scope)}`;
+  return tokenPresented ? `${challenge}, error="invalid_token"` : challenge;
+}
 
 /**
  * @param budgetMs the request's whole budget: a JWKS fetch gets at most half of it, so that
@@ -33,12 +43,16 @@ export function createOktaAuthenticator(
 ): OktaAuthenticator {
   if (authentication.mode === "oauth") {
     const verify = createAccessTokenVerifier(authentication, { timeoutMs: Math.floor(budgetMs / 2), ...jwks });
+    const noToken = bearerChallenge(authentication, false);
+    const invalidToken = bearerChallenge(authentication, true);
     return async (headers, timeoutMs) => {
+      const authorization = headers.get("authorization");
+      const challenge = /^\s*Bearer\s/i.test(authorization ?? "") ? invalidToken : noToken;
       try {
-        const checked = await withinMs(timeoutMs, () => verify(headers.get("authorization")));
-        return checked.ok ? { ok: true } : { ...checked, challenge: invalidToken };
+        const checked = await withinMs(timeoutMs, () => verify(authorization));
+        return checked.ok ? { ok: true } : { ...checked, challenge };
       } catch {
-        return { ok: false, reason: "token could not be verified in time", challenge: invalidToken };
+        return { ok: false, reason: "token could not be verified in time", challenge };
       }
     };
   }

@@ -1,11 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Logger } from "../log.ts";
 import type { TelephonyResponse } from "../okta/telephony-response.ts";
-import type { BoundedRun } from "../support/bounded-work.ts";
 import { withinMs } from "../support/deadline.ts";
+import { errorLineOf } from "../support/error-text.ts";
 import type { Database } from "./database.ts";
-import { deleteInBatches } from "./retention.ts";
-import { idSegment } from "./store-key.ts";
+import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
  * Never two messages for one Okta event. The first request for an `eventId` claims it; a repeat
@@ -113,7 +112,7 @@ export function createDuplicateEvents({
     });
     remember(eventId, { answer, expiresAt });
 
-    const key = idSegment(eventId);
+    const key = eventKey(eventId);
     const holder = randomUUID();
     const shared = database === undefined ? undefined : await claimShared(database(), key, holder, expiresAt, deadline);
     if (shared?.kind === "repeat") {
@@ -175,7 +174,7 @@ export function createDuplicateEvents({
       }
     } catch (error) {
       log("warn", "duplicate guard unavailable", {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: errorLineOf(error),
       });
       return { kind: "unavailable", database: claiming ? db : undefined };
     }
@@ -188,6 +187,11 @@ export function createDuplicateEvents({
       return deleteInBatches(database(), { table: "event_claims", column: "expires_at", before: cutoff, deadline });
     },
   };
+}
+
+/** A claim's key: the eventId's SHA-256, base64url (any eventId, one fixed-size key of 43 characters). */
+export function eventKey(eventId: string): string {
+  return createHash("sha256").update(eventId, "utf8").digest("base64url");
 }
 
 function untilDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import type { RateCounters } from "../fraud/rate-counters.ts";
 import type { CounterKey } from "../fraud/rate-limits.ts";
 import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
-import type { BoundedRun } from "../support/bounded-work.ts";
 import type { RiskScore } from "../telesign/risk-score.ts";
 import type { Database } from "./database.ts";
-import { deleteInBatches } from "./retention.ts";
+import { phoneHash } from "./phone-hash.ts";
+import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
  * The toll-fraud guard's counters and risk scores in Netlify Database (tables of migration
@@ -17,6 +18,16 @@ import { deleteInBatches } from "./retention.ts";
  * statements never wait on each other in a cycle. The rows returned are the counters the code was
  * counted in; the others were full.
  */
+
+/**
+ * How counters and cached scores name a subject (a number, a range, a user id): its keyed hash
+ * under PHONE_HASH_KEY, as the records hash numbers; without the key, its SHA-256 (which a table
+ * reader could reverse by trying every number: set the key).
+ */
+export function subjectDigest(phoneHashKey: string | undefined): (subject: string) => string {
+  if (phoneHashKey !== undefined) return (subject) => phoneHash(phoneHashKey, subject);
+  return (subject) => createHash("sha256").update(subject, "utf8").digest("base64url");
+}
 
 const take = `
 INSERT INTO fraud_counters AS c (counter_key, window_start, window_end, hit_limit, hits)

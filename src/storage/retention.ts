@@ -1,4 +1,3 @@
-import type { BoundedRun } from "../support/bounded-work.ts";
 import { DeadlineExceeded } from "../support/deadline.ts";
 import type { Database } from "./database.ts";
 
@@ -7,6 +6,13 @@ import type { Database } from "./database.ts";
  * the deadline comes: a run cut short leaves the rest for the next, and every batch is one atomic
  * statement, so that a run stopped at any point leaves nothing half done.
  */
+
+export interface BoundedRun {
+  /** Rows deleted. */
+  done: number;
+  /** Whether everything due was deleted; if not, the next run goes on. */
+  complete: boolean;
+}
 
 export interface BatchDelete {
   /** A table of the migrations (a constant: never an outside value). */

@@ -1,8 +1,7 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
-import type { BoundedRun } from "../support/bounded-work.ts";
+import { referenceIdOf } from "../telesign/reference-id.ts";
 import { type Database, netlifyDatabase } from "./database.ts";
-import { deleteInBatches } from "./retention.ts";
-import { referenceIdOf } from "./store-key.ts";
+import { type BoundedRun, deleteInBatches } from "./retention.ts";
 import {
   assembleRecord,
   type StatusEntry,

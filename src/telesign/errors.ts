@@ -3,41 +3,47 @@
  * was called and what came back; none carries a credential or the request body.
  */
 
-export class TelesignTimeoutError extends Error {
-  override name = "TelesignTimeoutError";
+/** A call to Telesign that ended without a Telesign status; `endpoint` is what was called. */
+export abstract class TelesignError extends Error {
   constructor(
     readonly endpoint: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${endpoint} ${message}`, options);
+  }
+}
+
+export class TelesignTimeoutError extends TelesignError {
+  override name = "TelesignTimeoutError";
+  constructor(
+    endpoint: string,
     readonly timeoutMs: number,
   ) {
-    super(`${endpoint} did not answer within ${timeoutMs} ms`);
+    super(endpoint, `did not answer within ${timeoutMs} ms`);
   }
 }
 
 /** The connection failed: refused, reset, DNS failure. `code` is the system's (ECONNREFUSED, …). */
-export class TelesignNetworkError extends Error {
+export class TelesignNetworkError extends TelesignError {
   override name = "TelesignNetworkError";
   readonly code: string | undefined;
-  constructor(
-    readonly endpoint: string,
-    cause: unknown,
-  ) {
-    super(`${endpoint} failed: ${networkReason(cause)}`, { cause });
+  constructor(endpoint: string, cause: unknown) {
+    super(endpoint, `failed: ${networkReason(cause)}`, { cause });
     this.code = systemCode(cause);
   }
 }
 
 /** Telesign (or a proxy in front of it) answered with something that is not a Telesign status. */
-export class TelesignHttpError extends Error {
+export class TelesignHttpError extends TelesignError {
   override name = "TelesignHttpError";
   constructor(
-    readonly endpoint: string,
+    endpoint: string,
     readonly httpStatus: number,
   ) {
-    super(`${endpoint} answered HTTP ${httpStatus} without a Telesign status`);
+    super(endpoint, `answered HTTP ${httpStatus} without a Telesign status`);
   }
 }
-
-export type TelesignError = TelesignTimeoutError | TelesignNetworkError | TelesignHttpError;
 
 function innermost(error: unknown): unknown {
   return error instanceof Error && error.cause instanceof Error ? error.cause : error;

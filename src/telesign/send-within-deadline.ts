@@ -1,5 +1,5 @@
 import { sendMessage, type TelesignClientOptions } from "./client.ts";
-import { type TelesignError, TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
+import { TelesignError, TelesignHttpError, TelesignNetworkError, TelesignTimeoutError } from "./errors.ts";
 import type { OmnichannelMessage, TelesignAnswer } from "./omnichannel-message.ts";
 import { systemUnavailable } from "./status-codes.ts";
 
@@ -10,7 +10,10 @@ import { systemUnavailable } from "./status-codes.ts";
  * answer is never retried. Every attempt fits in what is left of the deadline.
  */
 
-export type SendResult = ({ answer: TelesignAnswer } | { error: TelesignError }) & { attempts: number };
+/** Telesign's answer, or why there is none. */
+type Sent = { ok: true; answer: TelesignAnswer } | { ok: false; error: TelesignError };
+
+export type SendResult = Sent & { attempts: number };
 
 const maxAttempts = 3;
 /** A retry needs at least this much time left to be worth it. */
@@ -27,8 +30,8 @@ const neverConnected = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
 
-export function mayResubmit(result: { answer: TelesignAnswer } | { error: TelesignError }): boolean {
-  if ("answer" in result) return result.answer.status.code === systemUnavailable;
+function mayResubmit(result: Sent): boolean {
+  if (result.ok) return result.answer.status.code === systemUnavailable;
   const { error } = result;
   if (error instanceof TelesignHttpError) return error.httpStatus === 503;
   return error instanceof TelesignNetworkError && error.code !== undefined && neverConnected.has(error.code);
@@ -43,12 +46,16 @@ export async function sendWithinDeadline(
   for (let attempts = 1; ; attempts++) {
     const timeoutMs = Math.floor(deadline - performance.now());
     // With no time left, Telesign is not called at all: its answer could not reach Okta.
-    if (timeoutMs <= 0) return { error: new TelesignTimeoutError("POST /v1/omnichannel", 0), attempts: attempts - 1 };
-    let result: { answer: TelesignAnswer } | { error: TelesignError };
+    if (timeoutMs <= 0) {
+      return { ok: false, error: new TelesignTimeoutError("POST /v1/omnichannel", 0), attempts: attempts - 1 };
+    }
+    let result: Sent;
     try {
-      result = { answer: await sendMessage(message, { ...options, timeoutMs }) };
+      result = { ok: true, answer: await sendMessage(message, { ...options, timeoutMs }) };
     } catch (error) {
-      result = { error: error as TelesignError };
+      // Anything else is a fault of our own: the hook answers it as one.
+      if (!(error instanceof TelesignError)) throw error;
+      result = { ok: false, error };
     }
     const pause = backoffMs * attempts;
     if (!mayResubmit(result) || attempts >= maxAttempts || deadline - performance.now() - pause < minimumRetryMs) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { TestProject } from "vitest/node";
@@ -29,6 +29,10 @@ export default async function databaseTemplate(project: TestProject) {
     const partial = `${file}.${process.pid}`;
     await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
     await rename(partial, file);
+    // Templates of older migrations are of no further use.
+    for (const old of await readdir(cache)) {
+      if (old.endsWith(".tar") && path.join(cache, old) !== file) await rm(path.join(cache, old), { force: true });
+    }
   }
   project.provide("databaseTemplate", file);
 }

@@ -5,7 +5,8 @@ import { importJWK, type JWK, jwtVerify } from "jose";
 
 /**
  * A fake of Okta's Management API for inline hooks, on loopback, following Okta's published
- * OpenAPI spec: create answers 200 with an ACTIVE hook; reads never return a secret; PUT replaces
+ * OpenAPI spec: create answers 200 with an ACTIVE hook (a second telephony hook: see
+ * `secondOnCreate`); reads never return a secret; PUT replaces
  * the whole object (a secret not resent is an error); one active telephony hook per org; errors
  * in Okta's shape (400 E0000001, 401 E0000011, 403 E0000006, 404 E0000007, 429 E0000047 with
  * X-Rate-Limit-Reset). `execute` calls the hook as Okta does, with the stored auth header.
@@ -37,7 +38,22 @@ export interface FakeOktaOptions {
   serviceApp?: { clientId: string; publicJwk: JWK; scopes: string[] };
   /** Whether the caller's admin or app may manage inline hooks (403 E0000006 otherwise). */
   mayManage?: boolean;
+  /**
+   * What a create does while another telephony hook is active. Okta documents one active
+   * telephony hook per org and creates hooks ACTIVE, but not what happens to a second: it may be
+   * refused (400 E0000001), created with its activation skipped (INACTIVE), or, as far as the
+   * documentation goes, created ACTIVE beside the other. The tool must cope with each.
+   */
+  secondOnCreate?: SecondOnCreate;
 }
+
+export type SecondOnCreate = "refused" | "inactive" | "both active";
+
+/** The steps of a change to the org's hooks that a test can make fail. */
+export type HookStep = "create" | "update" | "activate" | "deactivate";
+
+/** How a step fails: Okta's validation error, its rate limit, or the connection reset before any answer. */
+export type StepFailure = 400 | 429 | "reset";
 
 export interface FakeOkta {
   url: string;
@@ -45,6 +61,10 @@ export interface FakeOkta {
   requests: SeenRequest[];
   /** The next API call fails this way (once). */
   failNext(status: number, body: Record<string, unknown>, headers?: Record<string, string>): void;
+  /** The `nth` call of this step (1 = the first) fails this way, without changing anything. */
+  failStep(step: HookStep, failure: StepFailure, nth?: number): void;
+  /** The names of the telephony hooks that are ACTIVE now. */
+  activeTelephonyHooks(): string[];
   close(): Promise<void>;
 }
 
@@ -54,11 +74,14 @@ export async function startFakeOkta({
   token = "fake-okta-api-token",
   serviceApp,
   mayManage = true,
+  secondOnCreate = "refused",
 }: FakeOktaOptions = {}) {
   const hooks: StoredHook[] = [];
   const requests: SeenRequest[] = [];
   const accessTokens = new Map<string, string[]>();
   let forced: { status: number; body: Record<string, unknown>; headers: Record<string, string> } | undefined;
+  const stepFailures: { step: HookStep; failure: StepFailure; nth: number }[] = [];
+  const stepCounts = new Map<HookStep, number>();
   let url = "";
 
   const server = createServer(async (request, response) => {
@@ -82,6 +105,13 @@ export async function startFakeOkta({
         const { status, body, headers } = forced;
         forced = undefined;
         return send(response, status, body, headers);
+      }
+      const step = stepOf(request.method ?? "GET", path);
+      if (step !== undefined) {
+        const count = (stepCounts.get(step) ?? 0) + 1;
+        stepCounts.set(step, count);
+        const planned = stepFailures.find((failure) => failure.step === step && failure.nth === count);
+        if (planned !== undefined) return failWith(planned.failure, response);
       }
       await route(request.method ?? "GET", new URL(path, url), parsed(text), response);
     } catch (error) {
@@ -161,14 +191,16 @@ export async function startFakeOkta({
     if (input?.type !== telephony && input?.type !== "com.okta.import.transform")
       problems.push("type: invalid inline hook type");
     if (problems.length > 0) return validationError(response, problems);
-    if (input?.type === telephony && hooks.some((hook) => hook.type === telephony && hook.status === "ACTIVE")) {
+    const anotherActive =
+      input?.type === telephony && hooks.some((hook) => hook.type === telephony && hook.status === "ACTIVE");
+    if (anotherActive && secondOnCreate === "refused") {
       return validationError(response, ["Only one active telephony inline hook is allowed per org"]);
     }
     const now = new Date().toISOString();
     const hook: StoredHook = {
       id: `cal${randomBytes(8).toString("hex")}`,
       name: input?.name as string,
-      status: "ACTIVE",
+      status: anotherActive && secondOnCreate === "inactive" ? "INACTIVE" : "ACTIVE",
       type: input?.type as string,
       version: input?.version as string,
       channel: structuredClone(input?.channel) as StoredHook["channel"],
@@ -219,8 +251,33 @@ export async function startFakeOkta({
     failNext(status, body, headers = {}) {
       forced = { status, body, headers };
     },
+    failStep(step, failure, nth = 1) {
+      stepFailures.push({ step, failure, nth });
+    },
+    activeTelephonyHooks: () =>
+      hooks.filter((hook) => hook.type === telephony && hook.status === "ACTIVE").map((hook) => hook.name),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   } satisfies FakeOkta;
+}
+
+/** Which step of a change a request is, if it is one. */
+function stepOf(method: string, path: string): HookStep | undefined {
+  const { pathname } = new URL(path, "http://okta.invalid");
+  if (method === "POST" && pathname === "/api/v1/inlineHooks") return "create";
+  if (method === "PUT" && /^\/api\/v1\/inlineHooks\/[^/]+$/.test(pathname)) return "update";
+  const verb = /^\/api\/v1\/inlineHooks\/[^/]+\/lifecycle\/(activate|deactivate)$/.exec(pathname)?.[1];
+  return verb as HookStep | undefined;
+}
+
+function failWith(failure: StepFailure, response: ServerResponse) {
+  if (failure === "reset") {
+    response.socket?.destroy();
+    return;
+  }
+  if (failure === 429) {
+    return oktaError(response, 429, "E0000047", "API call exceeded rate limit due to too many requests.");
+  }
+  return validationError(response, ["name: An object with this field already exists"]);
 }
 
 /** Okta's checks of a hook object, as its API documents them. */

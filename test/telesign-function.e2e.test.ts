@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type LocalDatabase, startLocalDatabase } from "../scripts/local-database.ts";
 import { connectDatabase } from "../src/storage/database.ts";
-import { idSegment } from "../src/storage/store-key.ts";
+import { eventKey } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
-// Netlify's local database emulation over the Postgres wire, as `netlify dev` gives it to functions.
+// Netlify's local database emulation over the Postgres wire, as `netlify dev` gives it to functions
+// (an end-to-end test: the wire server creates its database from scratch, seconds of work).
 let local: LocalDatabase;
 beforeAll(async () => {
   local = await startLocalDatabase();
@@ -46,7 +47,7 @@ describe("netlify/functions/telesign", () => {
     });
     const claims = await database.query(
       "SELECT state, answer FROM event_claims WHERE event_key = $1",
-      [idSegment("uS5871kJThSsU8qlA1LTcg")],
+      [eventKey("uS5871kJThSsU8qlA1LTcg")],
       { timeoutMs: 5_000 },
     );
     expect(claims).toEqual([{ state: "answered", answer: body }]);
