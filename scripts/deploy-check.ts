@@ -231,12 +231,11 @@ async function packageFunctions(
   return reports;
 }
 
-/** Netlify's naming of a migration: a number, an underscore, a name; a `.sql` file or a folder holding `migration.sql`. */
-const migrationName = /^\d+_.+$/;
-const migrationsFolder = path.join("netlify", "database", "migrations");
-
 /** The clone's migrations: there, each named as Netlify reads them, applying cleanly to an empty database. */
 async function checkMigrations(clone: string): Promise<MigrationsReport> {
+  // Netlify's naming of a migration: a number, an underscore, a name; a `.sql` file or a folder holding `migration.sql`.
+  const migrationName = /^\d+_.+$/;
+  const migrationsFolder = path.join("netlify", "database", "migrations");
   const directory = path.join(clone, migrationsFolder);
   const report: MigrationsReport = { directory: migrationsFolder, names: [], applied: [], seconds: 0, problems: [] };
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => undefined);
