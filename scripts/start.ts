@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
-import { scenarios } from "../simulator/telesign-simulator.ts";
+import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
 import {
@@ -128,7 +128,7 @@ Try it:
   (this file has one eventId: a second paste gets the first answer again and sends no new message)
 
 Simulator scenarios (phone numbers ending in):
-${Object.entries(scenarios)
+${[...Object.entries(scenarios), ...Object.entries(riskScenarios)]
   .map(([ending, scenario]) => `  …${ending}  ${scenario.describe}`)
   .join("\n")}
   any other number: accepted, then delivered

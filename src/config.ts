@@ -168,15 +168,15 @@ export const configVariableNames = Object.keys(environmentSchema.shape) as Varia
  * Something wrong with the configuration, or worth the admin's attention: the variables to change
  * (set, fix or unset) and a sentence that names them. Never a value.
  */
-export interface ConfigFinding {
-  variables: VariableName[];
+export interface ConfigFinding<Name extends string = VariableName> {
+  variables: Name[];
   message: string;
 }
 
-export type Parsed<T> =
-  | { ok: true; config: T; warnings: ConfigFinding[] }
+export type Parsed<T, Name extends string = VariableName> =
+  | { ok: true; config: T; warnings: ConfigFinding<Name>[] }
   /** What stops the function (each problem names its variables, never a value), and what only weakens it. */
-  | { ok: false; problems: ConfigFinding[]; warnings: ConfigFinding[] };
+  | { ok: false; problems: ConfigFinding<Name>[]; warnings: ConfigFinding<Name>[] };
 
 export interface HookConfig {
   telesign: TelesignConfig;
@@ -462,7 +462,7 @@ export function databaseSettings(env: Env = process.env): DatabaseSettings | und
 }
 
 /** The sentences of findings, for a log line. */
-export const messagesOf = (findings: ConfigFinding[]) => findings.map((finding) => finding.message);
+export const messagesOf = (findings: ConfigFinding<string>[]) => findings.map((finding) => finding.message);
 
 const loaded = new Map<(env: Env) => unknown, unknown>();
 
@@ -471,7 +471,10 @@ const loaded = new Map<(env: Env) => unknown, unknown>();
  * Its problems, and its warnings, are logged then, each in one line naming every one, not only
  * when a request comes.
  */
-export function loadConfig<T>(parse: (env: Env) => Parsed<T>, log: Logger = jsonLogger): Parsed<T> {
+export function loadConfig<T, Name extends string = VariableName>(
+  parse: (env: Env) => Parsed<T, Name>,
+  log: Logger = jsonLogger,
+): Parsed<T, Name> {
   if (!loaded.has(parse)) {
     const parsed = parse(process.env);
     if (!parsed.ok)
@@ -481,5 +484,5 @@ export function loadConfig<T>(parse: (env: Env) => Parsed<T>, log: Logger = json
     }
     loaded.set(parse, parsed);
   }
-  return loaded.get(parse) as Parsed<T>;
+  return loaded.get(parse) as Parsed<T, Name>;
 }
