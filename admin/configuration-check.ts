@@ -7,6 +7,7 @@ import {
   parseStatusConfig,
 } from "../src/config.ts";
 import { consoleVariableNames, parseConsoleConfig } from "../src/console/console-config.ts";
+import { guardVariableNames, guardVariables, parseGuardConfig } from "../src/fraud/guard-config.ts";
 
 /**
  * The functions' configuration judged by their own parsers (the code that runs on Netlify), one
@@ -80,10 +81,20 @@ const consoleFixes: Record<(typeof consoleVariableNames)[number], string> = {
   CONSOLE_SESSION_HOURS: "a whole number of hours from 1 to 8, or unset for 8",
 };
 
+/** Every variable the functions read: the toll-fraud guard's and the console's have parsers of their own. */
+const variableNames: string[] = [...configVariableNames, ...guardVariableNames, ...consoleVariableNames];
+const fixOf = (name: string): string =>
+  name in guardVariables
+    ? guardVariables[name as keyof typeof guardVariables]
+    : name in consoleFixes
+      ? consoleFixes[name as keyof typeof consoleFixes]
+      : fixes[name as keyof typeof fixes];
+
 /** The functions, each with its parser; a problem of the callback receiver alone is a warning (callbacks are optional). */
 const hook = "telesign (the hook)";
 const functions = [
   { name: hook, parse: parseConfig, severity: "error" },
+  { name: hook, parse: parseGuardConfig, severity: "error" },
   { name: "telesign-status", parse: parseStatusConfig, severity: "error" },
   { name: "transaction-retention", parse: parseRetentionConfig, severity: "error" },
   { name: "telesign-callback", parse: parseCallbackConfig, severity: "warning" },
@@ -105,12 +116,11 @@ export function checkConfiguration(env: Env): ConfigurationReport {
   }
   for (const finding of unknownNames(env)) add(finding);
   const errors = problems.filter(({ severity }) => severity === "error");
-  const allFixes: Record<string, string> = { ...fixes, ...consoleFixes };
-  const variables = [...configVariableNames, ...consoleVariableNames].map((name): VariableReport => {
+  const variables = variableNames.map((name): VariableReport => {
     const own = errors.filter(({ variables }) => variables.includes(name)).map(({ message }) => message);
     const isSet = (env[name]?.trim() ?? "") !== "";
     if (own.length === 0) return { name, state: isSet ? "set" : "unset", problems: [] };
-    return { name, state: isSet ? "invalid" : "missing", problems: own, fix: allFixes[name] };
+    return { name, state: isSet ? "invalid" : "missing", problems: own, fix: fixOf(name) };
   });
   return { ok: errors.length === 0, variables, problems };
 }
@@ -128,7 +138,7 @@ const toolVariables = [
   "OKTA_HOOK_CLIENT_SECRET",
 ];
 
-const knownNames: string[] = [...configVariableNames, ...consoleVariableNames, ...toolVariables];
+const knownNames: string[] = [...variableNames, ...toolVariables];
 
 /**
  * Names no function reads that look like one (a typo: the value is ignored and the default
@@ -145,7 +155,7 @@ function unknownNames(env: Env): Finding[] {
         message: `${name}: did you mean ${nearest}? No function reads ${name}`,
         severity: "warning",
       });
-    } else if (/^(TELESIGN|OKTA)_/i.test(name)) {
+    } else if (/^(TELESIGN|OKTA|FRAUD|SMS)_/i.test(name)) {
       findings.push({
         functions: [],
         variables: [name],

@@ -10,7 +10,7 @@ import path from "node:path";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
 import { demoUser } from "../simulator/console-traffic.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
-import { scenarios } from "../simulator/telesign-simulator.ts";
+import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
 import { demoAgent, startLocalConsole } from "./local-console.ts";
@@ -140,7 +140,7 @@ Try it:
   (this file has one eventId: a second paste gets the first answer again and sends no new message)
 
 Simulator scenarios (phone numbers ending in):
-${Object.entries(scenarios)
+${[...Object.entries(scenarios), ...Object.entries(riskScenarios)]
   .map(([ending, scenario]) => `  …${ending}  ${scenario.describe}`)
   .join("\n")}
   any other number: accepted, then delivered

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import { jsonValueOf } from "../src/http/json.ts";
 import { basicValid, digestValid, telesignSignature } from "./telesign-signatures.ts";
 
@@ -60,6 +61,31 @@ export const scenarios: Record<string, Scenario> = {
   },
 };
 
+/** Intelligence (Score) answers on demand, by the number's last four digits; any other number: allow. */
+export interface RiskScenario {
+  describe: string;
+  risk?: { score: number; level: string; recommendation: "allow" | "flag" | "block" };
+  answer?: () => Response;
+  hang?: true;
+}
+
+const lowRisk = { score: 13, level: "low", recommendation: "allow" } as const;
+
+export const riskScenarios: Record<string, RiskScenario> = {
+  "0666": {
+    describe: "risk score: block (score 960)",
+    risk: { score: 960, level: "very-high", recommendation: "block" },
+  },
+  "0333": { describe: "risk score: flag (score 640)", risk: { score: 640, level: "high", recommendation: "flag" } },
+  "0403": {
+    describe: "risk score: the account has no Intelligence (HTTP 403)",
+    answer: () => status(403, 10033, "Product not enabled for this account"),
+  },
+  "0999": { describe: "risk score: no answer at all", hang: true },
+};
+
+const lifecycleEvents = ["create", "sign-in", "transact", "update", "delete"];
+
 export interface TelesignSimulatorOptions {
   customerId: string;
   apiKey: string;
@@ -67,6 +93,8 @@ export interface TelesignSimulatorOptions {
   senderIds?: string[];
   /** Scenarios by the phone number's last four digits (default: the built-in ones; `{}` for none). */
   scenarios?: Record<string, Scenario>;
+  /** Risk score scenarios by the last four digits (default: the built-in ones; `{}` for none). */
+  riskScenarios?: Record<string, RiskScenario>;
   /** Telesign's own latency: every answer waits this long (default 0). */
   latencyMs?: number;
   /** The longest a hanging scenario waits before giving up (it also stops when the caller aborts). */
@@ -128,7 +156,9 @@ export class TelesignSimulator {
 
   /** The bodies of the send requests received, parsed. */
   sentBodies(): unknown[] {
-    return this.received.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body));
+    return this.received
+      .filter((r) => r.method === "POST" && r.path === omnichannelPath)
+      .map((r) => JSON.parse(r.body));
   }
 
   async handle(request: Request): Promise<Response> {
@@ -146,6 +176,8 @@ export class TelesignSimulator {
     if (url.pathname === omnichannelPath && request.method === "POST") return this.send(body, request.signal);
     const statusPath = /^\/v1\/omnichannel\/([^/]+)$/.exec(url.pathname);
     if (statusPath?.[1] !== undefined && request.method === "GET") return this.status(statusPath[1]);
+    const scorePath = /^\/v1\/score\/([^/]*)$/.exec(url.pathname);
+    if (scorePath?.[1] !== undefined && request.method === "POST") return this.score(scorePath[1], body, request);
     return new Response("Not Found", { status: 404, headers: { "content-type": "text/plain" } });
   }
 
@@ -210,6 +242,34 @@ export class TelesignSimulator {
     };
   }
 
+  /** Intelligence (Score): `POST /v1/score/{phone_number}`, form-encoded. */
+  private async score(phoneNumber: string, body: string, request: Request): Promise<Response> {
+    if (!/^\d{7,15}$/.test(phoneNumber)) return status(400, 11000, "Invalid value for parameter phone_number");
+    if (!(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
+      return status(400, 10000, "Invalid request: form-encoded body expected");
+    }
+    const form = new URLSearchParams(body);
+    if (!lifecycleEvents.includes(form.get("account_lifecycle_event") ?? "")) {
+      return status(400, 10001, "Invalid value for parameter account_lifecycle_event");
+    }
+    const originatingIp = form.get("originating_ip");
+    if (originatingIp !== null && isIP(originatingIp) === 0) {
+      return status(400, 10002, "Invalid value for parameter originating_ip");
+    }
+    const scenario = (this.options.riskScenarios ?? riskScenarios)[phoneNumber.slice(-4)];
+    if (scenario?.hang) {
+      await hangUntil(request.signal, this.options.maxHangMs ?? 30_000);
+      return status(504, 503, "Service unavailable");
+    }
+    if (scenario?.answer) return scenario.answer();
+    return Response.json({
+      reference_id: randomBytes(16).toString("hex").toUpperCase(),
+      status: { code: 300, description: "Transaction successfully completed", updated_on: new Date().toISOString() },
+      phone_type: { code: "2", description: "MOBILE" },
+      risk: scenario?.risk ?? lowRisk,
+    });
+  }
+
   private status(referenceId: string): Response {
     if (!/^[0-9A-F]{32}$/i.test(referenceId)) return status(400, 3311, "Invalid reference_id");
     const message = this.messages.get(referenceId.toUpperCase());
@@ -270,7 +330,7 @@ function checkMessage(value: unknown, senderIds: string[]): CheckedMessage {
   for (const field of ["channels", "recipient", "message", "message_type"]) {
     if (value[field] === undefined) return { rejection: status(400, 3300, `Missing required field: ${field}`) };
   }
-  const { channels, recipient, message, message_type, external_id, sender_id, callback_url } = value;
+  const { channels, recipient, message, message_type, external_id, sender_id, callback_url, originating_ip } = value;
   if (!Array.isArray(channels) || channels.length === 0 || !channels.every(isRecord)) {
     return { rejection: status(400, 3113, "Invalid value for parameter channels") };
   }
@@ -287,6 +347,9 @@ function checkMessage(value: unknown, senderIds: string[]): CheckedMessage {
   }
   if (external_id !== undefined && (typeof external_id !== "string" || !/^[\x20-\x7e]{1,100}$/.test(external_id))) {
     return { rejection: status(400, 3103, "Invalid value for parameter external_id") };
+  }
+  if (originating_ip !== undefined && (typeof originating_ip !== "string" || isIP(originating_ip) === 0)) {
+    return { rejection: status(400, 3105, "Invalid value for parameter originating_ip") };
   }
   if (callback_url !== undefined) return { rejection: status(429, 3203, "Callback URL feature is not enabled") };
   if (!isRecord(message)) return { rejection: status(400, 3110, "Invalid request") };

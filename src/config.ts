@@ -173,7 +173,6 @@ export interface ConfigFinding<Name extends string = VariableName> {
   message: string;
 }
 
-/** A function's configuration; `Name`: the variables it reads (the helpdesk console has its own). */
 export type Parsed<T, Name extends string = VariableName> =
   | { ok: true; config: T; warnings: ConfigFinding<Name>[] }
   /** What stops the function (each problem names its variables, never a value), and what only weakens it. */

@@ -2,10 +2,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { judgeAnswer } from "../preview/okta-preview.ts";
 import { parseConfig } from "../src/config.ts";
+import { parseGuardConfig } from "../src/fraud/guard-config.ts";
+import { messageTextIssue } from "../src/fraud/message-text.ts";
+import { numberFacts } from "../src/fraud/numbering.ts";
+import { destinationFindings } from "../src/fraud/rules.ts";
 import { createTelephonyHook, maxRequestBytes } from "../src/handlers/telesign.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { jsonLogger } from "../src/log.ts";
-import { codeMessageIssue } from "../src/okta/code-message.ts";
 import { type ParsedTelephonyRequest, parseTelephonyRequest } from "../src/okta/telephony-request.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
@@ -116,9 +119,16 @@ function secretsIn(payload: string): string[] {
   ].filter(Boolean);
 }
 
-/** A valid request whose text is Okta's code message. */
+const defaultGuard = parseGuardConfig({});
+
+/** A valid request whose text is Okta's code message, to a destination the default guard allows. */
 function isDeliverable(parsed: ParsedTelephonyRequest): boolean {
-  return parsed.ok && codeMessageIssue(parsed.request.delivery) === undefined;
+  if (!parsed.ok || !defaultGuard.ok) return false;
+  const { delivery } = parsed.request;
+  return (
+    messageTextIssue(delivery, defaultGuard.config.smsText) === undefined &&
+    destinationFindings(numberFacts(delivery.phoneNumber), defaultGuard.config).length === 0
+  );
 }
 
 function hookWithoutDuplicateGuard() {

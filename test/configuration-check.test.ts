@@ -16,6 +16,30 @@ function stateOf(env: Record<string, string>, name: string) {
   return checkConfiguration(env).variables.find((variable) => variable.name === name);
 }
 
+describe("npm run check: the toll-fraud guard's variables", () => {
+  it("lists each, unset by default, and explains each problem with its fix", () => {
+    const env = { ...header, FRAUD_COUNTRIES: "US,!KP", FRAUD_LIMITS: "number:7", SMS_TEXT: "template" };
+    const report = checkConfiguration(env);
+    expect(report.ok).toBe(false);
+    expect(stateOf(header, "FRAUD_MODE")).toEqual({ name: "FRAUD_MODE", state: "unset", problems: [] });
+    expect(stateOf(env, "FRAUD_COUNTRIES")).toMatchObject({ state: "invalid", fix: expect.stringMatching(/allowed/) });
+    expect(stateOf(env, "FRAUD_LIMITS")).toMatchObject({
+      state: "invalid",
+      fix: expect.stringMatching(/number:10\/1h/),
+    });
+    expect(stateOf(env, "SMS_TEMPLATE")).toMatchObject({ state: "missing", fix: expect.stringMatching(/\{code\}/) });
+    expect(describeConfiguration(report, "test")).not.toMatch(/number:7\b|!KP/);
+  });
+
+  it("suggests the real name for a look-alike", () => {
+    const report = checkConfiguration({ ...header, FRAUD_LIMIT: "number:5/1h" });
+    expect(report.ok).toBe(true);
+    expect(report.problems.map(({ message }) => message)).toEqual([
+      "FRAUD_LIMIT: did you mean FRAUD_LIMITS? No function reads FRAUD_LIMIT",
+    ]);
+  });
+});
+
 describe("npm run check", () => {
   it("passes the usual header configuration", () => {
     const report = checkConfiguration(header);

@@ -16,14 +16,6 @@ const { database, sql } = useDatabase();
 const phoneHashKey = "the-phone-hash-key-of-these-tests-0123456789";
 const now = new Date("2026-12-06T10:30:00.000Z");
 
-/** The toll-fraud guard's columns, as its migration (0002_toll_fraud) adds them. */
-async function withGuardColumns() {
-  await sql(
-    "ALTER TABLE okta_requests ADD COLUMN IF NOT EXISTS destination_country text, " +
-      "ADD COLUMN IF NOT EXISTS fraud_verdict text, ADD COLUMN IF NOT EXISTS fraud_rules text, ADD COLUMN IF NOT EXISTS fraud_scope text",
-  );
-}
-
 async function seed(traffic = demoUserCodes(now, phoneHashKey)) {
   await insertTraffic((text, params) => sql(text, params), traffic);
 }
@@ -44,7 +36,6 @@ function counted(): { database: () => Database; statements: string[] } {
 
 describe("lookups", () => {
   it("finds a user's codes by login (any case) or Okta user id, newest first, each with its statuses", async () => {
-    await withGuardColumns();
     await seed();
     const records = databaseRecords(database, phoneHashKey);
     const byLogin = await records.lookup({ kind: "user", value: demoUser.login.toUpperCase() });
@@ -102,7 +93,6 @@ describe("lookups", () => {
   });
 
   it("monitor mode: a code the guard would have blocked says so, and was sent", async () => {
-    await withGuardColumns();
     await seed();
     await sql(
       "UPDATE okta_requests SET fraud_verdict = 'would_block', fraud_rules = 'country' WHERE outcome = 'accepted'",
@@ -110,17 +100,6 @@ describe("lookups", () => {
     const [code] = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.login });
     expect(code).toMatchObject({ outcome: "accepted", monitored: "country" });
     expect(code?.rule).toBeUndefined();
-  });
-
-  it("without the guard's columns, a blocked code is still read (its rule unknown)", async () => {
-    await sql(
-      "ALTER TABLE okta_requests DROP COLUMN IF EXISTS destination_country, DROP COLUMN IF EXISTS fraud_verdict, " +
-        "DROP COLUMN IF EXISTS fraud_rules, DROP COLUMN IF EXISTS fraud_scope",
-    );
-    await seed();
-    const codes = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.login });
-    expect(codes[3]).toMatchObject({ outcome: "blocked" });
-    expect(codes[3]?.rule).toBeUndefined();
   });
 });
 
@@ -151,7 +130,6 @@ describe("health figures", () => {
   const from = new Date("2026-12-06T07:00:00.000Z");
 
   it("count each code once, by what became of it, in its hour, channel and country", async () => {
-    await withGuardColumns();
     await seed();
     const figures = await databaseRecords(database, phoneHashKey).health(from, now);
     expect(figures.hourly.map((hour) => hour.hour)).toEqual([

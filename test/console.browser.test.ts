@@ -29,11 +29,7 @@ afterAll(async () => {
 beforeEach(async () => {
   site.okta.user = helpdeskAgent;
   site.clock.now = now;
-  // The toll-fraud guard's columns, as its migration adds them, and one user with a code of each verdict.
-  await sql(
-    "ALTER TABLE okta_requests ADD COLUMN IF NOT EXISTS destination_country text, " +
-      "ADD COLUMN IF NOT EXISTS fraud_verdict text, ADD COLUMN IF NOT EXISTS fraud_rules text, ADD COLUMN IF NOT EXISTS fraud_scope text",
-  );
+  // One user with a code of each verdict.
   await insertTraffic((text, params) => sql(text, params), demoUserCodes(now, testPhoneHashKey));
 });
 

@@ -12,7 +12,13 @@ describe("the migrated schema", () => {
       "SELECT c.relname AS name, obj_description(c.oid, 'pg_class') AS comment FROM pg_class c " +
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
     );
-    expect(tables.map(({ name }) => name)).toEqual(["delivery_statuses", "event_claims", "okta_requests"]);
+    expect(tables.map(({ name }) => name)).toEqual([
+      "delivery_statuses",
+      "event_claims",
+      "fraud_counters",
+      "okta_requests",
+      "risk_scores",
+    ]);
     for (const { name, comment } of tables) {
       expect(comment, name).toMatch(/Kept|Deleted/);
     }

@@ -358,7 +358,11 @@ describe("the status endpoint in oauth mode", () => {
   it("reads with Okta's access token, and refuses a bad one", async () => {
     serveJwks(() => [rsaJwk]);
     startHook(); // serves the Telesign simulator
-    const none = { get: async () => undefined, getByEventId: async () => undefined } as unknown as TransactionStore;
+    const none = {
+      get: async () => undefined,
+      getByEventId: async () => undefined,
+      getBlocked: async () => undefined,
+    } as unknown as TransactionStore;
     const transactionStatus = createTransactionStatus({
       config: parseStatusConfig({ ...baseEnv, ...oauthEnv }),
       transactions: () => none,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { nodeTarget } from "../scripts/build.mjs";
 import { projectRoot } from "../scripts/local-stack.ts";
 import { parseConfig } from "../src/config.ts";
+import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 
 /** One Node version story: what Netlify runs, the oldest Node supported, and what the code is checked against. */
 
@@ -70,6 +71,8 @@ describe("the admin's way in", async () => {
       OKTA_AUTH_SECRETS: "a-secret-of-enough-length",
     };
     expect(parseConfig(values).ok).toBe(true);
+    // The toll-fraud guard's defaults serve: the button asks for none of its variables.
+    expect(parseGuardConfig(values).ok).toBe(true);
     for (const name of prompted) expect(parseConfig({ ...values, [name]: "" }).ok).toBe(false);
   });
 

@@ -10,16 +10,23 @@
  */
 import type { Context } from "@netlify/functions";
 import { loadConfig, parseConfig } from "../../src/config.ts";
+import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
 import { createTelephonyHook } from "../../src/handlers/telesign.ts";
 import { jsonLogger } from "../../src/log.ts";
 import { netlifyDatabase } from "../../src/storage/database.ts";
 import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";
+import { databaseRateCounters, databaseRiskCache } from "../../src/storage/fraud-store.ts";
 import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const telephonyHook = createTelephonyHook({
   config: loadConfig(parseConfig),
   duplicates: createDuplicateEvents({ database: netlifyDatabase, log: jsonLogger }),
   transactions: netlifyTransactionStore,
+  fraud: {
+    config: loadConfig(parseGuardConfig),
+    counters: databaseRateCounters(netlifyDatabase),
+    riskCache: databaseRiskCache(netlifyDatabase),
+  },
 });
 
 export default (request: Request, context: Context): Promise<Response> => telephonyHook(request, context);

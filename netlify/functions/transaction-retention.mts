@@ -9,12 +9,14 @@ import { createRetentionSweep } from "../../src/handlers/transaction-retention.t
 import { jsonLogger } from "../../src/log.ts";
 import { netlifyDatabase } from "../../src/storage/database.ts";
 import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";
+import { databaseFraudRetention } from "../../src/storage/fraud-store.ts";
 import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
 const sweepTransactions = createRetentionSweep({
   config: loadConfig(parseRetentionConfig),
   transactions: netlifyTransactionStore,
   duplicates: createDuplicateEvents({ database: netlifyDatabase, log: jsonLogger }),
+  fraud: databaseFraudRetention(netlifyDatabase),
 });
 
 export default async (): Promise<Response> => {

@@ -11,7 +11,7 @@ import {
   type TransactionRecord,
   withStatus,
 } from "../storage/transaction-record.ts";
-import type { TransactionStore } from "../storage/transaction-store.ts";
+import type { BlockedRequest, TransactionStore } from "../storage/transaction-store.ts";
 import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
@@ -117,7 +117,11 @@ export function createTransactionStatus({
     }
     const referenceId = askedReference ?? record?.referenceId;
     fields.referenceId = referenceId;
-    if (referenceId === undefined) return jsonResponse(404, { error: "not found", store });
+    if (referenceId === undefined) {
+      const blocked = store === "ok" && askedEvent !== null ? await blockedRequest(askedEvent, fields) : undefined;
+      if (blocked !== undefined) return jsonResponse(200, blocked);
+      return jsonResponse(404, { error: "not found", store });
+    }
 
     const credential = access.telesignCredential ?? telesign.credential;
     const lookup: Lookup =
@@ -146,6 +150,26 @@ export function createTransactionStatus({
       store,
       telesign: { lookup: lookup.result, code: lookup.code, description: lookup.description },
     });
+  }
+
+  /** An event the toll-fraud guard refused: no message, so no Telesign status; what refused it instead. */
+  async function blockedRequest(eventId: string, fields: LogFields) {
+    let blocked: BlockedRequest | undefined;
+    try {
+      blocked = await withinMs(storeTimeoutMs, () => transactions().getBlocked(eventId));
+    } catch (error) {
+      fields.storeError = messageOf(error);
+      return undefined;
+    }
+    if (blocked === undefined) return undefined;
+    const { rules, scope, country, receivedAt, ...request } = blocked;
+    return {
+      ...request,
+      status: null,
+      history: [],
+      blocked: { rules, scope, country, at: receivedAt },
+      store: "ok",
+    };
   }
 
   async function askTelesign(referenceId: string, options: TelesignClientOptions): Promise<Lookup> {

@@ -1,4 +1,9 @@
 import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
+import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
+import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
+import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
+import type { RiskCache } from "../fraud/risk-check.ts";
+import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
@@ -6,7 +11,6 @@ import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mappin
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
 import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
-import { codeMessageIssue } from "../okta/code-message.ts";
 import {
   codeExpiry,
   isKnownRequestType,
@@ -16,8 +20,9 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
+import { subjectDigest } from "../storage/fraud-store.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
-import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
+import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
@@ -35,6 +40,8 @@ export interface TelephonyHookDependencies {
   duplicates?: DuplicateEvents;
   /** Where each answered request is recorded, after the answer; none, no records. */
   transactions?: () => TransactionStore;
+  /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
+  fraud?: { config: Parsed<GuardConfig, GuardVariable>; counters?: RateCounters; riskCache?: RiskCache };
   fetch?: typeof fetch;
   log?: Logger;
 }
@@ -111,7 +118,7 @@ const refusals = {
   },
 } satisfies Record<string, Refusal>;
 
-type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "message_refused" | "duplicate";
+type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
 
 interface Answer {
   outcome: Outcome;
@@ -133,6 +140,7 @@ export function createTelephonyHook({
   config,
   duplicates,
   transactions,
+  fraud,
   fetch,
   log = jsonLogger,
 }: TelephonyHookDependencies) {
@@ -140,6 +148,21 @@ export function createTelephonyHook({
   const authenticateOkta: OktaAuthenticator | undefined = config.ok
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
     : undefined;
+  const guardConfig = fraud?.config ?? parseGuardConfig({});
+  const phoneHashKey = config.ok ? config.config.phoneHashKey : undefined;
+  const guard: FraudGuard | undefined =
+    config.ok && guardConfig.ok
+      ? createFraudGuard({
+          config: guardConfig.config,
+          counters: fraud?.counters,
+          riskCache: fraud?.riskCache,
+          telesign: config.config.telesign,
+          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
+          digest: subjectDigest(phoneHashKey),
+          fetch,
+          log,
+        })
+      : undefined;
   const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
 
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
@@ -187,8 +210,12 @@ export function createTelephonyHook({
     progress: Progress,
   ): Promise<Answer> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
-    if (!config.ok || authenticateOkta === undefined) {
-      return refused("misconfigured", { problems: config.ok ? [] : messagesOf(config.problems) });
+    if (!config.ok || authenticateOkta === undefined || guard === undefined) {
+      const problems = [
+        ...messagesOf(config.ok ? [] : config.problems),
+        ...messagesOf(guardConfig.ok ? [] : guardConfig.problems),
+      ];
+      return refused("misconfigured", { problems });
     }
     const { telesign, okta } = config.config;
     const deadline = arrival + telesign.timeoutMs;
@@ -208,20 +235,38 @@ export function createTelephonyHook({
     const oktaRequest = parsed.request;
     const facts = logFieldsOf(oktaRequest);
     progress.record = recordFactsOf(oktaRequest, config.config.phoneHashKey);
-    const textIssue = codeMessageIssue(oktaRequest.delivery);
-    if (textIssue) return notDelivered("message_refused", errorSummaries.messageRefused, [textIssue], facts);
+    const screened = guard.screen(oktaRequest);
+    Object.assign(facts, screened.fields);
+    progress.record.fraud = fraudFactsOf(screened.facts.country, screened.blocked);
+    if (screened.blocked) return blocked(screened.blocked, facts);
 
+    // The rate counters beside the duplicate claim: one round trip on the critical path for both.
     const claimStarted = performance.now();
-    const claim = await claimEvent(oktaRequest, deadline);
+    const [claim, counted] = await Promise.all([claimEvent(oktaRequest, deadline), guard.count(screened, deadline)]);
     if (claim !== undefined) {
       progress.record.claimMs = performance.now() - claimStarted;
       if (claim.kind === "first") progress.record.duplicateGuard = claim.guard;
     }
-    if (claim?.kind === "repeat") return repeated(claim.answer, facts);
+    if (claim?.kind === "repeat") {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      return repeated(claim.answer, facts);
+    }
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
-    const message = omnichannelMessage(oktaRequest, telesign);
+    const verdict = await guard.judge(counted, credential, deadline);
+    Object.assign(facts, verdict.fields);
+    progress.record.fraud = fraudFactsOf(screened.facts.country, verdict.blocked, verdict.wouldBlock, counted.take);
+    if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
+    if (verdict.blocked !== undefined) {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      const answer = blocked(verdict.blocked, facts);
+      if (claim !== undefined) afterResponse(claim.settle(answer.body, false), context, "duplicate claim not settled");
+      return answer;
+    }
+    // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
+    if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
+    const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
@@ -284,6 +329,30 @@ function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | und
   };
 }
 
+/** What the record keeps of the toll-fraud guard's decision. */
+function fraudFactsOf(
+  country: string | undefined,
+  blockedBy: Finding | undefined,
+  wouldBlock: Finding[] = [],
+  take?: TakeResult | "unavailable",
+): FraudFacts {
+  const found = blockedBy === undefined ? wouldBlock : [blockedBy];
+  const verdict =
+    blockedBy !== undefined
+      ? "blocked"
+      : found.length > 0
+        ? "would_block"
+        : take === "unavailable"
+          ? "unavailable"
+          : undefined;
+  return {
+    country,
+    verdict,
+    rules: found.length > 0 ? found.map(({ rule }) => rule).join(",") : undefined,
+    scope: found.find(({ scope }) => scope !== undefined)?.scope,
+  };
+}
+
 /** What the record keeps of Telesign's answer to the send. */
 function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
   const answer = delivery.ok ? delivery.answer : undefined;
@@ -324,6 +393,17 @@ function notDelivered(outcome: Outcome, errorSummary: string, issues: RequestIss
     outcome,
     response: oktaResponse(telephonyError(errorSummary, issues)),
     fields: { ...facts, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
+  };
+}
+
+/** Okta's `error` answer for a code the toll-fraud guard refuses: the kind of rule, never its figures. */
+function blocked(finding: Finding, facts: LogFields): Answer & { body: TelephonyResponse } {
+  const body = telephonyError(errorSummaries.messageBlocked, [finding.cause]);
+  return {
+    outcome: "blocked",
+    response: oktaResponse(body),
+    body,
+    fields: Object.assign(facts, { rule: finding.rule, scope: finding.scope }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
+import type { FraudRetention } from "../storage/fraud-store.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
 import { dayMs } from "../support/calendar.ts";
 import { messageOf } from "../support/error-text.ts";
@@ -20,6 +21,8 @@ export interface RetentionSweepDependencies {
   config: Parsed<RetentionConfig>;
   transactions: () => TransactionStore;
   duplicates?: DuplicateEvents;
+  /** The toll-fraud guard's counters and risk scores, deleted once expired. */
+  fraud?: FraudRetention;
   now?: () => Date;
   log?: Logger;
   /** How long one run takes new work (Netlify stops a scheduled function at 30 s). */
@@ -30,6 +33,8 @@ export interface SweepResult {
   /** Requests and delivery statuses deleted. */
   records: number;
   claims: number;
+  /** The toll-fraud guard's expired counters and risk scores deleted (when it has a store). */
+  fraud?: number;
   /** Whether everything due was deleted; if not, the next run goes on. */
   complete: boolean;
 }
@@ -40,6 +45,7 @@ export function createRetentionSweep({
   config,
   transactions,
   duplicates,
+  fraud,
   now = () => new Date(),
   log = jsonLogger,
   budgetMs = sweepBudgetMs,
@@ -52,21 +58,25 @@ export function createRetentionSweep({
     const started = performance.now();
     const deadline = started + budgetMs;
     const cutoff = startOfDay(new Date(now().getTime() - config.config.retentionDays * dayMs));
-    const [records, claims] = await Promise.allSettled([
+    const [records, claims, expired] = await Promise.allSettled([
       transactions().deleteRecordedBefore(cutoff, deadline),
       duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs), deadline) ?? { done: 0, complete: true },
+      fraud?.deleteExpired(now(), deadline) ?? { done: 0, complete: true },
     ]);
-    const failures = [records, claims].flatMap((result) =>
+    const failures = [records, claims, expired].flatMap((result) =>
       result.status === "rejected" ? [messageOf(result.reason)] : [],
     );
     const result: SweepResult = {
       records: records.status === "fulfilled" ? records.value.done : 0,
       claims: claims.status === "fulfilled" ? claims.value.done : 0,
+      ...(fraud !== undefined && { fraud: expired.status === "fulfilled" ? expired.value.done : 0 }),
       complete:
         records.status === "fulfilled" &&
         records.value.complete &&
         claims.status === "fulfilled" &&
-        claims.value.complete,
+        claims.value.complete &&
+        expired.status === "fulfilled" &&
+        expired.value.complete,
     };
     log(failures.length > 0 ? "error" : "info", "transaction retention", {
       outcome: failures.length > 0 ? "failed" : result.complete ? "swept" : "more_to_sweep",

@@ -30,6 +30,8 @@ export interface TelephonyRequest {
   requestType?: string;
   /** `data.context.request.id`: links the hook call to Okta's System Log. */
   oktaRequestId?: string;
+  /** `data.context.request.ipAddress`: the end user's address as Okta saw it (Preview sends 127.0.0.1). */
+  ipAddress?: string;
   /** `data.userProfile.userId` and `.login`: whose code it is (records, never Telesign). */
   oktaUserId?: string;
   oktaLogin?: string;
@@ -101,7 +103,11 @@ const telephonyRequestSchema = z.object(
     data: z.object(
       {
         context: z.catch(
-          z.optional(z.object({ request: z.catch(z.optional(z.object({ id: description })), undefined) })),
+          z.optional(
+            z.object({
+              request: z.catch(z.optional(z.object({ id: description, ipAddress: description })), undefined),
+            }),
+          ),
           undefined,
         ),
         messageProfile: messageProfileSchema,
@@ -167,6 +173,7 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   if (profile.otpExpires !== undefined) request.otpExpires = profile.otpExpires;
   if (requestType !== undefined) request.requestType = requestType;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
+  if (data.context?.request?.ipAddress !== undefined) request.ipAddress = data.context.request.ipAddress;
   if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
   if (data.userProfile?.login !== undefined) request.oktaLogin = data.userProfile.login;
   if (profile.locale !== undefined) request.locale = profile.locale;

@@ -38,7 +38,7 @@ export const errorSummaries = {
   methodNotAllowed: "Method not allowed",
   requestTooLarge: "Request too large",
   requestTooSlow: "Request too slow",
-  messageRefused: "Message text refused",
+  messageBlocked: "Message blocked",
   hookTimeout: "Hook timed out",
   notConfigured: "Hook not configured",
   providerTimeout: "Message provider timed out",

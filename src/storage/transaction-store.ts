@@ -42,6 +42,34 @@ export interface OktaRequestRecord {
   claimMs?: number;
   telesignMs?: number;
   durationMs: number;
+  /** What the toll-fraud guard decided (migration 0002_toll_fraud). */
+  fraud?: FraudFacts;
+}
+
+/** A request the toll-fraud guard refused, as the status endpoint shows it: never the number or a threshold. */
+export interface BlockedRequest {
+  eventId: string;
+  oktaRequestId: string | null;
+  requestType: string | null;
+  channel: DeliveryChannel | null;
+  phone: string | null;
+  /** When it arrived (ISO-8601). */
+  receivedAt: string;
+  /** The kinds of rule that refused it, comma-separated. */
+  rules: string | null;
+  scope: string | null;
+  country: string | null;
+}
+
+/** The toll-fraud guard's part of a record: the destination's country and what objected, if anything. */
+export interface FraudFacts {
+  /** ISO 3166-1 alpha-2, by the numbering plan. */
+  country?: string;
+  verdict?: "blocked" | "would_block" | "unavailable";
+  /** The kinds of rule, comma-separated. */
+  rules?: string;
+  /** A rate limit's scope and window. */
+  scope?: string;
 }
 
 export interface TransactionStore {
@@ -57,6 +85,8 @@ export interface TransactionStore {
   has(referenceId: string): Promise<boolean>;
   get(referenceId: string): Promise<TransactionRecord | undefined>;
   getByEventId(eventId: string): Promise<TransactionRecord | undefined>;
+  /** The latest request of the event that the toll-fraud guard refused (nothing was sent for it). */
+  getBlocked(eventId: string): Promise<BlockedRequest | undefined>;
   /** Deletes requests and statuses stored before `cutoff`, until `deadline` (a `performance.now()` time). */
   deleteRecordedBefore(cutoff: Date, deadline?: number): Promise<BoundedRun>;
 }
@@ -72,9 +102,10 @@ const insertRequest = `
 WITH request AS (
   INSERT INTO okta_requests (received_at, event_id, okta_request_id, request_type, channel, okta_user_id,
     okta_login, phone_masked, phone_hash, country_code, outcome, reference_id, telesign_code,
-    telesign_http_status, telesign_attempts, duplicate_guard, claim_ms, telesign_ms, duration_ms)
+    telesign_http_status, telesign_attempts, duplicate_guard, claim_ms, telesign_ms, duration_ms,
+    destination_country, fraud_verdict, fraud_rules, fraud_scope)
   VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::int, $14::smallint, $15::smallint,
-    $16, $17::int, $18::int, $19::int)
+    $16, $17::int, $18::int, $19::int, $23, $24, $25, $26)
 )
 INSERT INTO delivery_statuses (reference_id, code, description, updated_on, dated, source, recorded_at)
 SELECT $12, $13::int, $20::text, $21::text, true, 'send', $22::timestamptz
@@ -102,6 +133,13 @@ SELECT coalesce(
    ORDER BY received_at DESC LIMIT 1),
   (SELECT reference_id FROM delivery_statuses WHERE event_id = $1 ORDER BY recorded_at DESC LIMIT 1)
 ) AS "referenceId"`;
+
+const selectBlocked = `
+SELECT event_id AS "eventId", okta_request_id AS "oktaRequestId", request_type AS "requestType", channel,
+  phone_masked AS phone, ${iso("received_at")} AS "receivedAt", fraud_rules AS rules, fraud_scope AS scope,
+  destination_country AS country
+FROM okta_requests WHERE event_id = $1 AND outcome = 'blocked'
+ORDER BY received_at DESC LIMIT 1`;
 
 const selectKnown = `
 SELECT EXISTS (SELECT 1 FROM delivery_statuses WHERE reference_id = $1)
@@ -181,6 +219,10 @@ export function databaseTransactionStore(
           request.outcome === "accepted" ? (telesign?.description ?? "") : null,
           request.receivedAt,
           now().toISOString(),
+          request.fraud?.country ?? null,
+          request.fraud?.verdict ?? null,
+          request.fraud?.rules ?? null,
+          request.fraud?.scope ?? null,
         ],
         bound,
       );
@@ -211,6 +253,10 @@ export function databaseTransactionStore(
     async getByEventId(eventId) {
       const [row] = await database().query<{ referenceId: string | null }>(selectReferenceOfEvent, [eventId], bound);
       return row?.referenceId == null ? undefined : get(row.referenceId);
+    },
+    async getBlocked(eventId) {
+      const [row] = await database().query<BlockedRequest>(selectBlocked, [eventId], bound);
+      return row;
     },
     async deleteRecordedBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
       const db = database();

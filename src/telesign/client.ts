@@ -35,20 +35,41 @@ export function sendMessage(message: OmnichannelMessage, options: TelesignClient
 async function callTelesign(
   method: "GET" | "POST",
   path: string,
-  { apiUrl, authMethod, credential, timeoutMs, fetch = globalThis.fetch }: TelesignClientOptions,
+  options: TelesignClientOptions,
   body?: string,
 ): Promise<TelesignAnswer> {
-  const endpoint = `${method} ${path}`;
-  const contentType = body === undefined ? "" : "application/json";
+  const received = await exchange(
+    method,
+    path,
+    options,
+    body === undefined ? undefined : { type: "application/json", body },
+  );
+  const answer = telesignAnswerSchema.safeParse(jsonValueOf(received.text));
+  if (!answer.success) throw new TelesignHttpError(`${method} ${path}`, received.status);
+  return { ...answer.data, httpStatus: received.status };
+}
+
+/**
+ * One authenticated request to Telesign, within the options' timeout: its HTTP status and body
+ * text, or a TelesignTimeoutError or TelesignNetworkError naming `endpoint` (a path that carries
+ * a phone number must not be its own name: errors are logged).
+ */
+export async function exchange(
+  method: "GET" | "POST",
+  path: string,
+  { apiUrl, authMethod, credential, timeoutMs, fetch = globalThis.fetch }: TelesignClientOptions,
+  content?: { type: string; body: string },
+  endpoint = `${method} ${path}`,
+): Promise<{ status: number; text: string }> {
+  const contentType = content?.type ?? "";
+  const body = content?.body;
   const headers: Record<string, string> = {
     accept: "application/json",
     ...authenticationHeaders(authMethod, credential, { method, path, contentType, body }),
   };
   if (body !== undefined) headers["content-type"] = contentType;
-
-  let received: { status: number; text: string };
   try {
-    received = await withinMs(timeoutMs, async (signal) => {
+    return await withinMs(timeoutMs, async (signal) => {
       const response = await fetch(`${apiUrl}${path}`, { method, headers, body: body ?? null, signal });
       return { status: response.status, text: await response.text() };
     });
@@ -56,7 +77,4 @@ async function callTelesign(
     if (error instanceof DeadlineExceeded) throw new TelesignTimeoutError(endpoint, timeoutMs);
     throw new TelesignNetworkError(endpoint, error);
   }
-  const answer = telesignAnswerSchema.safeParse(jsonValueOf(received.text));
-  if (!answer.success) throw new TelesignHttpError(endpoint, received.status);
-  return { ...answer.data, httpStatus: received.status };
 }

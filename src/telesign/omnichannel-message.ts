@@ -4,12 +4,14 @@ import * as z from "zod/mini";
 export interface OmnichannelMessage {
   channels: [{ channel: "sms" | "voice" }];
   recipient: { phone_number: string };
-  message:
-    | { sms: { template: "text" }; default: { parameters: { text: string } } }
+  message: /** The text in both places Telesign reads it: Telesign's Okta guide uses `default`, its SDK tests `sms`. */
+    | { sms: { template: "text"; parameters: { text: string } }; default: { parameters: { text: string } } }
     | { voice: { template: "otp_voice"; parameters: { otp_code: string; language: string } } };
   message_type: "OTP";
   external_id?: string;
   sender_id?: string;
+  /** The end user's public IP address: Telesign weighs it against fraud. */
+  originating_ip?: string;
 }
 
 /** Telesign's answer to a send or a status request: it always carries `status.code`. */

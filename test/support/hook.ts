@@ -3,6 +3,9 @@ import { expect } from "vitest";
 import { judgeAnswer } from "../../preview/okta-preview.ts";
 import { TelesignSimulator, type TelesignSimulatorOptions } from "../../simulator/telesign-simulator.ts";
 import { parseConfig } from "../../src/config.ts";
+import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
+import { memoryRateCounters, type RateCounters } from "../../src/fraud/rate-counters.ts";
+import { memoryRiskCache, type RiskCache } from "../../src/fraud/risk-check.ts";
 import { createTelephonyHook } from "../../src/handlers/telesign.ts";
 import type { TransactionStore } from "../../src/storage/transaction-store.ts";
 import { server } from "./msw-server.ts";
@@ -53,11 +56,16 @@ interface CallOptions {
 export function startHook(
   env: Record<string, string | undefined> = {},
   simulatorOptions: Partial<TelesignSimulatorOptions> = {},
-  { transactions }: { transactions?: () => TransactionStore } = {},
+  {
+    transactions,
+    counters = memoryRateCounters(),
+    riskCache = memoryRiskCache(),
+  }: { transactions?: () => TransactionStore; counters?: RateCounters; riskCache?: RiskCache } = {},
 ) {
   const simulator = useTelesignSimulator(simulatorOptions);
   const config = parseConfig({ ...baseEnv, ...env });
-  const hook = createTelephonyHook({ config, transactions });
+  const fraud = { config: parseGuardConfig({ ...baseEnv, ...env }), counters, riskCache };
+  const hook = createTelephonyHook({ config, transactions, fraud });
   /** The work each request left running after its answer (Netlify's context.waitUntil). */
   const afterResponse: Promise<unknown>[] = [];
   const call = async (

@@ -1,0 +1,231 @@
+import type { LogFields, Logger } from "../log.ts";
+import type { TelephonyRequest } from "../okta/telephony-request.ts";
+import { withinMs } from "../support/deadline.ts";
+import { publicIpAddress } from "../support/public-ip.ts";
+import type { TelesignConfig, TelesignCredential } from "../telesign/credentials.ts";
+import { TelesignHttpError } from "../telesign/errors.ts";
+import { type RiskScore, scorePhoneNumber } from "../telesign/risk-score.ts";
+import type { GuardConfig } from "./guard-config.ts";
+import { messageTextIssue } from "./message-text.ts";
+import { type NumberFacts, numberFacts } from "./numbering.ts";
+import type { RateCounters, TakeResult } from "./rate-counters.ts";
+import { type CounterKey, counterKeys } from "./rate-limits.ts";
+import { lifecycleEventOf, type RiskCache, riskCheckApplies } from "./risk-check.ts";
+import { causes, destinationFindings, type Finding } from "./rules.ts";
+
+/**
+ * The toll-fraud guard: decides, inside Okta's deadline and on every instance at once, whether a
+ * code may go out. Three steps around the hook's own:
+ * 1. `screen`, pure and at once: the message text, then the destination (country, number type);
+ * 2. `count`, beside the duplicate claim: the rate counters, one round trip for every scope, and
+ *    the cached risk score;
+ * 3. `judge`: the counters' verdict, then Telesign's risk score when asked for, within its own
+ *    bound that leaves the send at least half the budget.
+ * In `monitor` mode each finding is logged as "would have blocked" and the code is sent; the text
+ * rule is always enforced (it keeps a leaked credential from relaying texts, it spends nothing).
+ */
+
+export interface FraudGuardDependencies {
+  config: GuardConfig;
+  /** Where codes are counted; none, no rate limit applies. */
+  counters?: RateCounters;
+  riskCache?: RiskCache;
+  telesign: Pick<TelesignConfig, "apiUrl" | "authMethod" | "timeoutMs">;
+  /** Turns a subject (number, range, user id) into what counters and the cache store: never the raw value. */
+  digest: (subject: string) => string;
+  fetch?: typeof fetch;
+  log: Logger;
+}
+
+export interface Screened {
+  request: TelephonyRequest;
+  facts: NumberFacts;
+  /** A finding that refuses the code now (enforced). */
+  blocked?: Finding;
+  /** Findings that would have refused it (monitor mode). */
+  wouldBlock: Finding[];
+  /** What the request's log line says of the destination. */
+  fields: LogFields;
+}
+
+export interface Counted {
+  screened: Screened;
+  /** Undefined when there was nothing to count. */
+  take?: TakeResult | "unavailable";
+  cachedRisk?: Promise<RiskScore | undefined>;
+  /** Uncounts the code (it is not sent after all); resolves at once when nothing was counted. */
+  release(): Promise<void>;
+}
+
+export interface Judgement {
+  blocked?: Finding;
+  wouldBlock: Finding[];
+  /** What the request's log line says of the guard. */
+  fields: LogFields;
+  /** Work for after the answer (the risk cache). */
+  after?: Promise<unknown>;
+}
+
+/** The counters (and the cached risk score) get at most this long: beside the claim, within the same bound. */
+const counterTimeoutMs = 400;
+/** Telesign's Score gets at most this long, and never more than half of the budget that is left. */
+const maxRiskMs = 800;
+/** Less time than this is not worth a Score call: the check is skipped (and logged). */
+const minRiskMs = 100;
+
+export function createFraudGuard({
+  config,
+  counters,
+  riskCache,
+  telesign,
+  digest,
+  fetch,
+  log,
+}: FraudGuardDependencies) {
+  const enforcing = config.mode === "enforce";
+  const guarding = config.mode !== "off";
+  /** Set once Telesign said this account has no Intelligence: one warning per instance. */
+  let riskUnavailable = false;
+
+  /** Monitor mode turns what would refuse into a note. */
+  function finding(screened: Pick<Screened, "blocked" | "wouldBlock">, found: Finding) {
+    if (enforcing) screened.blocked ??= found;
+    else screened.wouldBlock.push(found);
+  }
+
+  function screen(request: TelephonyRequest): Screened {
+    const textIssue = messageTextIssue(request.delivery, config.smsText);
+    const facts = guarding ? numberFacts(request.delivery.phoneNumber) : {};
+    const fields = { country: facts.country, numberType: facts.type };
+    const screened: Screened = { request, facts, wouldBlock: [], fields };
+    if (textIssue !== undefined) {
+      screened.blocked = { rule: "message_text", cause: textIssue };
+      return screened;
+    }
+    if (!guarding) return screened;
+    for (const found of destinationFindings(facts, config)) finding(screened, found);
+    return screened;
+  }
+
+  async function count(screened: Screened, deadline: number): Promise<Counted> {
+    const { request, facts } = screened;
+    const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
+    const cachedRisk =
+      guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
+        ? withinMs(bound, () => riskCache.get(digest(`number:${request.delivery.phoneNumber}`), deadline)).catch(
+            () => undefined,
+          )
+        : undefined;
+    // A code another rule would refuse is not counted, in monitor mode as in enforce.
+    const keys =
+      guarding && counters !== undefined && screened.wouldBlock.length === 0
+        ? counterKeys(
+            config.limits,
+            { phoneNumber: request.delivery.phoneNumber, country: facts.country, oktaUserId: request.oktaUserId },
+            Date.now(),
+            digest,
+          )
+        : [];
+    if (counters === undefined || keys.length === 0) {
+      return { screened, cachedRisk, release: async () => {} };
+    }
+    let take: TakeResult | "unavailable";
+    try {
+      take = await withinMs(bound, () => counters.take(keys, performance.now() + bound));
+    } catch (error) {
+      log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
+      take = "unavailable";
+    }
+    const taken: CounterKey[] = take === "unavailable" ? [] : take.taken;
+    let released = false;
+    return {
+      screened,
+      take,
+      cachedRisk,
+      release: () => {
+        if (released || taken.length === 0) return Promise.resolve();
+        released = true;
+        return counters.giveBack(taken);
+      },
+    };
+  }
+
+  async function judge(
+    { screened, take, cachedRisk }: Counted,
+    credential: TelesignCredential,
+    deadline: number,
+  ): Promise<Judgement> {
+    const judged = { blocked: screened.blocked, wouldBlock: [...screened.wouldBlock] };
+    const fields: LogFields = {};
+    if (take === "unavailable") {
+      fields.fraudGuard = "unavailable";
+      if (config.failure === "closed") judged.blocked ??= { rule: "unavailable", cause: causes.unavailable };
+    } else if (take !== undefined && take.full.length > 0) {
+      const full = take.full[0] as CounterKey;
+      finding(judged, { rule: "rate_limit", scope: `${full.scope}/${full.window}`, cause: causes.rate_limit });
+    }
+    let after: Promise<unknown> | undefined;
+    const { request } = screened;
+    if (judged.blocked === undefined && guarding && riskCheckApplies(config.riskCheck, request.requestType)) {
+      const subject = digest(`number:${request.delivery.phoneNumber}`);
+      const cached = await cachedRisk;
+      const score = cached ?? (await askTelesign(request, credential, deadline));
+      if (score !== undefined) {
+        fields.riskRecommendation = score.recommendation;
+        fields.riskScore = score.score;
+        if (cached === undefined && riskCache !== undefined) after = riskCache.set(subject, score);
+        if (config.riskRefuses.has(score.recommendation)) {
+          finding(judged, { rule: "risk_score", cause: causes.risk_score });
+        }
+      }
+    }
+    if (judged.wouldBlock.length > 0) {
+      fields.wouldBlock = judged.wouldBlock.map(({ rule }) => rule).join(",");
+      fields.scope = judged.wouldBlock.find(({ scope }) => scope !== undefined)?.scope;
+    }
+    return { ...judged, fields, ...(after && { after }) };
+  }
+
+  /** Telesign's score, or undefined (logged) when it cannot be had in its bound. */
+  async function askTelesign(
+    request: TelephonyRequest,
+    credential: TelesignCredential,
+    deadline: number,
+  ): Promise<RiskScore | undefined> {
+    if (riskUnavailable) return undefined;
+    const left = deadline - performance.now();
+    const timeoutMs = Math.floor(Math.min(maxRiskMs, left / 2));
+    if (timeoutMs < minRiskMs) {
+      log("warn", "risk check skipped", { reason: "not enough time left before the send" });
+      return undefined;
+    }
+    try {
+      return await scorePhoneNumber(
+        {
+          phoneNumber: request.delivery.phoneNumber,
+          event: lifecycleEventOf(request.requestType),
+          originatingIp: publicIpAddress(request.ipAddress),
+        },
+        { ...telesign, credential, timeoutMs, ...(fetch && { fetch }) },
+      );
+    } catch (error) {
+      if (error instanceof TelesignHttpError && (error.httpStatus === 401 || error.httpStatus === 403)) {
+        riskUnavailable = true;
+        log("warn", "risk check unavailable", {
+          reason: `Telesign answered HTTP ${error.httpStatus}: this account may not have Intelligence (Score); risk checks are skipped on this instance`,
+        });
+      } else {
+        log("warn", "risk check failed", { error: messageOf(error) });
+      }
+      return undefined;
+    }
+  }
+
+  return { screen, count, judge, smsText: config.smsText };
+}
+
+export type FraudGuard = ReturnType<typeof createFraudGuard>;
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+import type { RateCounters } from "../fraud/rate-counters.ts";
+import type { CounterKey } from "../fraud/rate-limits.ts";
+import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
+import type { RiskScore } from "../telesign/risk-score.ts";
+import type { Database } from "./database.ts";
+import { phoneHash } from "./phone-hash.ts";
+import { type BoundedRun, deleteInBatches } from "./retention.ts";
+
+/**
+ * The toll-fraud guard's counters and risk scores in Netlify Database (tables of migration
+ * 0002_toll_fraud), every instance sharing them.
+ *
+ * Counting is one statement for all of a code's counters: an insert of each counter at 1, or an
+ * increment of the existing row only while it is under its limit (`ON CONFLICT … DO UPDATE …
+ * WHERE`). Postgres takes each row's lock and re-reads the row before deciding, so concurrent
+ * statements on any instance never count past a limit; the rows come in key order, so that two
+ * statements never wait on each other in a cycle. The rows returned are the counters the code was
+ * counted in; the others were full.
+ */
+
+/**
+ * How counters and cached scores name a subject (a number, a range, a user id): its keyed hash
+ * under PHONE_HASH_KEY, as the records hash numbers; without the key, its SHA-256 (which a table
+ * reader could reverse by trying every number: set the key).
+ */
+export function subjectDigest(phoneHashKey: string | undefined): (subject: string) => string {
+  if (phoneHashKey !== undefined) return (subject) => phoneHash(phoneHashKey, subject);
+  return (subject) => createHash("sha256").update(subject, "utf8").digest("base64url");
+}
+
+const take = `
+INSERT INTO fraud_counters AS c (counter_key, window_start, window_end, hit_limit, hits)
+SELECT key, window_start, window_end, hit_limit, 1
+FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(key, window_start, window_end, hit_limit)
+ORDER BY key
+ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + 1, hit_limit = excluded.hit_limit
+  WHERE c.hits < excluded.hit_limit
+RETURNING c.counter_key AS key, ${isoOf("c.window_start")} AS "windowStart"`;
+
+/** Locks the rows in key order first, as `take` does, then uncounts one code in each. */
+const giveBack = `
+WITH given AS (
+  SELECT counter_key, window_start FROM fraud_counters
+  WHERE (counter_key, window_start) IN (SELECT * FROM unnest($1::text[], $2::timestamptz[]))
+  ORDER BY counter_key
+  FOR UPDATE
+)
+UPDATE fraud_counters c SET hits = c.hits - 1
+FROM given g
+WHERE c.counter_key = g.counter_key AND c.window_start = g.window_start AND c.hits > 0`;
+
+const readScore = `
+SELECT recommendation, score, risk_level AS level FROM risk_scores
+WHERE phone_key = $1 AND expires_at > now()`;
+
+const writeScore = `
+INSERT INTO risk_scores (phone_key, recommendation, score, risk_level, scored_at, expires_at)
+VALUES ($1, $2, $3::int, $4, $5::timestamptz, $6::timestamptz)
+ON CONFLICT (phone_key) DO UPDATE SET recommendation = excluded.recommendation, score = excluded.score,
+  risk_level = excluded.risk_level, scored_at = excluded.scored_at, expires_at = excluded.expires_at`;
+
+/** Work after the answer gets this long per statement. */
+const afterAnswerTimeoutMs = 2_000;
+
+function isoOf(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+const isoTime = (ms: number) => new Date(ms).toISOString();
+const identity = ({ key, windowStart }: { key: string; windowStart: number | string }) =>
+  `${key}@${typeof windowStart === "number" ? isoTime(windowStart) : windowStart}`;
+
+export function databaseRateCounters(database: () => Database): RateCounters {
+  return {
+    async take(keys, deadline) {
+      if (keys.length === 0) return { taken: [], full: [] };
+      const rows = await database().query<{ key: string; windowStart: string }>(
+        take,
+        [
+          keys.map(({ key }) => key),
+          keys.map(({ windowStart }) => isoTime(windowStart)),
+          keys.map(({ windowEnd }) => isoTime(windowEnd)),
+          keys.map(({ limit }) => limit),
+        ],
+        { timeoutMs: Math.max(1, deadline - performance.now()) },
+      );
+      const counted = new Set(rows.map(identity));
+      const taken: CounterKey[] = [];
+      const full: CounterKey[] = [];
+      for (const key of keys) (counted.has(identity(key)) ? taken : full).push(key);
+      return { taken, full };
+    },
+    async giveBack(keys) {
+      if (keys.length === 0) return;
+      await database().query(
+        giveBack,
+        [keys.map(({ key }) => key), keys.map(({ windowStart }) => isoTime(windowStart))],
+        { timeoutMs: afterAnswerTimeoutMs },
+      );
+    },
+  };
+}
+
+export function databaseRiskCache(database: () => Database, now: () => Date = () => new Date()): RiskCache {
+  return {
+    async get(subject, deadline) {
+      const [row] = await database().query<{
+        recommendation: RiskScore["recommendation"];
+        score: number | null;
+        level: string | null;
+      }>(readScore, [subject], { timeoutMs: Math.max(1, deadline - performance.now()) });
+      if (row === undefined) return undefined;
+      return {
+        recommendation: row.recommendation,
+        ...(row.score !== null && { score: row.score }),
+        ...(row.level !== null && { level: row.level }),
+      };
+    },
+    async set(subject, { recommendation, score, level }) {
+      const scoredAt = now().getTime();
+      await database().query(
+        writeScore,
+        [
+          subject,
+          recommendation,
+          score ?? null,
+          level ?? null,
+          isoTime(scoredAt),
+          isoTime(scoredAt + riskAnswerLifeMs),
+        ],
+        { timeoutMs: afterAnswerTimeoutMs },
+      );
+    },
+  };
+}
+
+/** Counters whose window has ended and risk scores past their day, deleted by the retention sweep. */
+export interface FraudRetention {
+  deleteExpired(now: Date, deadline: number): Promise<BoundedRun>;
+}
+
+export function databaseFraudRetention(database: () => Database): FraudRetention {
+  return {
+    async deleteExpired(now, deadline) {
+      const runs = await Promise.all([
+        deleteInBatches(database(), { table: "fraud_counters", column: "window_end", before: now, deadline }),
+        deleteInBatches(database(), { table: "risk_scores", column: "expires_at", before: now, deadline }),
+      ]);
+      return { done: runs[0].done + runs[1].done, complete: runs.every(({ complete }) => complete) };
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig, parseStatusConfig } from "../src/config.ts";
+import { parseGuardConfig } from "../src/fraud/guard-config.ts";
+import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
+import { jsonLogger } from "../src/log.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
+import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { useDatabase } from "./support/database.ts";
+import { baseEnv, oktaPost, useTelesignSimulator } from "./support/hook.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
+import { markSensitive } from "./support/sensitive.ts";
+
+/** The toll-fraud guard on Netlify Database: counters every instance shares, scores kept a day, decisions recorded. */
+
+const db = useDatabase();
+markSensitive("status-reader-token-0042");
+
+let events = 0;
+function smsTo(phoneNumber: string, top: Record<string, unknown> = {}) {
+  return oktaRequest(
+    { phoneNumber, otpCode: "482915", msgTemplate: "Your verification code is 482915" },
+    { eventId: `fraud-db-${events++}`, ...top },
+  );
+}
+
+/** One function instance: its own hook, the shared database. */
+function instance(env: Record<string, string> = {}) {
+  const afterResponse: Promise<unknown>[] = [];
+  const hook = createTelephonyHook({
+    config: parseConfig({ ...baseEnv, ...env }),
+    duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
+    transactions: () => databaseTransactionStore(db.database),
+    fraud: {
+      config: parseGuardConfig(env),
+      counters: databaseRateCounters(db.database),
+      riskCache: databaseRiskCache(db.database),
+    },
+  });
+  const call = async (body: unknown) => {
+    const response = await hook(oktaPost(body), { waitUntil: (work) => afterResponse.push(work) });
+    return (await response.json()) as Record<string, any>;
+  };
+  return { call, settled: () => Promise.all(afterResponse) };
+}
+
+describe("rate limits across instances", () => {
+  it("number:3/1h with a dozen concurrent requests over three instances sends at most 3", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const instances = [1, 2, 3].map(() => instance({ FRAUD_LIMITS: "number:3/1h" }));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        (instances[i % 3] as ReturnType<typeof instance>).call(smsTo("+447400123456")),
+      ),
+    );
+    expect(simulator.sentBodies()).toHaveLength(3);
+    expect(answers.filter((json) => json.commands !== undefined)).toHaveLength(3);
+    expect(answers.filter((json) => json.error?.errorSummary === "Message blocked")).toHaveLength(9);
+    expect(await db.sql("SELECT hits, hit_limit FROM fraud_counters")).toEqual([{ hits: 3, hit_limit: 3 }]);
+  });
+
+  it("counters keep no number: the number and its range are keyed by digests", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    const { call } = instance({ FRAUD_LIMITS: "number:5/1h,range:9/1d,country:9/1h,all:99/1d" });
+    await call(smsTo("+447400123456"));
+    const keys = await db.sql<{ counter_key: string }>("SELECT counter_key FROM fraud_counters ORDER BY counter_key");
+    expect(keys.map(({ counter_key }) => counter_key.replace(/:[A-Za-z0-9_-]{43}$/, ":<digest>"))).toEqual([
+      "all/1d:all",
+      "country/1h:GB",
+      "number/1h:<digest>",
+      "range/1d:<digest>",
+    ]);
+    expect(JSON.stringify(keys)).not.toMatch(/7400|447400/);
+  });
+
+  it("a code refused by one scope is given back to the others; a repeated eventId counts once", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h,all:1/1h" });
+    const first = smsTo("+447400123456");
+    expect((await call(first)).commands).toBeDefined();
+    expect((await call(smsTo("+447400123456"))).error.errorSummary).toBe("Message blocked");
+    await settled();
+    // Okta's repeat of the first event, on another instance, gets the first answer and is not counted again.
+    const other = instance({ FRAUD_LIMITS: "number:5/1h,all:1/1h" });
+    expect((await other.call(first)).commands).toBeDefined();
+    await other.settled();
+    const rows = await db.sql<{ key: string; hits: number }>(
+      "SELECT split_part(counter_key, ':', 1) AS key, hits FROM fraud_counters ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { key: "all/1h", hits: 1 },
+      { key: "number/1h", hits: 1 },
+    ]);
+
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("a database that does not answer in time: the code goes out (FRAUD_FAIL=open) and the record says so", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance();
+    db.fault({ kind: "hang" }, { kind: "hang" }); // the claim and the counters
+    expect((await call(smsTo("+447400123456"))).commands).toBeDefined();
+    await settled();
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(await db.sql("SELECT outcome, fraud_verdict FROM okta_requests")).toEqual([
+      { outcome: "accepted", fraud_verdict: "unavailable" },
+    ]);
+  });
+});
+
+describe("what the database records", () => {
+  it("a blocked request is recorded with the kind of rule, the scope and the country, never the number", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "range:1/1h" });
+    await call(smsTo("+447400123456"));
+    await call(smsTo("+447400120000"));
+    await call(smsTo("+449012345678"));
+    await settled();
+    expect(
+      await db.sql(
+        "SELECT outcome, destination_country, fraud_verdict, fraud_rules, fraud_scope, phone_masked FROM okta_requests ORDER BY id",
+      ),
+    ).toEqual([
+      {
+        outcome: "accepted",
+        destination_country: "GB",
+        fraud_verdict: null,
+        fraud_rules: null,
+        fraud_scope: null,
+        phone_masked: "+44******3456",
+      },
+      {
+        outcome: "blocked",
+        destination_country: "GB",
+        fraud_verdict: "blocked",
+        fraud_rules: "rate_limit",
+        fraud_scope: "range/1h",
+        phone_masked: "+44******0000",
+      },
+      {
+        outcome: "blocked",
+        destination_country: "GB",
+        fraud_verdict: "blocked",
+        fraud_rules: "number_type",
+        fraud_scope: null,
+        phone_masked: "+44******5678",
+      },
+    ]);
+  });
+
+  it("the status endpoint shows a blocked event: what refused it, never the number or a threshold", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_COUNTRIES: "US" });
+    await call(smsTo("+18762101234", { eventId: "blocked-event-1" }));
+    await settled();
+    const status = createTransactionStatus({
+      config: parseStatusConfig({ ...baseEnv, STATUS_API_TOKENS: "status-reader-token-0042" }),
+      transactions: () => databaseTransactionStore(db.database),
+    });
+    const response = await status(
+      new Request("https://hook.example/.netlify/functions/telesign-status?eventId=blocked-event-1", {
+        headers: { authorization: "Bearer status-reader-token-0042" },
+      }),
+    );
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body).toEqual({
+      eventId: "blocked-event-1",
+      oktaRequestId: "reqRgSk8IBBRhuo0YdlEDTmUw",
+      requestType: "com.okta.user.telephony.pre-enrollment",
+      channel: "sms",
+      phone: "+1******1234",
+      status: null,
+      history: [],
+      blocked: { rules: "country", scope: null, country: "JM", at: expect.any(String) },
+      store: "ok",
+    });
+    const unknown = await status(
+      new Request("https://hook.example/.netlify/functions/telesign-status?eventId=never-seen", {
+        headers: { authorization: "Bearer status-reader-token-0042" },
+      }),
+    );
+    expect(unknown.status).toBe(404);
+  });
+
+  it("monitor sends and records what would have been blocked", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_MODE: "monitor", FRAUD_COUNTRIES: "US" });
+    expect((await call(smsTo("+18762101234"))).commands).toBeDefined();
+    await settled();
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(await db.sql("SELECT outcome, destination_country, fraud_verdict, fraud_rules FROM okta_requests")).toEqual([
+      { outcome: "accepted", destination_country: "JM", fraud_verdict: "would_block", fraud_rules: "country" },
+    ]);
+  });
+});
+
+describe("Telesign's risk scores, kept a day for every instance", () => {
+  it("a second instance reuses the first one's answer; the score is keyed by a digest", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const env = { TELESIGN_RISK_CHECK: "always" };
+    const first = instance(env);
+    const second = instance(env);
+    await first.call(smsTo("+447400120666"));
+    await first.settled();
+    expect((await second.call(smsTo("+447400120666"))).error.errorSummary).toBe("Message blocked");
+    expect(simulator.received.filter(({ path }) => path.startsWith("/v1/score/"))).toHaveLength(1);
+    const rows = await db.sql<{ phone_key: string; recommendation: string }>(
+      "SELECT phone_key, recommendation FROM risk_scores",
+    );
+    expect(rows).toMatchObject([{ recommendation: "block" }]);
+    expect(rows[0]?.phone_key).not.toMatch(/447400120666/);
+  });
+});
+
+describe("retention", () => {
+  it("deletes counters whose window has ended and scores past their day, not the others", async () => {
+    await db.sql(
+      `INSERT INTO fraud_counters (counter_key, window_start, window_end, hit_limit, hits) VALUES
+        ('number/1h:old', '2026-01-01T00:00Z', '2026-01-01T01:00Z', 3, 3),
+        ('number/1h:now', '2026-01-02T00:00Z', '2026-01-02T01:00Z', 3, 1)`,
+    );
+    await db.sql(
+      `INSERT INTO risk_scores (phone_key, recommendation, scored_at, expires_at) VALUES
+        ('old', 'allow', '2025-12-31T00:00Z', '2026-01-01T00:00Z'), ('now', 'block', '2026-01-01T12:00Z', '2026-01-02T12:00Z')`,
+    );
+    const run = await databaseFraudRetention(db.database).deleteExpired(
+      new Date("2026-01-02T00:30Z"),
+      Number.POSITIVE_INFINITY,
+    );
+    expect(run).toEqual({ done: 2, complete: true });
+    expect(await db.sql("SELECT counter_key FROM fraud_counters")).toEqual([{ counter_key: "number/1h:now" }]);
+    expect(await db.sql("SELECT phone_key FROM risk_scores")).toEqual([{ phone_key: "now" }]);
+  });
+});
