@@ -95,7 +95,7 @@ function render(figures: HealthFigures, period: string): HTMLElement[] {
       ),
       figure(
         "Delivery rate by country",
-        "The same, by the number's country calling code; the ten busiest.",
+        "The same, by the number's country (its calling code where none was recorded); the ten busiest.",
         shareBars(
           figures.byCountry.slice(0, 10).map((rate) => rateRow(rate, {})),
           "No code sent in this period.",
