@@ -22,7 +22,10 @@ export default defineConfig({
       },
       // Each e2e test starts processes (tsx, Netlify's emulation): the timeout only catches a hang,
       // and is generous so that a busy machine slows these tests without failing them.
-      { extends: true, test: { name: "e2e", include: ["test/**/*.e2e.test.ts"], testTimeout: 60_000 } },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/**/*.e2e.test.ts"], testTimeout: 60_000, hookTimeout: 120_000 },
+      },
       // A browser test drives whole pages (sign-in, lookups): seconds, not milliseconds, each.
       {
         extends: true,
