@@ -27,10 +27,9 @@ beforeEach(() => {
   okta.tokenRequests.length = 0;
 });
 
-function consoleOf(env: Record<string, string> = consoleEnv(okta.issuer)) {
+function consoleOf(env: Record<string, string> = consoleEnv(okta.issuer), now?: () => Date, jar = new CookieJar()) {
   const records = recordingRecords();
-  const handle = createConsole({ config: parseConsoleConfig(env), records: () => records });
-  const jar = new CookieJar();
+  const handle = createConsole({ config: parseConsoleConfig(env), records: () => records, now });
   const call = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (jar.cookies.size > 0) headers.set("cookie", jar.header());
@@ -71,7 +70,7 @@ describe("the console is off until configured", () => {
     expect((await call(path)).status).toBe(404);
   });
 
-  it("with some of its variables set, it stays off and says which are missing", async () => {
+  it("with some of its variables set, it answers 503 misconfigured (not off) and says which are missing", async () => {
     const env = { CONSOLE_OKTA_ISSUER: "https://example.okta.com" };
     const parsed = parseConsoleConfig(env);
     expect(parsed.ok).toBe(false);
@@ -81,7 +80,14 @@ describe("the console is off until configured", () => {
         message: `${name} is required to turn the console on`,
       })),
     );
-    expect((await consoleOf(env).call("/console/api/session")).status).toBe(404);
+    const response = await consoleOf(env).call("/console/api/session");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "misconfigured: run npm run check" });
+  });
+
+  it("a wrong value (not only a missing one) is misconfigured too", async () => {
+    const env = { ...consoleEnv(okta.issuer), CONSOLE_SESSION_HOURS: "24" };
+    expect((await consoleOf(env).call("/console/auth/sign-in")).status).toBe(503);
   });
 
   it("npm run check knows the console's variables: off is fine, half-configured names what is missing", () => {
@@ -200,7 +206,7 @@ describe("signing in through Okta", () => {
     const victim = consoleOf();
     await victim.call("/console/auth/sign-in"); // the victim's own sign-in, with another state
     const landing = await victim.call(`${attacker.pathname}${attacker.search}`);
-    expect(landing.headers.get("location")).toBe("/console/?signin=failed");
+    expect(landing.headers.get("location")).toBe("/console/?signin=expired");
     expect(victim.jar.cookies.has(sessionCookie)).toBe(false);
     expect(okta.tokenRequests).toEqual([]);
   });
@@ -225,6 +231,30 @@ describe("signing in through Okta", () => {
     expect(okta.tokenRequests.at(-1)).toEqual({ accepted: false, error: "invalid_grant" });
   });
 
+  it("login CSRF: an Okta error on a callback this browser did not start is not shown (the state is compared first)", async () => {
+    const { call } = consoleOf();
+    await call("/console/auth/sign-in");
+    const landing = await call("/console/auth/callback?error=access_denied&state=not-this-browsers");
+    expect(landing.headers.get("location")).toBe("/console/?signin=expired");
+    expect(okta.tokenRequests).toEqual([]);
+  });
+
+  it("two tabs signing in at once: the older tab's answer is expired, the newer one signs in", async () => {
+    const { call, jar } = consoleOf();
+    const first = await call("/console/auth/sign-in");
+    const second = await call("/console/auth/sign-in"); // the same browser's cookie, overwritten
+    const backOf = async (start: Response) => {
+      const atOkta = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+      const back = new URL(atOkta.headers.get("location") ?? "");
+      return `${back.pathname}${back.search}`;
+    };
+    const [firstBack, secondBack] = [await backOf(first), await backOf(second)];
+    expect((await call(firstBack)).headers.get("location")).toBe("/console/?signin=expired");
+    expect(okta.tokenRequests).toEqual([]);
+    expect((await call(secondBack)).headers.get("location")).toBe("/console/");
+    expect(jar.cookies.has(sessionCookie)).toBe(true);
+  });
+
   it("Okta out of reach: the page says so, and nothing is sealed", async () => {
     const { call, jar } = consoleOf(consoleEnv("http://127.0.0.1:9"));
     const start = await call("/console/auth/sign-in");
@@ -247,17 +277,61 @@ describe("the session", () => {
     if (!parsed.ok || !parsed.config.enabled) throw new Error("test configuration");
     return parsed.config;
   };
-  const claims = { sub: helpdeskAgent.sub, name: helpdeskAgent.name, login: helpdeskAgent.login };
+  const claims = { sub: helpdeskAgent.sub, name: helpdeskAgent.name, login: helpdeskAgent.login, groups: ["Helpdesk"] };
+  const sealerOf = (key: string) => createSealer(key, { session: 8 * 3600, "sign-in": 600 });
+
+  it("a group taken out of CONSOLE_GROUPS ends its members' sessions at their next call", async () => {
+    const { jar } = await signIn();
+    const same = consoleOf(consoleEnv(okta.issuer), undefined, jar);
+    expect((await same.call("/console/api/session")).status).toBe(200);
+    const narrowed = consoleOf({ ...consoleEnv(okta.issuer), CONSOLE_GROUPS: "Okta Admins" }, undefined, jar);
+    expect((await narrowed.call("/console/api/session")).status).toBe(401);
+    expect((await narrowed.call("/console/api/health?period=24h")).status).toBe(401);
+    expect(narrowed.records.asked).toEqual([]);
+  });
+
+  it("a session sealed without the groups that let it in is refused", async () => {
+    const { groups: _groups, ...withoutGroups } = claims;
+    const sealed = await sealerOf(settings().sessionKey).seal(
+      "session",
+      withoutGroups,
+      new Date(Date.now() + 3_600_000),
+    );
+    const response = await consoleOf().call("/console/api/session", {
+      headers: { cookie: `${sessionCookie}=${sealed}` },
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it("a shorter CONSOLE_SESSION_HOURS ends the longer sessions sealed before it", async () => {
+    const signedInAt = Date.now();
+    const { jar } = await signIn(consoleOf(consoleEnv(okta.issuer), () => new Date(signedInAt)));
+    const twoHoursOn = () => new Date(signedInAt + 2 * 3_600_000);
+    const eightHours = consoleOf(consoleEnv(okta.issuer), twoHoursOn, jar);
+    expect((await eightHours.call("/console/api/session")).status).toBe(200);
+    const oneHour = consoleOf({ ...consoleEnv(okta.issuer), CONSOLE_SESSION_HOURS: "1" }, twoHoursOn, jar);
+    expect((await oneHour.call("/console/api/session")).status).toBe(401);
+  });
+
+  it("a new CONSOLE_SESSION_KEY ends every session (a copied cookie included)", async () => {
+    const { jar } = await signIn();
+    const rotated = consoleOf(
+      { ...consoleEnv(okta.issuer), CONSOLE_SESSION_KEY: "a-new-site-key-after-a-revocation-000000000" },
+      undefined,
+      jar,
+    );
+    expect((await rotated.call("/console/api/session")).status).toBe(401);
+  });
 
   it("an expired session is signed out", async () => {
-    const sealed = await createSealer(settings().sessionKey).seal("session", claims, new Date(Date.now() - 1000));
+    const sealed = await sealerOf(settings().sessionKey).seal("session", claims, new Date(Date.now() - 1000));
     const { call } = consoleOf();
     const response = await call("/console/api/session", { headers: { cookie: `${sessionCookie}=${sealed}` } });
     expect(response.status).toBe(401);
   });
 
   it("a session sealed with another site's key is refused", async () => {
-    const forged = await createSealer("another-site-key-that-is-long-enough-000000").seal(
+    const forged = await sealerOf("another-site-key-that-is-long-enough-000000").seal(
       "session",
       claims,
       new Date(Date.now() + 3_600_000),
@@ -269,7 +343,7 @@ describe("the session", () => {
   });
 
   it("a sign-in cookie cannot stand in for a session (each purpose has its own key)", async () => {
-    const sealed = await createSealer(settings().sessionKey).seal("sign-in", claims, new Date(Date.now() + 600_000));
+    const sealed = await sealerOf(settings().sessionKey).seal("sign-in", claims, new Date(Date.now() + 600_000));
     const response = await consoleOf().call("/console/api/session", {
       headers: { cookie: `${sessionCookie}=${sealed}` },
     });

@@ -27,7 +27,8 @@ import { errorLineOf } from "../support/error-text.ts";
 /**
  * The helpdesk console's server side, at /console/auth/* and /console/api/*: the agent's sign-in
  * through the org's Okta (the browser never holds an Okta token, only a sealed session cookie)
- * and the JSON the pages read. Off without its configuration: every path answers 404.
+ * and the JSON the pages read. Off without its configuration: every path answers 404; with part
+ * of it (or a wrong value), 503 "misconfigured" and the log at start-up names what to fix.
  */
 
 export interface ConsoleDependencies {
@@ -57,6 +58,8 @@ const apiHeaders = {
 };
 
 const notFound = () => jsonResponse(404, { error: "not found" });
+/** Some of the console's variables are set, not all or not right: the page says to run the check. */
+const misconfigured = () => jsonResponse(503, { error: "misconfigured: run npm run check" });
 const signedOut = () => jsonResponse(401, { error: "signed out" });
 const unavailable = () => jsonResponse(503, { error: "The records cannot be read right now: try again in a minute." });
 /** A request from this site's own pages: its Origin (or, where a page sends none, Fetch Metadata) says so. */
@@ -77,12 +80,15 @@ export function createConsole({
   log = jsonLogger,
 }: ConsoleDependencies) {
   const settings = config.ok && config.config.enabled ? config.config : undefined;
-  const sealer = settings && createSealer(settings.sessionKey, now);
+  const sealer =
+    settings &&
+    createSealer(settings.sessionKey, { session: settings.sessionHours * 3600, "sign-in": signInSeconds }, now);
   const okta = settings && (signIn ?? createOktaSignIn(settings));
 
   return async (request: Request): Promise<Response> => {
     const response = await answerLogged(log, "console", async (fields) => {
       fields.path = new URL(request.url).pathname;
+      if (!config.ok) return misconfigured();
       if (settings === undefined || sealer === undefined || okta === undefined) return notFound();
       return route(request, fields, settings, sealer, okta);
     });
@@ -115,7 +121,7 @@ export function createConsole({
     if (request.method !== method) return jsonResponse(405, { error: "method not allowed" }, { allow: method });
     if (method === "POST" && !sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
     const claims = await sealer.open("session", cookieValue(request.headers.get("cookie"), sessionCookie));
-    const agent = agentOf(claims);
+    const agent = agentOf(claims, settings.groups);
     if (agent === undefined) return signedOut();
     fields.agent = agent.id;
     switch (url.pathname) {
@@ -163,7 +169,14 @@ export function createConsole({
     };
     const started = await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie));
     const pending = pendingSignInOf(started);
+    // No sign-in of this browser, or another one started since (a second tab): start over. The
+    // state is compared before anything else of Okta's answer is read (login CSRF).
     if (pending === undefined) return landing("expired");
+    if (url.searchParams.get("state") !== pending.state) {
+      // The cookie stays: it is the newer sign-in's, on its way back from Okta in the other tab.
+      fields.outcome = "expired";
+      return redirect(`${consolePage}?signin=expired`);
+    }
     // Okta says no before any code: e.g. access_denied when the app is not assigned to the user.
     const oktaError = url.searchParams.get("error");
     if (oktaError !== null) {
@@ -179,10 +192,12 @@ export function createConsole({
     }
     fields.agent = user.id;
     if (user.groups === undefined) return landing("no-groups-claim");
-    if (!user.groups.some((group) => settings.groups.includes(group))) return landing("no-access");
-    const agent: Agent = { id: user.id, name: user.name, login: user.login };
+    const groups = user.groups.filter((group) => settings.groups.includes(group));
+    if (groups.length === 0) return landing("no-access");
+    const agent: Agent = { id: user.id, name: user.name, login: user.login, groups };
     const lifetime = settings.sessionHours * 3600;
-    const claims = { sub: agent.id, name: agent.name, login: agent.login };
+    // The groups that let the agent in are sealed with them, and checked against CONSOLE_GROUPS on every call.
+    const claims = { sub: agent.id, name: agent.name, login: agent.login, groups: agent.groups };
     const session = await sealer.seal("session", claims, secondsFromNow(lifetime));
     fields.outcome = "signed-in";
     return redirect(returnPathOf(started?.back), [
