@@ -166,7 +166,7 @@ function timelineOf(code: Code): HTMLElement[] {
     steps.push(step(answered, `The toll-fraud guard refused it; the hook answered Okta with an error${took}`));
   else
     steps.push(
-      step(answered, `The hook answered Okta with an error${took}: Okta sends the code through its own provider`),
+      step(answered, `The hook answered Okta with an error${took}: Okta may send the code through its own provider`),
     );
   if (code.monitored !== undefined) {
     steps.push(
