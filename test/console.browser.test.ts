@@ -194,6 +194,27 @@ describe("the lookup page", () => {
     await context.close();
   });
 
+  it("markup injection: a hostile login or Telesign description is shown as text, never as markup", async () => {
+    const hostile = '<img src=x onerror="document.title=1">';
+    await sql("UPDATE okta_requests SET okta_login = $1 WHERE okta_user_id = $2", [
+      `${hostile}@example.com`,
+      demoUser.userId,
+    ]);
+    await sql("UPDATE delivery_statuses SET description = $1", [hostile]);
+    const { page, context, problems } = await signIn();
+    await page.getByLabel("Find a user's codes").fill(demoUser.userId);
+    await page.keyboard.press("Enter");
+    await page.getByText("5 codes found").waitFor();
+    const failed = page.locator(".code.failed");
+    await failed.getByText("Telesign's answer and ids").click();
+    expect(await failed.locator(".verdict-text").innerText()).toBe(`Failed at the carrier: 3031 ${hostile}`);
+    expect(await failed.locator(".facts").first().innerText()).toContain(`${hostile}@example.com`);
+    expect(await failed.locator("details dl").innerText()).toContain(`3031 ${hostile}`);
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("works from the keyboard alone", async () => {
     const { page, context } = await signIn();
     // The page puts the agent in the search field.
