@@ -102,11 +102,10 @@ describe("lookups", () => {
         },
       });
       await databaseRecords(spied, phoneHashKey).lookup({ kind, value });
-      const [explained] = await sql<{ "QUERY PLAN": { Plan: PlanNode }[] }>(
-      `EXPLAIN (FORMAT JSON) ${statements[0]}`,
-      [...(params[0] ?? [])],
-    );
-    // Every read of the requests' table has a Limit inside the union (or subquery), beside the outer one.
+      const [explained] = await sql<{ "QUERY PLAN": { Plan: PlanNode }[] }>(`EXPLAIN (FORMAT JSON) ${statements[0]}`, [
+        ...(params[0] ?? []),
+      ]);
+      // Every read of the requests' table has a Limit inside the union (or subquery), beside the outer one.
       const scans: number[] = [];
       const walk = (node: PlanNode, limits: number) => {
         const below = limits + (node["Node Type"] === "Limit" ? 1 : 0);
