@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkConfiguration } from "../admin/configuration-check.ts";
 import { type OktaSignInServer, serveOktaSignIn } from "../simulator/okta-sign-in.ts";
 import { parseConsoleConfig } from "../src/console/console-config.ts";
 import { createSealer, sessionCookie } from "../src/console/session.ts";
+import { sharedReads } from "../src/console/shared-reads.ts";
 import { createConsole } from "../src/handlers/console.ts";
-import { CookieJar, consoleEnv, helpdeskAgent, recordingRecords } from "./support/console.ts";
+import { CookieJar, consoleEnv, emptyFigures, helpdeskAgent, recordingRecords } from "./support/console.ts";
 import { baseEnv } from "./support/hook.ts";
 
 /** The console's sign-in through Okta (a stand-in on loopback), its session cookie, and its refusals. */
@@ -429,6 +430,91 @@ describe("the console's JSON", () => {
     expect(hours).toBeGreaterThan(167);
     expect(hours).toBeLessThanOrEqual(168);
     expect(asked?.from).toMatch(/T\d\d:00:00\.000Z$/);
+  });
+
+  describe("the costliest read, shared: health figures", () => {
+    /** Records whose health reads are counted, and wait for the test to let them go when `held`. */
+    async function signedIn(clock: { now: Date }, held = false) {
+      const reads: { from: string; release: (fail?: boolean) => void }[] = [];
+      const records = {
+        lookup: async () => [],
+        health: (from: Date, to: Date) =>
+          new Promise<ReturnType<typeof emptyFigures>>((resolve, reject) => {
+            const release = (fail?: boolean) =>
+              fail ? reject(new Error("database down")) : resolve(emptyFigures(from, to));
+            reads.push({ from: from.toISOString(), release });
+            if (!held) release();
+          }),
+      };
+      const handle = createConsole({
+        config: parseConsoleConfig(consoleEnv(okta.issuer)),
+        records: () => records,
+        now: () => clock.now,
+      });
+      const jar = new CookieJar();
+      const call = async (path: string) => {
+        const response = await handle(new Request(new URL(path, site), { headers: { cookie: jar.header() } }));
+        jar.take(response);
+        return response;
+      };
+      await signIn({ handle, jar, call, records: recordingRecords() });
+      const readsReach = (count: number) => vi.waitFor(() => expect(reads).toHaveLength(count), { timeout: 30_000 });
+      return { reads, call, readsReach };
+    }
+
+    it("a burst of page loads is one query: requests share the one in flight, and later ones reuse it for a minute", async () => {
+      const clock = { now: new Date("2026-12-06T10:30:00.000Z") };
+      const { reads, call, readsReach } = await signedIn(clock, true);
+      const answers = [call("/console/api/health?period=24h"), call("/console/api/health?period=24h")];
+      await readsReach(1);
+      reads[0]?.release();
+      expect((await Promise.all(answers)).map(({ status }) => status)).toEqual([200, 200]);
+      clock.now = new Date("2026-12-06T10:30:59.000Z");
+      expect((await call("/console/api/health?period=24h")).status).toBe(200);
+      expect(reads).toHaveLength(1);
+      clock.now = new Date("2026-12-06T10:31:00.000Z");
+      const fresh = call("/console/api/health?period=24h");
+      await readsReach(2);
+      reads[1]?.release();
+      expect((await fresh).status).toBe(200);
+    });
+
+    it("each period and each hour has its own figures", async () => {
+      const clock = { now: new Date("2026-12-06T10:59:30.000Z") };
+      const { reads, call } = await signedIn(clock);
+      await call("/console/api/health?period=24h");
+      await call("/console/api/health?period=7d");
+      clock.now = new Date("2026-12-06T11:00:00.000Z"); // a new hour: the period's first hour moves on
+      await call("/console/api/health?period=24h");
+      expect(reads.map(({ from }) => from)).toEqual([
+        "2026-12-05T11:00:00.000Z",
+        "2026-11-29T11:00:00.000Z",
+        "2026-12-05T12:00:00.000Z",
+      ]);
+    });
+
+    it("a failed read is not kept: the next load asks the database again", async () => {
+      const clock = { now: new Date("2026-12-06T10:30:00.000Z") };
+      const { reads, call, readsReach } = await signedIn(clock, true);
+      const failed = call("/console/api/health?period=24h");
+      await readsReach(1);
+      reads[0]?.release(true);
+      expect((await failed).status).toBe(503);
+      const again = call("/console/api/health?period=24h");
+      await readsReach(2);
+      reads[1]?.release();
+      expect((await again).status).toBe(200);
+    });
+  });
+
+  it("concurrent reads of one key share one promise (sharedReads)", async () => {
+    const share = sharedReads<number>(() => new Date(0), 60_000);
+    let reads = 0;
+    const read = () => new Promise<number>((resolve) => setTimeout(() => resolve(++reads), 0));
+    const [first, second] = [share("24h", read), share("24h", read)];
+    expect(second).toBe(first);
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    expect(reads).toBe(1);
   });
 
   it("never answers with CORS headers", async () => {

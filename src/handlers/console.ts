@@ -1,6 +1,11 @@
 import type { Parsed } from "../config.ts";
 import type { ConsoleConfig, ConsoleSettings, ConsoleVariableName } from "../console/console-config.ts";
-import { type CodeRecord, type ConsoleRecords, LookupUnavailable } from "../console/console-records.ts";
+import {
+  type CodeRecord,
+  type ConsoleRecords,
+  type HealthFigures,
+  LookupUnavailable,
+} from "../console/console-records.ts";
 import { parseLookup } from "../console/lookup-query.ts";
 import { createOktaSignIn, type OktaSignIn } from "../console/okta-sign-in.ts";
 import {
@@ -16,6 +21,7 @@ import {
   signInCookie,
   signInSeconds,
 } from "../console/session.ts";
+import { sharedReads } from "../console/shared-reads.ts";
 import { verdictOf } from "../console/verdict.ts";
 import { jsonResponse, jsonValueOf } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
@@ -48,6 +54,8 @@ const maxLookupBytes = 2_048;
 const bodyTimeoutMs = 1_000;
 /** A lookup or the figures of a period get this long from the database. */
 const recordsTimeoutMs = 8_000;
+/** A period's figures are read at most once a minute per instance, whoever asks. */
+const healthKeptMs = 60_000;
 
 /** Headers of every answer: JSON and redirects are never a page, framed, sniffed or cached. */
 const apiHeaders = {
@@ -84,6 +92,7 @@ export function createConsole({
     settings &&
     createSealer(settings.sessionKey, { session: settings.sessionHours * 3600, "sign-in": signInSeconds }, now);
   const okta = settings && (signIn ?? createOktaSignIn(settings));
+  const healthFigures = sharedReads<HealthFigures>(now, healthKeptMs);
 
   return async (request: Request): Promise<Response> => {
     const response = await answerLogged(log, "console", async (fields) => {
@@ -249,7 +258,10 @@ export function createConsole({
     const to = now();
     // Whole hours, so that each bar of the hourly chart counts a full hour.
     const from = new Date(Math.floor(to.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
-    const figures = await fromRecords(fields, () => records().health(from, to));
+    // Keyed by the period and its first hour: within the hour, a minute-old answer is shown.
+    const figures = await fromRecords(fields, () =>
+      healthFigures(`${period} ${from.toISOString()}`, () => records().health(from, to)),
+    );
     return figures === undefined ? unavailable() : jsonResponse(200, figures);
   }
 
