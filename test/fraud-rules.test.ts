@@ -5,6 +5,7 @@ import { numberFacts } from "../src/fraud/numbering.ts";
 import { counterKeys, defaultRateLimits, parseRateLimits } from "../src/fraud/rate-limits.ts";
 import { lifecycleEventOf } from "../src/fraud/risk-check.ts";
 import { countryAllowed } from "../src/fraud/rules.ts";
+import { subjectDigest } from "../src/storage/fraud-store.ts";
 import { publicIpAddress } from "../src/support/public-ip.ts";
 
 describe("numbering plan: country and type by the plan, not the calling code", () => {
@@ -195,6 +196,46 @@ describe("the guard's configuration", () => {
       warnings: [],
     });
     expect(parseGuardConfig({ FRAUD_COUNTRIES: "USA" }).ok).toBe(false);
+  });
+
+  it("a count too large to read gets the count's own message, and contradictory limits of one scope a warning", () => {
+    const huge = parseRateLimits("number:99999999999/1h");
+    expect(huge).toEqual({ ok: false, reason: "must allow 1 to 10000000 codes (entry 1)" });
+    const parsed = parseGuardConfig({ FRAUD_LIMITS: "number:10/1h,number:5/1d", PHONE_HASH_KEY: "a key" });
+    expect(parsed).toMatchObject({
+      ok: true,
+      warnings: [{ variables: ["FRAUD_LIMITS"], message: expect.stringMatching(/1h limit never applies/) }],
+    });
+  });
+
+  it("warns when counters and scores would name numbers by a plain SHA-256 (no PHONE_HASH_KEY, no TELESIGN_API_KEY)", () => {
+    expect(parseGuardConfig({}).warnings).toMatchObject([{ message: expect.stringMatching(/set PHONE_HASH_KEY/) }]);
+    expect(parseGuardConfig({ PHONE_HASH_KEY: "a key" }).warnings).toEqual([]);
+    expect(parseGuardConfig({ TELESIGN_API_KEY: "an API key" }).warnings).toEqual([]);
+    expect(parseGuardConfig({ FRAUD_LIMITS: "none" }).warnings).toEqual([]);
+    // The fallback is keyed: the database alone does not give the number back.
+    const plain = subjectDigest(undefined)("number:447400123456");
+    const keyed = subjectDigest(undefined, "an API key")("number:447400123456");
+    expect(keyed).not.toBe(plain);
+    expect(subjectDigest(undefined, "another API key")("number:447400123456")).not.toBe(keyed);
+  });
+
+  it("a phishing SMS_TEMPLATE is refused at configuration, as Okta's text would be at send time", () => {
+    for (const template of ["Code {code}. Call 0800 555 1234", "Code {code} at evil.example/x", "{code} {code}"]) {
+      expect(parseGuardConfig({ SMS_TEXT: "template", SMS_TEMPLATE: template, PHONE_HASH_KEY: "a key" })).toMatchObject(
+        { ok: false, problems: [{ variables: ["SMS_TEMPLATE"] }] },
+      );
+    }
+    expect(parseGuardConfig({ SMS_TEXT: "template", SMS_TEMPLATE: "Acme code: {code}. Valid 10 minutes." }).ok).toBe(
+      true,
+    );
+  });
+
+  it("SMS_ALLOWED_HOSTS takes host names only, never a URL", () => {
+    expect(parseGuardConfig({ SMS_ALLOWED_HOSTS: "https://acme.com/x" })).toMatchObject({
+      ok: false,
+      problems: [{ variables: ["SMS_ALLOWED_HOSTS"] }],
+    });
   });
 
   it("a template is required for SMS_TEXT=template, and a template without it does nothing: both refused", () => {
