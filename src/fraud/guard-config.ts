@@ -138,8 +138,9 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig, GuardVariable> {
     } else if ([...template].length > maxMessageTextLength) {
       problem(`SMS_TEMPLATE must be at most ${maxMessageTextLength} characters`, "SMS_TEMPLATE");
     } else if (templateIssue(template, allowedHosts) !== undefined) {
+      const reason = templateIssue(template, allowedHosts);
       problem(
-        `SMS_TEMPLATE must contain ${otpCodePlaceholder} once and nothing Okta's text may not (${templateIssue(template, allowedHosts)})`,
+        `SMS_TEMPLATE must contain ${otpCodePlaceholder} once and nothing Okta's text may not (${reason})`,
         "SMS_TEMPLATE",
       );
     } else if (textMode !== "template") {

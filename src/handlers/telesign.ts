@@ -158,7 +158,7 @@ export function createTelephonyHook({
           counters: fraud?.counters,
           riskCache: fraud?.riskCache,
           telesign: config.config.telesign,
-          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
+          // Counters and cached scores name numbers by a keyed hash: PHONE_HASH_KEY, else one derived from TELESIGN_API_KEY.
           digest: subjectDigest(phoneHashKey, config.config.telesign.credential?.apiKey),
           fetch,
           log,
@@ -279,7 +279,7 @@ export function createTelephonyHook({
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
     // A credential no TELESIGN_API_KEY checked counts only once Telesign accepts it: codes under a
     // made-up credential must not fill a victim's counters.
-    if (unverified && verdict.wouldBlock.length === 0 && credentialRejected(delivery)) {
+    if (unverified && credentialRejected(delivery)) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
     }
 
