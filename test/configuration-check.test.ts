@@ -179,6 +179,12 @@ describe("npm run check", () => {
     const report = checkConfiguration({ OKTA_AUTH_MODE: "passthrough" });
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([
+      // Nothing keys the toll-fraud counters' digests of numbers.
+      expect.objectContaining({
+        functions: ["telesign (the hook)"],
+        variables: ["FRAUD_LIMITS", "TELESIGN_RISK_CHECK"],
+        severity: "warning",
+      }),
       expect.objectContaining({ functions: ["telesign-status"], variables: ["TELESIGN_API_KEY"], severity: "error" }),
       expect.objectContaining({ functions: ["telesign-callback"], severity: "warning" }),
     ]);

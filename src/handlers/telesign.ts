@@ -1,7 +1,7 @@
 import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
 import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
-import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
+import type { RateCounters } from "../fraud/rate-counters.ts";
 import type { RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
@@ -25,6 +25,7 @@ import { phoneHash } from "../storage/phone-hash.ts";
 import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
+import { TelesignHttpError } from "../telesign/errors.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 
 /**
@@ -157,8 +158,8 @@ export function createTelephonyHook({
           counters: fraud?.counters,
           riskCache: fraud?.riskCache,
           telesign: config.config.telesign,
-          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
-          digest: subjectDigest(phoneHashKey),
+          // Counters and cached scores name numbers by a keyed hash: PHONE_HASH_KEY, else one derived from TELESIGN_API_KEY.
+          digest: subjectDigest(phoneHashKey, config.config.telesign.credential?.apiKey),
           fetch,
           log,
         })
@@ -254,9 +255,15 @@ export function createTelephonyHook({
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
-    const verdict = await guard.judge(counted, credential, deadline);
+    const unverified = authentication.unverified === true;
+    const verdict = await guard.judge(counted, credential, deadline, unverified);
     Object.assign(facts, verdict.fields);
-    progress.record.fraud = fraudFactsOf(screened.facts.country, verdict.blocked, verdict.wouldBlock, counted.take);
+    progress.record.fraud = fraudFactsOf(
+      screened.facts.country,
+      verdict.blocked,
+      verdict.wouldBlock,
+      counted.unavailable,
+    );
     if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
     if (verdict.blocked !== undefined) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
@@ -270,6 +277,11 @@ export function createTelephonyHook({
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
+    // A credential no TELESIGN_API_KEY checked counts only once Telesign accepts it: codes under a
+    // made-up credential must not fill a victim's counters.
+    if (unverified && credentialRejected(delivery)) {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+    }
 
     const answerContext = {
       channel: oktaRequest.delivery.channel,
@@ -334,23 +346,27 @@ function fraudFactsOf(
   country: string | undefined,
   blockedBy: Finding | undefined,
   wouldBlock: Finding[] = [],
-  take?: TakeResult | "unavailable",
+  unavailable?: true,
 ): FraudFacts {
   const found = blockedBy === undefined ? wouldBlock : [blockedBy];
   const verdict =
-    blockedBy !== undefined
-      ? "blocked"
-      : found.length > 0
-        ? "would_block"
-        : take === "unavailable"
-          ? "unavailable"
-          : undefined;
+    blockedBy !== undefined ? "blocked" : found.length > 0 ? "would_block" : unavailable ? "unavailable" : undefined;
   return {
     country,
     verdict,
     rules: found.length > 0 ? found.map(({ rule }) => rule).join(",") : undefined,
     scope: found.find(({ scope }) => scope !== undefined)?.scope,
   };
+}
+
+/** Whether Telesign refused the credential itself (HTTP 401 or 403): then nothing was sent. */
+function credentialRejected(delivery: SendResult): boolean {
+  const httpStatus = delivery.ok
+    ? delivery.answer.httpStatus
+    : delivery.error instanceof TelesignHttpError
+      ? delivery.error.httpStatus
+      : undefined;
+  return httpStatus === 401 || httpStatus === 403;
 }
 
 /** What the record keeps of Telesign's answer to the send. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { RateCounters } from "../fraud/rate-counters.ts";
 import type { CounterKey } from "../fraud/rate-limits.ts";
 import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
@@ -21,11 +21,17 @@ import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
  * How counters and cached scores name a subject (a number, a range, a user id): its keyed hash
- * under PHONE_HASH_KEY, as the records hash numbers; without the key, its SHA-256 (which a table
- * reader could reverse by trying every number: set the key).
+ * under PHONE_HASH_KEY, as the records hash numbers; without that key, its keyed hash under a key
+ * derived from TELESIGN_API_KEY (a secret that is not in the database either; rotating it starts
+ * the counters and the cached scores afresh); with neither, its SHA-256, which a table reader could
+ * reverse by trying every number (`npm run check` warns).
  */
-export function subjectDigest(phoneHashKey: string | undefined): (subject: string) => string {
+export function subjectDigest(phoneHashKey: string | undefined, telesignApiKey?: string): (subject: string) => string {
   if (phoneHashKey !== undefined) return (subject) => phoneHash(phoneHashKey, subject);
+  if (telesignApiKey !== undefined) {
+    const derived = createHmac("sha256", telesignApiKey).update("toll-fraud subjects", "utf8").digest("base64url");
+    return (subject) => phoneHash(derived, subject);
+  }
   return (subject) => createHash("sha256").update(subject, "utf8").digest("base64url");
 }
 
