@@ -310,6 +310,25 @@ describe("the health page at a phone's width", () => {
   });
 });
 
+describe("a site with part of the console's configuration", () => {
+  it("says the console is misconfigured and to run npm run check, not that it is off", async () => {
+    const half = await startConsoleSite({
+      database,
+      user: helpdeskAgent,
+      now,
+      env: { CONSOLE_OKTA_ISSUER: "https://example.okta.com" },
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${half.url}/console/`);
+    await page.getByRole("heading", { name: "The helpdesk console is misconfigured" }).waitFor();
+    expect(await page.locator("main").innerText()).toContain("npm run check");
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+    await half.close();
+  });
+});
+
 describe("a site without the console's configuration", () => {
   it("says the console is off and how to turn it on", async () => {
     const off = await startConsoleSite({ database, user: helpdeskAgent, now, env: {} });
