@@ -138,7 +138,10 @@ export function createConsole({
         return jsonResponse(200, {
           agent: { name: agent.name, login: agent.login },
           local: settings.local,
-          expiresAt: new Date(Number(claims?.exp) * 1000).toISOString(),
+          // Whichever comes first: the session's own expiry, or its age reaching CONSOLE_SESSION_HOURS now.
+          expiresAt: new Date(
+            Math.min(Number(claims?.exp), Number(claims?.iat) + settings.sessionHours * 3600) * 1000,
+          ).toISOString(),
         });
       case "/console/api/lookup":
         return lookup(request, fields);
