@@ -1,8 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
 import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
 import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
-import type { RiskCache } from "../fraud/risk-check.ts";
+import { memoryRiskCache, type RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
@@ -20,8 +21,8 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
-import { subjectDigest } from "../storage/fraud-store.ts";
-import { phoneHash } from "../storage/phone-hash.ts";
+import { countersWithoutSubjectKey, subjectDigest } from "../storage/fraud-store.ts";
+import { phoneHash, subjectHashKey } from "../storage/phone-hash.ts";
 import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
@@ -149,21 +150,34 @@ export function createTelephonyHook({
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
     : undefined;
   const guardConfig = fraud?.config ?? parseGuardConfig({});
-  const phoneHashKey = config.ok ? config.config.phoneHashKey : undefined;
   const guard: FraudGuard | undefined =
-    config.ok && guardConfig.ok
-      ? createFraudGuard({
-          config: guardConfig.config,
-          counters: fraud?.counters,
-          riskCache: fraud?.riskCache,
-          telesign: config.config.telesign,
-          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
-          digest: subjectDigest(phoneHashKey),
-          fetch,
-          log,
-        })
-      : undefined;
+    config.ok && guardConfig.ok ? fraudGuardOf(config.config, guardConfig.config) : undefined;
   const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
+
+  /**
+   * Counters and cached scores are keyed by HMACs under a key every instance shares (never a plain
+   * hash); without one, those of numbers, ranges and users, and the risk scores, stay in this
+   * instance's memory, under a key of its own.
+   */
+  function fraudGuardOf(hookConfig: HookConfig, guarding: GuardConfig): FraudGuard {
+    const subjectKey = subjectHashKey(hookConfig.phoneHashKey, hookConfig.telesign.credential?.apiKey);
+    const shared = subjectKey !== undefined;
+    if (!shared && guarding.mode !== "off" && (fraud?.counters !== undefined || fraud?.riskCache !== undefined)) {
+      log("warn", "toll-fraud counters on this instance only", {
+        reason:
+          "PHONE_HASH_KEY is unset and there is no TELESIGN_API_KEY to derive a key from: number, range and user limits count per instance; set PHONE_HASH_KEY",
+      });
+    }
+    return createFraudGuard({
+      config: guarding,
+      counters: shared ? fraud?.counters : fraud?.counters && countersWithoutSubjectKey(fraud.counters),
+      riskCache: shared ? fraud?.riskCache : fraud?.riskCache && memoryRiskCache(),
+      telesign: hookConfig.telesign,
+      digest: subjectDigest(subjectKey ?? randomBytes(32)),
+      fetch,
+      log,
+    });
+  }
 
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
     const arrival = performance.now();
