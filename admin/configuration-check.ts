@@ -6,6 +6,7 @@ import {
   parseRetentionConfig,
   parseStatusConfig,
 } from "../src/config.ts";
+import { consoleVariableNames, parseConsoleConfig } from "../src/console/console-config.ts";
 import { guardVariableNames, guardVariables, parseGuardConfig } from "../src/fraud/guard-config.ts";
 
 /**
@@ -69,10 +70,25 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
     "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database); unset, records keep no phone hash and the toll-fraud counters are keyed under a key derived from TELESIGN_API_KEY (rotating either restarts the current windows' counters)",
 };
 
-/** Every variable the functions read: the toll-fraud guard's have a parser of their own. */
-const variableNames: string[] = [...configVariableNames, ...guardVariableNames];
+/** How to fix each of the helpdesk console's variables (docs/console.md). */
+const consoleFixes: Record<(typeof consoleVariableNames)[number], string> = {
+  CONSOLE_OKTA_ISSUER:
+    "your Okta org, e.g. https://example.okta.com (npm run okta -- setup --console; docs/console.md)",
+  CONSOLE_OKTA_CLIENT_ID: "the client id of the console's Okta app (npm run okta -- setup --console)",
+  CONSOLE_OKTA_CLIENT_SECRET: "the client secret of the console's Okta app (shown when it is made)",
+  CONSOLE_GROUPS: "the Okta groups whose members may sign in, comma-separated, e.g. Helpdesk",
+  CONSOLE_SESSION_KEY: "32 characters or more: openssl rand -base64 32",
+  CONSOLE_SESSION_HOURS: "a whole number of hours from 1 to 8, or unset for 8",
+};
+
+/** Every variable the functions read: the toll-fraud guard's and the console's have parsers of their own. */
+const variableNames: string[] = [...configVariableNames, ...guardVariableNames, ...consoleVariableNames];
 const fixOf = (name: string): string =>
-  name in guardVariables ? guardVariables[name as keyof typeof guardVariables] : fixes[name as keyof typeof fixes];
+  name in guardVariables
+    ? guardVariables[name as keyof typeof guardVariables]
+    : name in consoleFixes
+      ? consoleFixes[name as keyof typeof consoleFixes]
+      : fixes[name as keyof typeof fixes];
 
 /** The functions, each with its parser; a problem of the callback receiver alone is a warning (callbacks are optional). */
 const hook = "telesign (the hook)";
@@ -82,6 +98,7 @@ const functions = [
   { name: "telesign-status", parse: parseStatusConfig, severity: "error" },
   { name: "transaction-retention", parse: parseRetentionConfig, severity: "error" },
   { name: "telesign-callback", parse: parseCallbackConfig, severity: "warning" },
+  { name: "console", parse: parseConsoleConfig, severity: "error" },
 ] as const;
 
 export function checkConfiguration(env: Env): ConfigurationReport {

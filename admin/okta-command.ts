@@ -2,6 +2,7 @@ import { defaultRequestType, requestTypeNames } from "../preview/okta-preview.ts
 import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
 import { scrubberOf, secretProblem } from "../scripts/secret-values.ts";
 import { messageOf } from "../src/support/error-text.ts";
+import { runConsoleSetup } from "./console-app.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {
   type AdminTools,
@@ -45,6 +46,7 @@ Registers and inspects this hook in your Okta org.
 
 Commands:
   setup           register the hook in Okta, or update it (header secret or OAuth 2.0)
+  setup --console the helpdesk console's Okta app (npm run okta -- setup --console --help)
   status          the org's telephony hooks, and whether this deploy's is the active one
   preview         Okta's own preview: Okta calls the hook and a REAL message is sent
   rotate-secret   move Okta and the deploy to a new header secret, with no failed sign-in
@@ -203,6 +205,8 @@ export async function runOktaCommand(args: string[], given: CommandIO): Promise<
     (name === undefined ? io.err : io.out)(usage);
     return name === undefined ? exitCodes.usage : exitCodes.done;
   }
+  // The helpdesk console's app is a command of its own (admin/console-app.ts).
+  if (name === "setup" && rest.includes("--console")) return runConsoleSetup(rest, io);
   const command = commands[name];
   if (command === undefined) {
     io.err(`error: unknown command "${name}": use setup, status, preview or rotate-secret\n\n${usage}`);

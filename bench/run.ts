@@ -10,6 +10,8 @@
  *   6. local: what `npm start`'s emulation adds to each request (answer time minus the function's own)
  *   7. production-shaped: in process, Netlify Database answering each statement after 20 ms and
  *      Telesign after 150 ms; the hook (claim in the database, record after the answer) and the floor
+ *   8. console: the helpdesk console's lookups and health figures on a week of 100,000 codes,
+ *      beside `SELECT 1` (bench/console.ts)
  *
  * `--smoke` runs each part tiny, to keep the script working; figures from it mean nothing.
  * Results: a table on stdout and bench/results/bench.json.
@@ -36,10 +38,11 @@ import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { basicAuthorization } from "../src/telesign/request-signing.ts";
+import { consoleBench } from "./console.ts";
 import floor from "./functions/floor.mts";
 import { retentionBench, withLatency } from "./retention.ts";
 
-const parts = ["warm", "http", "cold", "deadline", "retention", "local", "production"];
+const parts = ["warm", "http", "cold", "deadline", "retention", "local", "production", "console"];
 const usage = `Usage: npm run bench -- [--only <parts>] [--smoke]
 
   --only <parts>  only these parts, comma-separated: ${parts.join(", ")} (--only warm,cold or --only=warm,cold)
@@ -571,6 +574,23 @@ if (production !== undefined) {
   );
 }
 
+const consoleReads = runs("console")
+  ? await consoleBench(smoke ? { records: 2_000, repeats: 3 } : { records: 100_000, repeats: 15 })
+  : undefined;
+if (consoleReads !== undefined) {
+  console.log(
+    `\n8. console: ${consoleReads.records.toLocaleString("en")} codes of a week in Netlify's local engine (PGlite, in process), p50 of each read beside the floor`,
+  );
+  console.table(
+    consoleReads.rows.map(({ read, statements, p50Ms, ratio }) => ({
+      read,
+      statements,
+      "p50 ms": Number(p50Ms.toFixed(1)),
+      "× floor": Number(ratio.toFixed(1)),
+    })),
+  );
+}
+
 const results = {
   when: new Date().toISOString(),
   machine,
@@ -582,6 +602,7 @@ const results = {
   retention,
   local,
   production,
+  console: consoleReads,
 };
 await mkdir(path.join(projectRoot, "bench", "results"), { recursive: true });
 await writeFile(path.join(projectRoot, "bench", "results", "bench.json"), `${JSON.stringify(results, null, 2)}\n`);

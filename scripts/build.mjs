@@ -55,7 +55,37 @@ export async function buildFunctions(
   return entryPoints.map((entry) => path.basename(entry, ".mts"));
 }
 
+/** Where the console's pages are served from, and their scripts' sources. */
+export const consolePages = path.join(projectRoot, "public", "console");
+const pageScripts = ["lookup", "health"].map((name) => path.join(projectRoot, "pages", `${name}.ts`));
+
+/**
+ * Bundles the console pages' scripts into public/console (one small module per page, for
+ * browsers of the last few years).
+ * @returns {Promise<Record<string, number>>} each script's size in bytes
+ */
+export async function buildPages() {
+  const result = await build({
+    entryPoints: pageScripts,
+    outdir: consolePages,
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    metafile: true,
+    logLevel: "warning",
+  });
+  return Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([file, { bytes }]) => [path.basename(file), bytes]),
+  );
+}
+
 if (process.argv[1] === import.meta.filename) {
   const built = await buildFunctions();
   console.log(`built ${built.join(", ")} into ${path.relative(projectRoot, builtFunctions)}`);
+  const pages = await buildPages();
+  const sizes = Object.entries(pages).map(([file, bytes]) => `${file} (${(bytes / 1024).toFixed(1)} KB)`);
+  console.log(`built the console's scripts ${sizes.join(", ")} into ${path.relative(projectRoot, consolePages)}`);
 }

@@ -11,13 +11,15 @@ import { createInterface } from "node:readline";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
 import type { TelesignSimulatorOptions } from "../simulator/telesign-simulator.ts";
 import { configVariableNames } from "../src/config.ts";
+import { consoleVariableNames } from "../src/console/console-config.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { secretsEqual } from "../src/support/constant-time.ts";
-import { buildFunctions } from "./build.mjs";
+import { buildFunctions, buildPages } from "./build.mjs";
 import type { LocalDatabase } from "./local-database.ts";
+import type { SiteServer } from "./site-server.ts";
 
 /**
- * The product running locally: Netlify's own function emulation (`netlify functions:serve
+ * The product running locally: the site's pages (the helpdesk console) and Netlify's own function emulation (`netlify functions:serve
  * --offline`) serving the functions as they deploy, with Netlify's own local database emulation
  * (PGlite, the site's migrations applied) behind them, pointed at the Telesign simulator or at
  * Telesign. Each run builds into a folder of its own, runs the emulator there and has a database
@@ -54,6 +56,10 @@ export class PortInUseError extends Error {
 export interface ServedFunctions {
   /** `http://127.0.0.1:<port>/.netlify/functions`. */
   baseUrl: string;
+  /** The site: `http://127.0.0.1:<port>`, its pages (public/) and its functions. */
+  siteUrl: string;
+  /** The run's database (NETLIFY_DB_URL of the functions). */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -85,9 +91,11 @@ export async function serveFunctions({
   const removeSite = () => rm(site, { recursive: true, force: true });
   let emulator: ChildProcess | undefined;
   let database: LocalDatabase | undefined;
+  let front: SiteServer | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
+    await front?.close();
     if (emulator !== undefined) await stopEmulator(emulator);
     await database?.stop();
     await removeSite();
@@ -105,16 +113,26 @@ export async function serveFunctions({
     const started = starting.value;
     // The project's netlify.toml, so that the emulation is configured as the deploy is.
     await copyFile(path.join(projectRoot, "netlify.toml"), path.join(site, "netlify.toml"));
+    // The emulator serves the functions only: the site's own port serves the pages of public/ in
+    // front of it, with netlify.toml's headers, as Netlify's edge does.
+    const functionsPort = await freePort();
     // As `netlify dev` hands its database to the functions.
-    emulator = spawnEmulator(site, port, { ...env, NETLIFY_DB_URL: started.url, NETLIFY_DB_DRIVER: "server" });
+    emulator = spawnEmulator(site, functionsPort, {
+      ...env,
+      NETLIFY_DB_URL: started.url,
+      NETLIFY_DB_DRIVER: "server",
+    });
     emulator.once("exit", (code) => {
       if (!stopping) onExit?.(code);
     });
     const loading = forwardLines(emulator, onOutput && withoutProbeAnswers(onOutput, answering.length));
-    const baseUrl = `http://127.0.0.1:${port}/.netlify/functions`;
+    await buildPages();
+    const { forwardTo, serveSite } = await import("./site-server.ts");
+    front = await serveSite({ projectDir: projectRoot, port, functions: forwardTo(functionsPort) });
+    const baseUrl = `${front.url}/.netlify/functions`;
     await untilLoaded(built, loading, emulator);
     for (const name of answering) await untilAnswering(`${baseUrl}/${name}`, emulator);
-    return { baseUrl, stop };
+    return { baseUrl, siteUrl: front.url, databaseUrl: started.url, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -129,6 +147,9 @@ export interface LocalHook {
 
 export interface LocalStack extends LocalHook {
   telesign: SimulatorServer;
+  /** The site: the console's pages at /console/. */
+  siteUrl: string;
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -177,6 +198,8 @@ export async function startLocalStack({
     return {
       ...hook,
       telesign,
+      siteUrl: functions.siteUrl,
+      databaseUrl: functions.databaseUrl,
       stop: async () => {
         await functions.stop();
         await telesign.close();
@@ -382,7 +405,9 @@ function spawnEmulator(site: string, port: number, env: Record<string, string>):
     ...["--port", String(port), "--functions", functions],
   ];
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !(configVariableNames as string[]).includes(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !([...configVariableNames, ...consoleVariableNames] as string[]).includes(name),
+    ),
   );
   return spawn(process.execPath, args, {
     cwd: site,

@@ -8,10 +8,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
+import { demoUser } from "../simulator/console-traffic.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
+import { demoAgent, startLocalConsole } from "./local-console.ts";
 import {
   announceLocalHook,
   localTelesignTimeoutMs,
@@ -91,9 +93,11 @@ async function startWithSimulator() {
     );
   }
   const { port } = options;
+  const helpdesk = await startLocalConsole();
   const stack = await startLocalStack({
     port,
     simulatorPort: options.simulatorPort,
+    env: helpdesk.env,
     simulator: {
       deliveryDelayMs: options.deliveryDelayMs,
       // Telesign's callbacks go to the local callback function unless told otherwise.
@@ -106,7 +110,11 @@ async function startWithSimulator() {
     },
     onOutput: (line) => console.log(`hook     │ ${line}`),
     onExit: emulatorEnded,
+  }).catch(async (error: unknown) => {
+    await helpdesk.stop();
+    throw error;
   });
+  await helpdesk.seed(stack.databaseUrl);
   // The local secret is served to npm run preview by this process, never written to disk.
   const withdraw = await announceLocalHook(stack, workspace);
   const authHeader = `${stack.headerName}: ${stack.secret}`;
@@ -115,6 +123,10 @@ Ready.
 Okta telephony hook   ${stack.url}
 Auth header           ${authHeader}
 Telesign simulator    ${stack.telesign.url} (Telesign budget ${localTelesignTimeoutMs} ms: the local emulation adds its own time)
+Helpdesk console      ${stack.siteUrl}/console/
+                      signed in as "${demoAgent.name}" through a local stand-in for Okta; demo traffic
+                      loaded: look up ${demoUser.login} (a code of each verdict), and
+                      test.user@example.com after npm run preview
 
 Try it:
   npm run preview                     # one request, as Okta's Preview tab sends it (a fresh eventId each time)
@@ -138,6 +150,7 @@ Ctrl-C stops everything.
   stopOnExit(async () => {
     await withdraw();
     await stack.stop();
+    await helpdesk.stop();
   });
 }
 

@@ -55,6 +55,17 @@ async function historySources(referenceId: string): Promise<string[]> {
 }
 
 describe("the local stack", () => {
+  it("serves the site's pages with netlify.toml's headers, the console off without its variables", async () => {
+    const page = await fetch(`${stack.siteUrl}/console/`);
+    await page.text();
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'self';.*frame-ancestors 'none'/);
+    expect(page.headers.get("access-control-allow-origin")).toBeNull();
+    const session = await fetch(`${stack.siteUrl}/console/api/session`);
+    await session.text();
+    expect(session.status).toBe(404);
+  });
+
   it("passes `npm run preview -- --all`: one verdict per request, then the total", async () => {
     markSensitive("731904");
     const { stdout } = await promisify(execFile)(

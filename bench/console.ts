@@ -1,0 +1,85 @@
+/**
+ * The helpdesk console's reads at scale: a week of traffic, 100,000 codes with their delivery
+ * statuses, in Netlify's local database engine (PGlite, migrated, in process), then each page's
+ * statements timed beside the floor: `SELECT 1`, the cheapest statement a page could make.
+ * The health figures of a period are one statement whatever the traffic; so is a lookup.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { migrate } from "../scripts/local-database.ts";
+import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
+import { databaseRecords } from "../src/console/database-records.ts";
+import type { Database } from "../src/storage/database.ts";
+
+export interface ConsoleBenchRow {
+  read: string;
+  statements: number;
+  p50Ms: number;
+  /** p50 over the floor's p50, measured in the same run. */
+  ratio: number;
+}
+
+export interface ConsoleBench {
+  records: number;
+  seedSeconds: number;
+  rows: ConsoleBenchRow[];
+}
+
+const phoneHashKey = "bench-phone-hash-key-of-at-least-32-chars";
+
+export async function consoleBench({ records, repeats }: { records: number; repeats: number }): Promise<ConsoleBench> {
+  const pglite = await PGlite.create();
+  try {
+    await migrate(pglite);
+    const now = new Date();
+    const seeded = performance.now();
+    // About `records` codes over 168 hours, with a daily rhythm.
+    const traffic = backgroundTraffic(now, records / 168 / 0.73, phoneHashKey);
+    const query = (text: string, params: unknown[]) => pglite.query(text, params).then(({ rows }) => rows);
+    await insertTraffic(query, traffic);
+    await insertTraffic(query, demoUserCodes(now, phoneHashKey));
+    await pglite.exec("ANALYZE");
+    const seedSeconds = (performance.now() - seeded) / 1000;
+    const [count] = await query("SELECT count(*)::int AS count FROM okta_requests", []);
+
+    let statements = 0;
+    const database: Database = {
+      query: async (text, params) => {
+        statements++;
+        return (await pglite.query(text, [...params])).rows as never;
+      },
+    };
+    const console = databaseRecords(() => database, phoneHashKey);
+    const [sample] = await console.lookup({ kind: "user", value: demoUser.login });
+    const hour = 3_600_000;
+    const from = (hours: number) => new Date(Math.floor(now.getTime() / hour) * hour - (hours - 1) * hour);
+    const reads: [string, () => Promise<unknown>][] = [
+      ["floor: SELECT 1", () => database.query("SELECT 1", [], { timeoutMs: 60_000 })],
+      ["lookup by login", () => console.lookup({ kind: "user", value: demoUser.login })],
+      ["lookup by Okta user id", () => console.lookup({ kind: "user", value: demoUser.userId })],
+      ["lookup by phone (keyed hash)", () => console.lookup({ kind: "phone", value: demoUser.phone })],
+      ["lookup by eventId", () => console.lookup({ kind: "event", value: sample?.eventId ?? "" })],
+      ["lookup by reference id", () => console.lookup({ kind: "reference", value: sample?.referenceId ?? "" })],
+      ["health, last 24 hours", () => console.health(from(24), now)],
+      ["health, last 7 days", () => console.health(from(168), now)],
+    ];
+    const rows: ConsoleBenchRow[] = [];
+    let floor = 1;
+    for (const [read, run] of reads) {
+      await run(); // warm
+      const times: number[] = [];
+      statements = 0;
+      for (let index = 0; index < repeats; index++) {
+        const started = performance.now();
+        await run();
+        times.push(performance.now() - started);
+      }
+      times.sort((a, b) => a - b);
+      const p50Ms = times[Math.floor(times.length / 2)] ?? 0;
+      if (rows.length === 0) floor = p50Ms;
+      rows.push({ read, statements: statements / repeats, p50Ms, ratio: p50Ms / floor });
+    }
+    return { records: (count as { count: number }).count, seedSeconds, rows };
+  } finally {
+    await pglite.close();
+  }
+}
