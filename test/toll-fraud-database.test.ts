@@ -174,6 +174,30 @@ describe("a leaked fraud_counters or risk_scores table reveals no number", () =>
   });
 });
 
+describe("a take of the counters cut at its bound", () => {
+  it("that lands late is given back when the code was not sent (FRAUD_FAIL=closed): a timeout never over-counts", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h", FRAUD_FAIL: "closed" });
+    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 }); // the claim, then the counters past their 400 ms
+    expect((await call(smsTo("+447400123456"))).error.errorSummary).toBe("Message blocked");
+    await settled();
+    await db.statementsRan();
+    expect(simulator.sentBodies()).toHaveLength(0);
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 0 }]);
+  });
+
+  it("that lands late keeps the code counted when it was sent (FRAUD_FAIL=open): a timeout never under-counts", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h" });
+    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 });
+    expect((await call(smsTo("+447400123456"))).commands).toBeDefined();
+    await settled();
+    await db.statementsRan();
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 1 }]);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+});
+
 describe("what the database records", () => {
   it("a blocked request is recorded with the kind of rule, the scope and the country, never the number", async () => {
     useTelesignSimulator({ scenarios: {} });

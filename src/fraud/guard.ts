@@ -130,22 +130,27 @@ export function createFraudGuard({
       return { screened, cachedRisk, release: async () => {} };
     }
     let take: TakeResult | "unavailable";
+    const taking = counters.take(keys, performance.now() + bound);
+    // What a take cut at its bound counted once it lands after all (nothing if it failed).
+    let late: Promise<CounterKey[]> = Promise.resolve([]);
     try {
-      take = await withinMs(bound, () => counters.take(keys, performance.now() + bound));
+      take = await withinMs(bound, () => taking);
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
       take = "unavailable";
+      late = taking.then(({ taken }) => taken).catch(() => []);
     }
-    const taken: CounterKey[] = take === "unavailable" ? [] : take.taken;
+    const taken: Promise<CounterKey[]> = take === "unavailable" ? late : Promise.resolve(take.taken);
     let released = false;
     return {
       screened,
       take,
       cachedRisk,
-      release: () => {
-        if (released || taken.length === 0) return Promise.resolve();
+      release: async () => {
+        if (released) return;
         released = true;
-        return counters.giveBack(taken);
+        const given = await taken;
+        if (given.length > 0) await counters.giveBack(given);
       },
     };
   }

@@ -76,6 +76,8 @@ export function useDatabase() {
     },
     /** Queues faults for the next statements, in order. */
     fault: (...next: Fault[]) => faults.push(...next),
+    /** Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones. */
+    statementsRan: () => Promise.all(running),
     /** Resolves once every gated statement whose gate opened has run. */
     gatedRan: () => Promise.all(gated),
   };
