@@ -33,6 +33,8 @@ export interface FraudGuardDependencies {
   telesign: Pick<TelesignConfig, "apiUrl" | "authMethod" | "timeoutMs">;
   /** Turns a subject (number, range, user id) into what counters and the cache store: never the raw value. */
   digest: (subject: string) => string;
+  /** The counters' bound (default 400 ms). */
+  counterTimeoutMs?: number;
   fetch?: typeof fetch;
   log: Logger;
 }
@@ -81,6 +83,7 @@ export function createFraudGuard({
   digest,
   fetch,
   log,
+  counterTimeoutMs: counterBoundMs = counterTimeoutMs,
 }: FraudGuardDependencies) {
   const enforcing = config.mode === "enforce";
   const guarding = config.mode !== "off";
@@ -109,7 +112,7 @@ export function createFraudGuard({
 
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
-    const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
+    const bound = Math.max(1, Math.min(counterBoundMs, deadline - performance.now()));
     const cachedRisk =
       guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
         ? withinMs(bound, () => riskCache.get(digest(`number:${request.delivery.phoneNumber}`), deadline)).catch(

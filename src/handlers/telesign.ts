@@ -42,7 +42,13 @@ export interface TelephonyHookDependencies {
   /** Where each answered request is recorded, after the answer; none, no records. */
   transactions?: () => TransactionStore;
   /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
-  fraud?: { config: Parsed<GuardConfig, GuardVariable>; counters?: RateCounters; riskCache?: RiskCache };
+  fraud?: {
+    config: Parsed<GuardConfig, GuardVariable>;
+    counters?: RateCounters;
+    riskCache?: RiskCache;
+    /** The counters' bound (default 400 ms). */
+    counterTimeoutMs?: number;
+  };
   fetch?: typeof fetch;
   log?: Logger;
 }
@@ -176,6 +182,7 @@ export function createTelephonyHook({
       digest: subjectDigest(subjectKey ?? randomBytes(32)),
       fetch,
       log,
+      ...(fraud?.counterTimeoutMs !== undefined && { counterTimeoutMs: fraud.counterTimeoutMs }),
     });
   }
 

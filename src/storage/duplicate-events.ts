@@ -90,10 +90,13 @@ interface Held {
 export function createDuplicateEvents({
   database,
   log,
+  claimTimeoutMs: claimBoundMs = claimTimeoutMs,
 }: {
   /** None: this instance's memory is the only guard. */
   database?: () => Database;
   log: Logger;
+  /** Each claim statement's bound (default claimTimeoutMs). */
+  claimTimeoutMs?: number;
 }): DuplicateEvents {
   const remembered = new Map<string, Remembered>();
 
@@ -163,7 +166,7 @@ export function createDuplicateEvents({
     | { kind: "unavailable"; database: Database }
   > {
     // Each statement gets its own bound, and none outlives the request's deadline.
-    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())) });
+    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimBoundMs, deadline - performance.now())) });
     for (;;) {
       try {
         const claimed = await db.query(claimStatement, [key, holder, expiresAt], bound());
