@@ -182,8 +182,10 @@ describe("any input", () => {
       }),
       { numRuns },
     );
-    // The generators must exercise both sides: enough valid requests reach Telesign.
-    expect(sent).toBeGreaterThan(numRuns / 20);
+    // The generators must exercise both sides: enough valid requests reach Telesign. About one in
+    // twenty does (the guard refuses most random numbers and texts); the bound leaves room for
+    // the draw's spread, so that no seed fails it.
+    expect(sent).toBeGreaterThan(numRuns / 40);
   }, 300_000);
 
   it("sends one message per distinct eventId, however often and in whatever order each repeats", async () => {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { messageTextIssue } from "../src/fraud/message-text.ts";
@@ -6,6 +7,7 @@ import { counterKeys, defaultRateLimits, parseRateLimits } from "../src/fraud/ra
 import { lifecycleEventOf } from "../src/fraud/risk-check.ts";
 import { countryAllowed } from "../src/fraud/rules.ts";
 import { subjectDigest } from "../src/storage/fraud-store.ts";
+import { type HashKey, subjectHashKey } from "../src/storage/phone-hash.ts";
 import { publicIpAddress } from "../src/support/public-ip.ts";
 
 describe("numbering plan: country and type by the plan, not the calling code", () => {
@@ -208,16 +210,13 @@ describe("the guard's configuration", () => {
     });
   });
 
-  it("warns when counters and scores would name numbers by a plain SHA-256 (no PHONE_HASH_KEY, no TELESIGN_API_KEY)", () => {
-    expect(parseGuardConfig({}).warnings).toMatchObject([{ message: expect.stringMatching(/set PHONE_HASH_KEY/) }]);
-    expect(parseGuardConfig({ PHONE_HASH_KEY: "a key" }).warnings).toEqual([]);
-    expect(parseGuardConfig({ TELESIGN_API_KEY: "an API key" }).warnings).toEqual([]);
-    expect(parseGuardConfig({ FRAUD_LIMITS: "none" }).warnings).toEqual([]);
-    // The fallback is keyed: the database alone does not give the number back.
-    const plain = subjectDigest(undefined)("number:447400123456");
-    const keyed = subjectDigest(undefined, "an API key")("number:447400123456");
-    expect(keyed).not.toBe(plain);
-    expect(subjectDigest(undefined, "another API key")("number:447400123456")).not.toBe(keyed);
+  it("counters and scores never name numbers by a plain hash: keyed by PHONE_HASH_KEY, else by a key derived from TELESIGN_API_KEY", () => {
+    const byApiKey = subjectDigest(subjectHashKey(undefined, "an API key") as HashKey)("number:447400123456");
+    const byOtherApiKey = subjectDigest(subjectHashKey(undefined, "another API key") as HashKey)("number:447400123456");
+    expect(byApiKey).not.toBe(createHash("sha256").update("number:447400123456").digest("base64url"));
+    expect(byOtherApiKey).not.toBe(byApiKey);
+    expect(subjectHashKey("a phone hash key", "an API key")).toBe("a phone hash key");
+    expect(subjectHashKey(undefined, undefined)).toBeUndefined();
   });
 
   it("a phishing SMS_TEMPLATE is refused at configuration, as Okta's text would be at send time", () => {

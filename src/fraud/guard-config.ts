@@ -108,15 +108,6 @@ export function parseGuardConfig(env: Env): Parsed<GuardConfig, GuardVariable> {
   if (!limitsRead.ok) problem(`FRAUD_LIMITS ${limitsRead.reason}`, "FRAUD_LIMITS");
   const limits = limitsRead.ok ? limitsRead.limits : [];
   for (const message of limitWarnings(limits)) warnings.push({ variables: ["FRAUD_LIMITS"], message });
-  const unset = (name: string) => (env[name]?.trim() ?? "") === "";
-  if (unset("PHONE_HASH_KEY") && unset("TELESIGN_API_KEY") && (limits.length > 0 || riskCheck !== "off")) {
-    warnings.push({
-      variables: ["FRAUD_LIMITS", "TELESIGN_RISK_CHECK"],
-      message:
-        "Neither PHONE_HASH_KEY nor TELESIGN_API_KEY is set: the toll-fraud counters and risk scores in the database name numbers by a plain SHA-256, which anyone reading the tables can reverse by trying every number; set PHONE_HASH_KEY",
-    });
-  }
-
   const allowedHosts = new Set<string>();
   for (const host of list(env.SMS_ALLOWED_HOSTS ?? "").map((entry) => entry.toLowerCase())) {
     if (hostName.test(host)) allowedHosts.add(host);

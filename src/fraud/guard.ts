@@ -33,6 +33,8 @@ export interface FraudGuardDependencies {
   telesign: Pick<TelesignConfig, "apiUrl" | "authMethod" | "timeoutMs">;
   /** Turns a subject (number, range, user id) into what counters and the cache store: never the raw value. */
   digest: (subject: string) => string;
+  /** The counters' bound (default 400 ms). */
+  counterTimeoutMs?: number;
   fetch?: typeof fetch;
   log: Logger;
 }
@@ -85,6 +87,7 @@ export function createFraudGuard({
   digest,
   fetch,
   log,
+  counterTimeoutMs: counterBoundMs = counterTimeoutMs,
 }: FraudGuardDependencies) {
   const enforcing = config.mode === "enforce";
   const guarding = config.mode !== "off";
@@ -126,7 +129,7 @@ export function createFraudGuard({
 
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
-    const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
+    const bound = Math.max(1, Math.min(counterBoundMs, deadline - performance.now()));
     const cachedRisk =
       guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
         ? withinMs(bound, () => riskCache.get(riskSubject(request, facts), deadline)).catch(() => undefined)
@@ -146,12 +149,16 @@ export function createFraudGuard({
     }
     let take: TakeResult;
     let counted = counters;
+    const taking = counters.take(keys, performance.now() + bound);
+    // What a take cut at its bound counted once it lands after all (nothing if it failed).
+    let late: Promise<CounterKey[]> = Promise.resolve([]);
     try {
-      take = await withinMs(bound, () => counters.take(keys, performance.now() + bound));
+      take = await withinMs(bound, () => taking);
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
       counted = fallbackCounters;
       take = await fallbackCounters.take(keys, deadline);
+      late = taking.then(({ taken }) => taken).catch(() => []);
     }
     const { taken } = take;
     let released = false;
@@ -160,10 +167,12 @@ export function createFraudGuard({
       take,
       ...(counted === fallbackCounters && { unavailable: true as const }),
       cachedRisk,
-      release: () => {
-        if (released || taken.length === 0) return Promise.resolve();
+      release: async () => {
+        if (released) return;
         released = true;
-        return counted.giveBack(taken);
+        if (taken.length > 0) await counted.giveBack(taken);
+        const landed = await late;
+        if (landed.length > 0) await counters.giveBack(landed);
       },
     };
   }
