@@ -69,7 +69,7 @@ function settingsOf(values: Values): Settings {
 }
 
 /** The app as Okta's Apps API takes it: a confidential web client, code flow only, PKCE required. */
-function appOf({ siteUrl, name }: Settings) {
+function appOf({ siteUrl, name }: Settings): OktaApp {
   return {
     name: "oidc_client",
     label: name,
@@ -81,7 +81,6 @@ function appOf({ siteUrl, name }: Settings) {
         client_uri: `${siteUrl}/console/`,
         initiate_login_uri: `${siteUrl}/console/auth/sign-in`,
         redirect_uris: [`${siteUrl}/console/auth/callback`],
-        post_logout_redirect_uris: [`${siteUrl}/console/`],
         response_types: ["code"],
         grant_types: ["authorization_code"],
         consent_method: "TRUSTED",
@@ -90,11 +89,45 @@ function appOf({ siteUrl, name }: Settings) {
   };
 }
 
+/**
+ * An existing app brought up to date: what the console needs is set, the redirect URIs (and grant
+ * and response types) are the union of the app's and the console's, and everything else an admin
+ * set (other redirect URIs, sign-out URIs, logo, policies) is kept as it is.
+ */
+function mergedApp(existing: OktaApp, wanted: OktaApp): OktaApp {
+  const union = (key: string) => [
+    ...new Set([...listOf(existing.settings?.oauthClient?.[key]), ...listOf(wanted.settings?.oauthClient?.[key])]),
+  ];
+  return {
+    ...existing,
+    label: wanted.label,
+    credentials: {
+      ...existing.credentials,
+      oauthClient: { ...existing.credentials?.oauthClient, ...wanted.credentials?.oauthClient },
+    },
+    settings: {
+      ...existing.settings,
+      oauthClient: {
+        ...existing.settings?.oauthClient,
+        ...wanted.settings?.oauthClient,
+        redirect_uris: union("redirect_uris"),
+        response_types: union("response_types"),
+        grant_types: union("grant_types"),
+      },
+    },
+  };
+}
+
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
 interface OktaApp {
   id?: string;
+  name?: string;
   label?: string;
   signOnMode?: string;
-  credentials?: { oauthClient?: { client_id?: string; client_secret?: string } };
+  credentials?: { oauthClient?: { client_id?: string; client_secret?: string; [key: string]: unknown } };
+  settings?: { oauthClient?: Record<string, unknown>; [key: string]: unknown };
+  [key: string]: unknown;
 }
 
 export async function runConsoleSetup(args: string[], io: CommandIO): Promise<number> {
@@ -111,21 +144,7 @@ export async function runConsoleSetup(args: string[], io: CommandIO): Promise<nu
   const settings = parsed.values;
   try {
     const { orgUrl, client } = await clientOf(io.env);
-    const wanted = appOf(settings);
-    let existing: OktaApp | undefined;
-    for await (const app of await client.applicationApi.listApplications({ q: settings.name })) {
-      const candidate = app as OktaApp | null;
-      if (candidate?.label === settings.name && candidate.signOnMode === "OPENID_CONNECT") existing = candidate;
-    }
-    const saved = (
-      existing?.id === undefined
-        ? await client.applicationApi.createApplication({ application: wanted as never })
-        : await client.applicationApi.replaceApplication({
-            appId: existing.id,
-            application: { ...wanted, id: existing.id } as never,
-          })
-    ) as OktaApp;
-    const appId = saved.id ?? existing?.id ?? "";
+    // Every group first: a typo stops the command before Okta holds an app it has no secret for.
     const groupIds: string[] = [];
     for (const group of settings.groups) {
       let id: string | undefined;
@@ -138,7 +157,27 @@ export async function runConsoleSetup(args: string[], io: CommandIO): Promise<nu
         throw new SetupFailure(`Okta has no group named "${group}": create it (Directory › Groups) or fix --groups.`);
       }
       groupIds.push(id);
-      await client.applicationApi.assignGroupToApplication({ appId, groupId: id, applicationGroupAssignment: {} });
+    }
+    const wanted = appOf(settings);
+    let existing: OktaApp | undefined;
+    for await (const app of await client.applicationApi.listApplications({ q: settings.name })) {
+      const candidate = app as OktaApp | null;
+      if (candidate?.label === settings.name && candidate.signOnMode === "OPENID_CONNECT") existing = candidate;
+    }
+    let saved: OktaApp;
+    if (existing?.id === undefined) {
+      saved = (await client.applicationApi.createApplication({ application: wanted as never })) as OktaApp;
+    } else {
+      // The app as it is now, whole: a PUT replaces it, and must keep what an admin set.
+      const current = (await client.applicationApi.getApplication({ appId: existing.id })) as unknown as OktaApp;
+      saved = (await client.applicationApi.replaceApplication({
+        appId: existing.id,
+        application: { ...mergedApp(current, wanted), id: existing.id } as never,
+      })) as OktaApp;
+    }
+    const appId = saved.id ?? existing?.id ?? "";
+    for (const groupId of groupIds) {
+      await client.applicationApi.assignGroupToApplication({ appId, groupId, applicationGroupAssignment: {} });
     }
     const clientId = saved.credentials?.oauthClient?.client_id ?? appId;
     const clientSecret = existing === undefined ? saved.credentials?.oauthClient?.client_secret : undefined;

@@ -50,12 +50,21 @@ export async function consoleBench({ records, repeats }: { records: number; repe
     };
     const console = databaseRecords(() => database, phoneHashKey);
     const [sample] = await console.lookup({ kind: "user", value: demoUser.login });
+    // The user with the most codes: a lookup reads at most the newest of them, however many there are.
+    const [busiest] = (await query(
+      "SELECT okta_login AS login, count(*)::int AS codes FROM okta_requests GROUP BY okta_login ORDER BY codes DESC LIMIT 1",
+      [],
+    )) as { login: string; codes: number }[];
     const hour = 3_600_000;
     const from = (hours: number) => new Date(Math.floor(now.getTime() / hour) * hour - (hours - 1) * hour);
     const reads: [string, () => Promise<unknown>][] = [
       ["floor: SELECT 1", () => database.query("SELECT 1", [], { timeoutMs: 60_000 })],
       ["lookup by login", () => console.lookup({ kind: "user", value: demoUser.login })],
       ["lookup by Okta user id", () => console.lookup({ kind: "user", value: demoUser.userId })],
+      [
+        `lookup by login, the busiest user (${busiest?.codes ?? 0} codes)`,
+        () => console.lookup({ kind: "user", value: busiest?.login ?? "" }),
+      ],
       ["lookup by phone (keyed hash)", () => console.lookup({ kind: "phone", value: demoUser.phone })],
       ["lookup by eventId", () => console.lookup({ kind: "event", value: sample?.eventId ?? "" })],
       ["lookup by reference id", () => console.lookup({ kind: "reference", value: sample?.referenceId ?? "" })],

@@ -1,4 +1,5 @@
 import { type CodeRecord, lookupLimit } from "../src/console/console-records.ts";
+import { phoneShape } from "../src/console/phone-shape.ts";
 import type { Verdict } from "../src/console/verdict.ts";
 import { h, show } from "./dom.ts";
 import { api, SignedOut, startPage, timeText, timeZone } from "./shell.ts";
@@ -64,16 +65,13 @@ startPage((main) => {
     event.preventDefault();
     const asked = { q: input.value.trim(), by: by.value };
     // The page's address keeps a login, an eventId or a transaction id (to share or reload), never a phone number.
-    const keep = asked.by !== "phone" && !phoneLike.test(asked.q);
+    const keep = asked.by !== "phone" && !phoneShape.test(asked.q);
     history.replaceState(null, "", keep ? `?${new URLSearchParams(asked)}` : location.pathname);
     void run(asked, status, results);
   });
   if (input.value !== "") void run({ q: input.value, by: by.value }, status, results);
   else input.focus();
 });
-
-/** Digits with the usual punctuation: a phone number, which no URL should carry. */
-const phoneLike = /^\+?[\d\s().-]{7,}$/;
 
 async function run(asked: { q: string; by: string }, status: HTMLElement, results: HTMLElement) {
   status.textContent = "Looking up…";
@@ -166,7 +164,7 @@ function timelineOf(code: Code): HTMLElement[] {
     steps.push(step(answered, `The toll-fraud guard refused it; the hook answered Okta with an error${took}`));
   else
     steps.push(
-      step(answered, `The hook answered Okta with an error${took}: Okta sends the code through its own provider`),
+      step(answered, `The hook answered Okta with an error${took}: Okta may send the code through its own provider`),
     );
   if (code.monitored !== undefined) {
     steps.push(

@@ -22,7 +22,7 @@ const signInMessages: Record<string, string> = {
     "Okta did not say which groups you are in: the console's Okta app needs its groups claim (see the console's setup guide).",
   "okta-unavailable": "Okta cannot be reached right now. Try again in a minute.",
   failed: "Okta's sign-in did not complete. Try again; if it keeps failing, tell your Okta admin.",
-  expired: "That sign-in took too long or started in another browser. Sign in again.",
+  expired: "That sign-in took too long, or another one started since (in another tab or browser). Sign in again.",
   "signed-out": "You are signed out of the console. Your Okta session is unchanged.",
   ended: "Your session ended. Sign in again to go on.",
 };
@@ -57,6 +57,24 @@ export async function startPage(render: (main: HTMLElement, session: Session) =>
     return;
   }
   if (response.status === 404) return showOff();
+  if (response.status === 503 && (await response.json().catch(() => ({}))).error?.startsWith("misconfigured")) {
+    show(
+      main(),
+      h(
+        "section",
+        { "aria-labelledby": "off-title" },
+        h("h1", { id: "off-title" }, "The helpdesk console is misconfigured"),
+        h(
+          "p",
+          {},
+          "Some of the console's variables are set, but not all, or one is wrong. An admin runs ",
+          h("code", {}, "npm run check"),
+          " with the site's variables to see what to fix, then redeploys.",
+        ),
+      ),
+    );
+    return;
+  }
   if (response.status === 401) return showSignIn(new URLSearchParams(location.search).get("signin"));
   if (!response.ok) {
     show(main(), h("p", { role: "alert" }, `The console answered ${response.status}: reload in a minute.`));

@@ -87,12 +87,16 @@ interface Code {
   durationMs: number;
   rule?: string;
   scope?: string;
+  /** For a code Telesign refused: its code and description. */
   telesignCode?: number;
+  telesignDescription?: string;
 }
 
 function rowsOf(now: Date, code: Code, phoneHashKey: string | undefined): Traffic {
   const received = at(now, code.msAgo);
-  const referenceId = code.outcome === "accepted" ? idOf(`reference ${code.seed}`) : null;
+  // Telesign gives a reference id to what it accepted, and to what it refused.
+  const referenceId =
+    code.outcome === "accepted" || code.outcome === "rejected" ? idOf(`reference ${code.seed}`) : null;
   const request: RequestRow = {
     received_at: received,
     event_id: idOf(`event ${code.seed}`, 22).toLowerCase(),
@@ -116,8 +120,8 @@ function rowsOf(now: Date, code: Code, phoneHashKey: string | undefined): Traffi
     const sent = at(now, code.msAgo - code.durationMs);
     statuses.push({
       reference_id: referenceId,
-      code: 3001,
-      description: "Message in progress",
+      code: code.telesignCode ?? 3001,
+      description: code.telesignDescription ?? "Message in progress",
       updated_on: sent,
       dated: true,
       source: "send",
@@ -245,7 +249,8 @@ export function backgroundTraffic(now: Date, perHour: number, phoneHashKey?: str
       };
       if (code.outcome === "blocked")
         Object.assign(code, { rule: next() < 0.6 ? "country" : "rate_limit", scope: "range/1h", durationMs: 15 });
-      if (code.outcome === "rejected") code.telesignCode = 3101;
+      if (code.outcome === "rejected")
+        Object.assign(code, { telesignCode: 3101, telesignDescription: "Invalid value for parameter phone_number" });
       if (code.outcome === "timeout") code.durationMs = 2_520 + Math.round(next() * 60);
       if (code.outcome === "accepted" && next() < 0.97) {
         code.final =

@@ -20,6 +20,12 @@ async function seed(traffic = demoUserCodes(now, phoneHashKey)) {
   await insertTraffic((text, params) => sql(text, params), traffic);
 }
 
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  Plans?: PlanNode[];
+}
+
 /** The database, counting the statements it is given. */
 function counted(): { database: () => Database; statements: string[] } {
   const statements: string[] = [];
@@ -69,6 +75,48 @@ describe("lookups", () => {
     const stored = await sql<{ phone_hash: string }>("SELECT DISTINCT phone_hash FROM okta_requests");
     expect(JSON.stringify(stored)).not.toContain(demoUser.phone);
   });
+
+  it("clock skew: the time to delivered is on the hook's clock (when the report arrived), not Telesign's", async () => {
+    await seed();
+    await sql("UPDATE delivery_statuses SET updated_on = '2030-01-01T00:00:00Z'");
+    const [delivered] = await databaseRecords(database, phoneHashKey).lookup({ kind: "user", value: demoUser.userId });
+    expect(Date.parse(delivered?.reports[0]?.at ?? "") - Date.parse(delivered?.requestedAt ?? "")).toBe(4_000);
+    expect(verdictOf(delivered as CodeRecord, now).text).toBe("Delivered to the handset 4 s after Okta asked");
+  });
+
+  it.each([
+    ["user", demoUser.userId],
+    ["user", demoUser.login],
+    ["phone", demoUser.phone],
+    ["event", "e"],
+    ["reference", "R"],
+  ] as const)(
+    "reads no more than the limit: a lookup by %s is limited inside each index's scan",
+    async (kind, value) => {
+      const { database: countedDatabase, statements } = counted();
+      const params: (readonly unknown[])[] = [];
+      const spied: () => Database = () => ({
+        query: (text, parameters, options) => {
+          params.push(parameters);
+          return countedDatabase().query(text, parameters, options);
+        },
+      });
+      await databaseRecords(spied, phoneHashKey).lookup({ kind, value });
+      const [explained] = await sql<{ "QUERY PLAN": { Plan: PlanNode }[] }>(`EXPLAIN (FORMAT JSON) ${statements[0]}`, [
+        ...(params[0] ?? []),
+      ]);
+      // Every read of the requests' table has a Limit inside the union (or subquery), beside the outer one.
+      const scans: number[] = [];
+      const walk = (node: PlanNode, limits: number) => {
+        const below = limits + (node["Node Type"] === "Limit" ? 1 : 0);
+        if (node["Relation Name"] === "okta_requests") scans.push(below);
+        for (const child of node.Plans ?? []) walk(child, below);
+      };
+      walk(explained?.["QUERY PLAN"][0]?.Plan as PlanNode, 0);
+      expect(scans.length).toBe(kind === "user" ? 2 : 1);
+      expect(scans.every((limits) => limits >= 2)).toBe(true);
+    },
+  );
 
   it("says lookup by phone needs the hash key when the site has none", async () => {
     await expect(databaseRecords(database, undefined).lookup({ kind: "phone", value: demoUser.phone })).rejects.toThrow(
@@ -128,6 +176,14 @@ describe("what the hook records", () => {
 
 describe("health figures", () => {
   const from = new Date("2026-12-06T07:00:00.000Z");
+
+  it("a send Telesign refused is counted with its description, from the send's status", async () => {
+    await seed(backgroundTraffic(now, 20, phoneHashKey, 24));
+    const figures = await databaseRecords(database, phoneHashKey).health(new Date(now.getTime() - 86_400_000), now);
+    const refused = figures.telesignErrors.find(({ code }) => code === 3101);
+    expect(refused?.count).toBeGreaterThan(0);
+    expect(refused?.description).toBe("Invalid value for parameter phone_number");
+  });
 
   it("count each code once, by what became of it, in its hour, channel and country", async () => {
     await seed();

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkConfiguration } from "../admin/configuration-check.ts";
 import { type OktaSignInServer, serveOktaSignIn } from "../simulator/okta-sign-in.ts";
 import { parseConsoleConfig } from "../src/console/console-config.ts";
 import { createSealer, sessionCookie } from "../src/console/session.ts";
+import { sharedReads } from "../src/console/shared-reads.ts";
 import { createConsole } from "../src/handlers/console.ts";
-import { CookieJar, consoleEnv, helpdeskAgent, recordingRecords } from "./support/console.ts";
+import { CookieJar, consoleEnv, emptyFigures, helpdeskAgent, recordingRecords } from "./support/console.ts";
 import { baseEnv } from "./support/hook.ts";
 
 /** The console's sign-in through Okta (a stand-in on loopback), its session cookie, and its refusals. */
@@ -27,10 +28,9 @@ beforeEach(() => {
   okta.tokenRequests.length = 0;
 });
 
-function consoleOf(env: Record<string, string> = consoleEnv(okta.issuer)) {
+function consoleOf(env: Record<string, string> = consoleEnv(okta.issuer), now?: () => Date, jar = new CookieJar()) {
   const records = recordingRecords();
-  const handle = createConsole({ config: parseConsoleConfig(env), records: () => records });
-  const jar = new CookieJar();
+  const handle = createConsole({ config: parseConsoleConfig(env), records: () => records, now });
   const call = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
     if (jar.cookies.size > 0) headers.set("cookie", jar.header());
@@ -71,7 +71,7 @@ describe("the console is off until configured", () => {
     expect((await call(path)).status).toBe(404);
   });
 
-  it("with some of its variables set, it stays off and says which are missing", async () => {
+  it("with some of its variables set, it answers 503 misconfigured (not off) and says which are missing", async () => {
     const env = { CONSOLE_OKTA_ISSUER: "https://example.okta.com" };
     const parsed = parseConsoleConfig(env);
     expect(parsed.ok).toBe(false);
@@ -81,7 +81,14 @@ describe("the console is off until configured", () => {
         message: `${name} is required to turn the console on`,
       })),
     );
-    expect((await consoleOf(env).call("/console/api/session")).status).toBe(404);
+    const response = await consoleOf(env).call("/console/api/session");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: "misconfigured: run npm run check" });
+  });
+
+  it("a wrong value (not only a missing one) is misconfigured too", async () => {
+    const env = { ...consoleEnv(okta.issuer), CONSOLE_SESSION_HOURS: "24" };
+    expect((await consoleOf(env).call("/console/auth/sign-in")).status).toBe(503);
   });
 
   it("npm run check knows the console's variables: off is fine, half-configured names what is missing", () => {
@@ -200,7 +207,7 @@ describe("signing in through Okta", () => {
     const victim = consoleOf();
     await victim.call("/console/auth/sign-in"); // the victim's own sign-in, with another state
     const landing = await victim.call(`${attacker.pathname}${attacker.search}`);
-    expect(landing.headers.get("location")).toBe("/console/?signin=failed");
+    expect(landing.headers.get("location")).toBe("/console/?signin=expired");
     expect(victim.jar.cookies.has(sessionCookie)).toBe(false);
     expect(okta.tokenRequests).toEqual([]);
   });
@@ -225,6 +232,30 @@ describe("signing in through Okta", () => {
     expect(okta.tokenRequests.at(-1)).toEqual({ accepted: false, error: "invalid_grant" });
   });
 
+  it("login CSRF: an Okta error on a callback this browser did not start is not shown (the state is compared first)", async () => {
+    const { call } = consoleOf();
+    await call("/console/auth/sign-in");
+    const landing = await call("/console/auth/callback?error=access_denied&state=not-this-browsers");
+    expect(landing.headers.get("location")).toBe("/console/?signin=expired");
+    expect(okta.tokenRequests).toEqual([]);
+  });
+
+  it("two tabs signing in at once: the older tab's answer is expired, the newer one signs in", async () => {
+    const { call, jar } = consoleOf();
+    const first = await call("/console/auth/sign-in");
+    const second = await call("/console/auth/sign-in"); // the same browser's cookie, overwritten
+    const backOf = async (start: Response) => {
+      const atOkta = await fetch(start.headers.get("location") ?? "", { redirect: "manual" });
+      const back = new URL(atOkta.headers.get("location") ?? "");
+      return `${back.pathname}${back.search}`;
+    };
+    const [firstBack, secondBack] = [await backOf(first), await backOf(second)];
+    expect((await call(firstBack)).headers.get("location")).toBe("/console/?signin=expired");
+    expect(okta.tokenRequests).toEqual([]);
+    expect((await call(secondBack)).headers.get("location")).toBe("/console/");
+    expect(jar.cookies.has(sessionCookie)).toBe(true);
+  });
+
   it("Okta out of reach: the page says so, and nothing is sealed", async () => {
     const { call, jar } = consoleOf(consoleEnv("http://127.0.0.1:9"));
     const start = await call("/console/auth/sign-in");
@@ -247,17 +278,61 @@ describe("the session", () => {
     if (!parsed.ok || !parsed.config.enabled) throw new Error("test configuration");
     return parsed.config;
   };
-  const claims = { sub: helpdeskAgent.sub, name: helpdeskAgent.name, login: helpdeskAgent.login };
+  const claims = { sub: helpdeskAgent.sub, name: helpdeskAgent.name, login: helpdeskAgent.login, groups: ["Helpdesk"] };
+  const sealerOf = (key: string) => createSealer(key, { session: 8 * 3600, "sign-in": 600 });
+
+  it("a group taken out of CONSOLE_GROUPS ends its members' sessions at their next call", async () => {
+    const { jar } = await signIn();
+    const same = consoleOf(consoleEnv(okta.issuer), undefined, jar);
+    expect((await same.call("/console/api/session")).status).toBe(200);
+    const narrowed = consoleOf({ ...consoleEnv(okta.issuer), CONSOLE_GROUPS: "Okta Admins" }, undefined, jar);
+    expect((await narrowed.call("/console/api/session")).status).toBe(401);
+    expect((await narrowed.call("/console/api/health?period=24h")).status).toBe(401);
+    expect(narrowed.records.asked).toEqual([]);
+  });
+
+  it("a session sealed without the groups that let it in is refused", async () => {
+    const { groups: _groups, ...withoutGroups } = claims;
+    const sealed = await sealerOf(settings().sessionKey).seal(
+      "session",
+      withoutGroups,
+      new Date(Date.now() + 3_600_000),
+    );
+    const response = await consoleOf().call("/console/api/session", {
+      headers: { cookie: `${sessionCookie}=${sealed}` },
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it("a shorter CONSOLE_SESSION_HOURS ends the longer sessions sealed before it", async () => {
+    const signedInAt = Date.now();
+    const { jar } = await signIn(consoleOf(consoleEnv(okta.issuer), () => new Date(signedInAt)));
+    const twoHoursOn = () => new Date(signedInAt + 2 * 3_600_000);
+    const eightHours = consoleOf(consoleEnv(okta.issuer), twoHoursOn, jar);
+    expect((await eightHours.call("/console/api/session")).status).toBe(200);
+    const oneHour = consoleOf({ ...consoleEnv(okta.issuer), CONSOLE_SESSION_HOURS: "1" }, twoHoursOn, jar);
+    expect((await oneHour.call("/console/api/session")).status).toBe(401);
+  });
+
+  it("a new CONSOLE_SESSION_KEY ends every session (a copied cookie included)", async () => {
+    const { jar } = await signIn();
+    const rotated = consoleOf(
+      { ...consoleEnv(okta.issuer), CONSOLE_SESSION_KEY: "a-new-site-key-after-a-revocation-000000000" },
+      undefined,
+      jar,
+    );
+    expect((await rotated.call("/console/api/session")).status).toBe(401);
+  });
 
   it("an expired session is signed out", async () => {
-    const sealed = await createSealer(settings().sessionKey).seal("session", claims, new Date(Date.now() - 1000));
+    const sealed = await sealerOf(settings().sessionKey).seal("session", claims, new Date(Date.now() - 1000));
     const { call } = consoleOf();
     const response = await call("/console/api/session", { headers: { cookie: `${sessionCookie}=${sealed}` } });
     expect(response.status).toBe(401);
   });
 
   it("a session sealed with another site's key is refused", async () => {
-    const forged = await createSealer("another-site-key-that-is-long-enough-000000").seal(
+    const forged = await sealerOf("another-site-key-that-is-long-enough-000000").seal(
       "session",
       claims,
       new Date(Date.now() + 3_600_000),
@@ -269,7 +344,7 @@ describe("the session", () => {
   });
 
   it("a sign-in cookie cannot stand in for a session (each purpose has its own key)", async () => {
-    const sealed = await createSealer(settings().sessionKey).seal("sign-in", claims, new Date(Date.now() + 600_000));
+    const sealed = await sealerOf(settings().sessionKey).seal("sign-in", claims, new Date(Date.now() + 600_000));
     const response = await consoleOf().call("/console/api/session", {
       headers: { cookie: `${sessionCookie}=${sealed}` },
     });
@@ -355,6 +430,91 @@ describe("the console's JSON", () => {
     expect(hours).toBeGreaterThan(167);
     expect(hours).toBeLessThanOrEqual(168);
     expect(asked?.from).toMatch(/T\d\d:00:00\.000Z$/);
+  });
+
+  describe("the costliest read, shared: health figures", () => {
+    /** Records whose health reads are counted, and wait for the test to let them go when `held`. */
+    async function signedIn(clock: { now: Date }, held = false) {
+      const reads: { from: string; release: (fail?: boolean) => void }[] = [];
+      const records = {
+        lookup: async () => [],
+        health: (from: Date, to: Date) =>
+          new Promise<ReturnType<typeof emptyFigures>>((resolve, reject) => {
+            const release = (fail?: boolean) =>
+              fail ? reject(new Error("database down")) : resolve(emptyFigures(from, to));
+            reads.push({ from: from.toISOString(), release });
+            if (!held) release();
+          }),
+      };
+      const handle = createConsole({
+        config: parseConsoleConfig(consoleEnv(okta.issuer)),
+        records: () => records,
+        now: () => clock.now,
+      });
+      const jar = new CookieJar();
+      const call = async (path: string) => {
+        const response = await handle(new Request(new URL(path, site), { headers: { cookie: jar.header() } }));
+        jar.take(response);
+        return response;
+      };
+      await signIn({ handle, jar, call, records: recordingRecords() });
+      const readsReach = (count: number) => vi.waitFor(() => expect(reads).toHaveLength(count), { timeout: 30_000 });
+      return { reads, call, readsReach };
+    }
+
+    it("a burst of page loads is one query: requests share the one in flight, and later ones reuse it for a minute", async () => {
+      const clock = { now: new Date("2026-12-06T10:30:00.000Z") };
+      const { reads, call, readsReach } = await signedIn(clock, true);
+      const answers = [call("/console/api/health?period=24h"), call("/console/api/health?period=24h")];
+      await readsReach(1);
+      reads[0]?.release();
+      expect((await Promise.all(answers)).map(({ status }) => status)).toEqual([200, 200]);
+      clock.now = new Date("2026-12-06T10:30:59.000Z");
+      expect((await call("/console/api/health?period=24h")).status).toBe(200);
+      expect(reads).toHaveLength(1);
+      clock.now = new Date("2026-12-06T10:31:00.000Z");
+      const fresh = call("/console/api/health?period=24h");
+      await readsReach(2);
+      reads[1]?.release();
+      expect((await fresh).status).toBe(200);
+    });
+
+    it("each period and each hour has its own figures", async () => {
+      const clock = { now: new Date("2026-12-06T10:59:30.000Z") };
+      const { reads, call } = await signedIn(clock);
+      await call("/console/api/health?period=24h");
+      await call("/console/api/health?period=7d");
+      clock.now = new Date("2026-12-06T11:00:00.000Z"); // a new hour: the period's first hour moves on
+      await call("/console/api/health?period=24h");
+      expect(reads.map(({ from }) => from)).toEqual([
+        "2026-12-05T11:00:00.000Z",
+        "2026-11-29T11:00:00.000Z",
+        "2026-12-05T12:00:00.000Z",
+      ]);
+    });
+
+    it("a failed read is not kept: the next load asks the database again", async () => {
+      const clock = { now: new Date("2026-12-06T10:30:00.000Z") };
+      const { reads, call, readsReach } = await signedIn(clock, true);
+      const failed = call("/console/api/health?period=24h");
+      await readsReach(1);
+      reads[0]?.release(true);
+      expect((await failed).status).toBe(503);
+      const again = call("/console/api/health?period=24h");
+      await readsReach(2);
+      reads[1]?.release();
+      expect((await again).status).toBe(200);
+    });
+  });
+
+  it("concurrent reads of one key share one promise (sharedReads)", async () => {
+    const share = sharedReads<number>(() => new Date(0), 60_000);
+    let reads = 0;
+    const read = () => new Promise<number>((resolve) => setTimeout(() => resolve(++reads), 0));
+    const [first, second] = [share("24h", read), share("24h", read)];
+    expect(second).toBe(first);
+    expect(await Promise.all([first, second])).toEqual([1, 1]);
+    expect(reads).toBe(1);
   });
 
   it("never answers with CORS headers", async () => {

@@ -71,19 +71,25 @@ describe("verdicts", () => {
       "Telesign too slow",
       { outcome: "timeout" },
       "fallback",
-      "The hook could not reach Telesign in time: Okta fell back to its own provider",
+      "The hook could not reach Telesign in time: Okta may then have sent it through its own provider (check System Log system.sms.send_*)",
+    ],
+    [
+      "the hook itself past its deadline (not Telesign), by voice",
+      { outcome: "hook_timeout", channel: "voice" },
+      "fallback",
+      "The hook did not finish in time: Okta may then have sent it through its own provider (check System Log system.voice.send_*)",
     ],
     [
       "Telesign refused",
       { outcome: "rejected", telesign: { code: 3101, description: "Invalid value for parameter phone_number" } },
       "fallback",
-      "Telesign refused it: 3101 Invalid value for parameter phone_number: Okta fell back to its own provider",
+      "Telesign refused it: 3101 Invalid value for parameter phone_number: Okta may then have sent it through its own provider (check System Log system.sms.send_*)",
     ],
     [
       "an outcome of a later version",
       { outcome: "quota_exceeded" },
       "fallback",
-      "The hook answered Okta with an error (quota_exceeded): Okta fell back to its own provider",
+      "The hook answered Okta with an error (quota_exceeded): Okta may then have sent it through its own provider (check System Log system.sms.send_*)",
     ],
   ])("%s", (_, change, kind, text) => {
     expect(verdictOf(record(change), now)).toEqual({ kind, text });

@@ -78,7 +78,7 @@ const verdicts = [
   "Telesign accepted it; no delivery report yet (14 min)",
   "Failed at the carrier: 3031 Delivery failed",
   "Blocked by the toll-fraud guard (rate limit for this number)",
-  "The hook could not reach Telesign in time: Okta fell back to its own provider",
+  "The hook could not reach Telesign in time: Okta may then have sent it through its own provider (check System Log system.voice.send_*)",
 ];
 
 describe("signing in", () => {
@@ -141,7 +141,7 @@ describe("the lookup page", () => {
       expect.stringMatching(/Telesign: 3000 Delivered$/),
     ]);
     expect(await page.locator(".code.fallback .timeline li").last().innerText()).toMatch(
-      /The hook answered Okta with an error \(2540 ms\): Okta sends the code through its own provider$/,
+      /The hook answered Okta with an error \(2540 ms\): Okta may send the code through its own provider$/,
     );
     const first = await page.locator(".code").first().locator(".timeline time").first().innerText();
     const asked = new Date(now.getTime() - 3 * 60_000);
@@ -191,6 +191,27 @@ describe("the lookup page", () => {
     expect(summary).toContain("+1******0142");
     expect(summary).toContain("(America/St_Johns)");
     expect(summary).toMatch(/Telesign transaction id: [0-9A-F]{32}/);
+    await context.close();
+  });
+
+  it("markup injection: a hostile login or Telesign description is shown as text, never as markup", async () => {
+    const hostile = '<img src=x onerror="document.title=1">';
+    await sql("UPDATE okta_requests SET okta_login = $1 WHERE okta_user_id = $2", [
+      `${hostile}@example.com`,
+      demoUser.userId,
+    ]);
+    await sql("UPDATE delivery_statuses SET description = $1", [hostile]);
+    const { page, context, problems } = await signIn();
+    await page.getByLabel("Find a user's codes").fill(demoUser.userId);
+    await page.keyboard.press("Enter");
+    await page.getByText("5 codes found").waitFor();
+    const failed = page.locator(".code.failed");
+    await failed.getByText("Telesign's answer and ids").click();
+    expect(await failed.locator(".verdict-text").innerText()).toBe(`Failed at the carrier: 3031 ${hostile}`);
+    expect(await failed.locator(".facts").first().innerText()).toContain(`${hostile}@example.com`);
+    expect(await failed.locator("details dl").innerText()).toContain(`3031 ${hostile}`);
+    expect(await page.locator("main img").count()).toBe(0);
+    expect(problems).toEqual([]);
     await context.close();
   });
 
@@ -286,6 +307,25 @@ describe("the health page at a phone's width", () => {
     );
     expect(overflow).toBe(0);
     await context.close();
+  });
+});
+
+describe("a site with part of the console's configuration", () => {
+  it("says the console is misconfigured and to run npm run check, not that it is off", async () => {
+    const half = await startConsoleSite({
+      database,
+      user: helpdeskAgent,
+      now,
+      env: { CONSOLE_OKTA_ISSUER: "https://example.okta.com" },
+    });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${half.url}/console/`);
+    await page.getByRole("heading", { name: "The helpdesk console is misconfigured" }).waitFor();
+    expect(await page.locator("main").innerText()).toContain("npm run check");
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+    await half.close();
   });
 });
 

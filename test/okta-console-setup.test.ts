@@ -76,6 +76,14 @@ beforeEach(async () => {
       apps.push(app);
       return answer(200, app);
     }
+    if (request.method === "GET" && appPath !== null) {
+      const app = apps.find(({ id }) => id === appPath[1]);
+      if (app === undefined) return answer(404, { errorCode: "E0000007", errorSummary: "Not found", errorCauses: [] });
+      return answer(200, {
+        ...app,
+        credentials: { oauthClient: { ...app.credentials.oauthClient, client_secret: undefined } },
+      });
+    }
     if (request.method === "PUT" && appPath !== null) {
       const index = apps.findIndex((app) => app.id === appPath[1]);
       if (index === -1) return answer(404, { errorCode: "E0000007", errorSummary: "Not found", errorCauses: [] });
@@ -151,6 +159,7 @@ describe("npm run okta -- setup --console", () => {
       response_types: ["code"],
       grant_types: ["authorization_code"],
     });
+    expect(app?.settings.oauthClient.post_logout_redirect_uris).toBeUndefined(); // sign-out is the console's own
     expect(okta.assignments).toEqual([`${app?.id} 00ghelpdesk000000001`, `${app?.id} 00gadmins00000000002`]);
     expect(out).toContain("Groups claim type Filter");
     expect(out).toContain("^(Helpdesk|Okta Admins)$");
@@ -182,10 +191,33 @@ describe("npm run okta -- setup --console", () => {
     expect(okta.assignments).toHaveLength(2);
   });
 
-  it("a group Okta does not have stops it with what to do", async () => {
-    const { code, err } = await run(["setup", "--console", "--site-url", siteUrl, "--groups", "Helpdsk"]);
+  it("a lost client secret: a typo'd group stops it before any app is created or changed", async () => {
+    const { code, err } = await run(["setup", "--console", "--site-url", siteUrl, "--groups", "Helpdesk, Helpdsk"]);
     expect(code).toBe(1);
     expect(err).toBe('error: Okta has no group named "Helpdsk": create it (Directory › Groups) or fix --groups.');
+    expect(okta.apps).toEqual([]);
+    expect(okta.requests.filter((request) => !request.startsWith("GET "))).toEqual([]);
+  });
+
+  it("a rerun keeps what an admin added to the app: its other redirect URIs, sign-out URIs and settings", async () => {
+    await run(setup);
+    const [app] = okta.apps as [App];
+    app.settings.oauthClient.redirect_uris = [
+      ...(app.settings.oauthClient.redirect_uris as string[]),
+      "https://helpdesk-staging.example/console/auth/callback",
+    ];
+    app.settings.oauthClient.post_logout_redirect_uris = ["https://helpdesk-site.example/bye"];
+    app.settings.oauthClient.logo_uri = "https://helpdesk-site.example/logo.png";
+    const { code } = await run(setup);
+    expect(code).toBe(0);
+    expect(okta.apps[0]?.settings.oauthClient).toMatchObject({
+      redirect_uris: [`${siteUrl}/console/auth/callback`, "https://helpdesk-staging.example/console/auth/callback"],
+      post_logout_redirect_uris: ["https://helpdesk-site.example/bye"],
+      logo_uri: "https://helpdesk-site.example/logo.png",
+      grant_types: ["authorization_code"],
+    });
+    // The secret the app was made with is kept: the console's CONSOLE_OKTA_CLIENT_SECRET still works.
+    expect(okta.apps[0]?.credentials.oauthClient.client_secret).toBe(app.credentials.oauthClient.client_secret);
   });
 
   it.each([

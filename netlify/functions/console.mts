@@ -2,7 +2,8 @@
  * The helpdesk console's server side, at /console/auth/* (sign-in through the org's Okta, sign-out)
  * and /console/api/* (the session, lookups, health figures: JSON for the pages of public/console/).
  * Off until CONSOLE_OKTA_ISSUER, CONSOLE_OKTA_CLIENT_ID, CONSOLE_OKTA_CLIENT_SECRET,
- * CONSOLE_GROUPS and CONSOLE_SESSION_KEY are set: every path then answers 404.
+ * CONSOLE_GROUPS and CONSOLE_SESSION_KEY are set: with none of them, every path answers 404; with
+ * some, 503 "misconfigured" (npm run check says what to fix).
  */
 import type { Config } from "@netlify/functions";
 import { loadConfig } from "../../src/config.ts";

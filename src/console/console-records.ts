@@ -7,7 +7,7 @@
 export interface DeliveryReport {
   code: number;
   description: string;
-  /** Telesign's time of the status (ISO-8601). */
+  /** When the hook received the report (ISO-8601): the hook's clock, as the request's time is. */
   at: string;
 }
 

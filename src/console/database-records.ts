@@ -28,21 +28,23 @@ const codesOf = (state: DeliveryState) => telesignCodes.filter((code) => deliver
 const deliveredCodes = codesOf("delivered");
 const failedCodes = codesOf("failed");
 
-/** The requests a lookup matches, each through its own index (a user: by id, or by login in any case). */
-const lookupSources: Record<LookupQuery["kind"], string> = {
-  user: `(SELECT * FROM okta_requests WHERE okta_user_id = $1
-          UNION SELECT * FROM okta_requests WHERE lower(okta_login) = lower($1)) r`,
-  phone: "(SELECT * FROM okta_requests WHERE phone_hash = $1) r",
-  event: "(SELECT * FROM okta_requests WHERE event_id = $1) r",
-  reference: "(SELECT * FROM okta_requests WHERE reference_id = $1) r",
-};
-
 /** Repeats of an eventId are not codes of their own: Okta got the first request's answer. */
 const codes = "r.outcome <> 'duplicate'";
 
-/** Telesign's time of a status when it is a well-formed one, else when the hook stored it. */
-const statusTime = `CASE WHEN s.dated AND s.updated_on ~ '^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:?\\d\\d)$'
-  THEN s.updated_on::timestamptz ELSE s.recorded_at END`;
+/**
+ * The newest codes of one index's matches: ordered and limited inside, so that the database reads
+ * at most `lookupLimit` rows of the index (newest first), however many codes the key has. $2 is the limit.
+ */
+const newest = (where: string) =>
+  `(SELECT * FROM okta_requests r WHERE ${where} AND ${codes} ORDER BY r.received_at DESC, r.id DESC LIMIT $2)`;
+
+/** The requests a lookup matches, each through its own index (a user: by id, or by login in any case). */
+const lookupSources: Record<LookupQuery["kind"], string> = {
+  user: `(${newest("r.okta_user_id = $1")} UNION ${newest("lower(r.okta_login) = lower($1)")}) r`,
+  phone: `${newest("r.phone_hash = $1")} r`,
+  event: `${newest("r.event_id = $1")} r`,
+  reference: `${newest("r.reference_id = $1")} r`,
+};
 
 export function databaseRecords(database: () => Database, phoneHashKey: string | undefined): ConsoleRecords {
   const query = <Row extends object>(text: string, params: unknown[]) =>
@@ -78,11 +80,10 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
       const rows = await query<{ request: Record<string, unknown>; statuses: StatusRow[] }>(
         `SELECT to_jsonb(r) AS request,
            (SELECT coalesce(json_agg(json_build_object(
-                'code', s.code, 'description', s.description, 'at', ${statusTime}, 'source', s.source)
-              ORDER BY ${statusTime}), '[]'::json)
+                'code', s.code, 'description', s.description, 'at', s.recorded_at, 'source', s.source)
+              ORDER BY s.recorded_at), '[]'::json)
             FROM delivery_statuses s WHERE s.reference_id = r.reference_id) AS statuses
          FROM ${lookupSources[kind]}
-         WHERE ${codes}
          ORDER BY r.received_at DESC, r.id DESC
          LIMIT $2`,
         [asked, lookupLimit],
@@ -145,7 +146,7 @@ const healthStatement = (columns: Set<string>) => `
       AND s.source <> 'send'
     GROUP BY s.reference_id
   ), requests AS MATERIALIZED (
-    SELECT r.received_at, r.channel, r.duration_ms, r.outcome, r.telesign_code, st.delivered_at,
+    SELECT r.received_at, r.channel, r.duration_ms, r.outcome, r.telesign_code, r.reference_id, st.delivered_at,
       ${columns.has("destination_country") ? "coalesce(r.destination_country, '+' || r.country_code)" : "'+' || r.country_code"} AS country,
       CASE WHEN r.outcome = 'blocked'
         THEN coalesce(${columns.has("fraud_rules") ? "split_part(r.fraud_rules, ',', 1)" : "NULL"}, 'unknown') END AS rule,
@@ -182,7 +183,8 @@ const healthStatement = (columns: Set<string>) => `
     SELECT rule, count(*)::int AS count FROM requests WHERE verdict = 'blocked' GROUP BY rule
   ), errors AS (
     SELECT code, max(description) AS description, count(*)::int AS count FROM (
-      SELECT r.telesign_code AS code, NULL AS description FROM requests r
+      SELECT r.telesign_code AS code, s.description FROM requests r
+        LEFT JOIN delivery_statuses s ON s.reference_id = r.reference_id AND s.source = 'send'
       WHERE r.outcome = 'rejected' AND r.telesign_code IS NOT NULL
       UNION ALL
       SELECT s.code, s.description FROM delivery_statuses s

@@ -1,6 +1,7 @@
 import { telesignPhoneNumber } from "../mapping/phone-number.ts";
 import { referenceIdOf } from "../telesign/reference-id.ts";
 import type { LookupKind, LookupQuery } from "./console-records.ts";
+import { phoneShape } from "./phone-shape.ts";
 
 /**
  * What an agent typed, as a lookup: by Okta login or user id, by phone number, by eventId, or by
@@ -13,8 +14,6 @@ export type ParsedLookup = { ok: true; query: LookupQuery } | { ok: false; probl
 export const lookupKinds: readonly LookupKind[] = ["user", "phone", "event", "reference"];
 
 const maxLength = 200;
-/** Digits, with the spaces, dots, dashes and brackets people type; a leading + optional. */
-const phoneShape = /^\+?[\d\s().-]{7,25}$/;
 
 export function parseLookup(text: string | null, kind: string | null): ParsedLookup {
   const value = (text ?? "").trim();

@@ -13,6 +13,8 @@ export interface Agent {
   id: string;
   name: string;
   login: string;
+  /** The groups of CONSOLE_GROUPS the agent was a member of at sign-in. */
+  groups: string[];
 }
 
 export interface PendingSignIn {
@@ -35,7 +37,15 @@ export interface Sealer {
   open(purpose: Purpose, sealed: string | undefined): Promise<Record<string, unknown> | undefined>;
 }
 
-export function createSealer(siteKey: string, now: () => Date = () => new Date()): Sealer {
+/**
+ * `maxAgeSeconds`: how long after sealing a cookie of each purpose is still opened, whatever its
+ * own expiry says, so that a shorter CONSOLE_SESSION_HOURS ends longer sessions sealed before it.
+ */
+export function createSealer(
+  siteKey: string,
+  maxAgeSeconds: Record<Purpose, number>,
+  now: () => Date = () => new Date(),
+): Sealer {
   const keys: Record<Purpose, Uint8Array> = {
     session: derive(siteKey, "session"),
     "sign-in": derive(siteKey, "sign-in"),
@@ -44,7 +54,7 @@ export function createSealer(siteKey: string, now: () => Date = () => new Date()
     seal: (purpose, claims, expiresAt) =>
       new EncryptJWT(claims)
         .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
-        .setIssuedAt()
+        .setIssuedAt(Math.floor(now().getTime() / 1000))
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
         .encrypt(keys[purpose]),
     async open(purpose, sealed) {
@@ -53,7 +63,8 @@ export function createSealer(siteKey: string, now: () => Date = () => new Date()
         const { payload } = await jwtDecrypt(sealed, keys[purpose], {
           keyManagementAlgorithms: ["dir"],
           contentEncryptionAlgorithms: ["A256GCM"],
-          requiredClaims: ["exp"],
+          requiredClaims: ["exp", "iat"],
+          maxTokenAge: maxAgeSeconds[purpose],
           currentDate: now(),
         });
         return payload;
@@ -68,11 +79,15 @@ function derive(siteKey: string, purpose: Purpose): Uint8Array {
   return new Uint8Array(hkdfSync("sha256", siteKey, "", `helpdesk console ${purpose}`, 32));
 }
 
-/** The agent a session names, when its claims are whole. */
-export function agentOf(claims: Record<string, unknown> | undefined): Agent | undefined {
-  const { sub, name, login } = claims ?? {};
+/**
+ * The agent a session names, when its claims are whole and one of its groups is still in
+ * `allowedGroups` (CONSOLE_GROUPS now: a group taken out of it ends its members' sessions).
+ */
+export function agentOf(claims: Record<string, unknown> | undefined, allowedGroups: string[]): Agent | undefined {
+  const { sub, name, login, groups } = claims ?? {};
   if (typeof sub !== "string" || typeof name !== "string" || typeof login !== "string") return undefined;
-  return { id: sub, name, login };
+  if (!Array.isArray(groups) || !groups.some((group) => allowedGroups.includes(group))) return undefined;
+  return { id: sub, name, login, groups: groups.filter((group): group is string => typeof group === "string") };
 }
 
 export function pendingSignInOf(claims: Record<string, unknown> | undefined): PendingSignIn | undefined {

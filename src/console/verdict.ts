@@ -32,10 +32,14 @@ const scopeNames: Record<string, string> = {
   all: "the whole org",
 };
 
-/** The hook's outcomes that answered Okta with an error, in plain words; Okta then uses its own provider. */
+/**
+ * The hook's outcomes that answered Okta with an error, in plain words. What Okta does then is not
+ * certain (its reference says both that it may use its own provider and that no code is sent):
+ * the verdict says where to look.
+ */
 const fallbacks: Record<string, string> = {
   timeout: "The hook could not reach Telesign in time",
-  hook_timeout: "The hook could not reach Telesign in time",
+  hook_timeout: "The hook did not finish in time",
   unreachable: "The hook could not reach Telesign",
   bad_answer: "Telesign's answer could not be read",
   invalid_request: "The hook could not read Okta's request",
@@ -52,7 +56,11 @@ export function verdictOf(record: CodeRecord, now: Date): Verdict {
     record.outcome === "rejected"
       ? `Telesign refused it${codeText(record.telesign)}`
       : (fallbacks[record.outcome] ?? `The hook answered Okta with an error (${record.outcome})`);
-  return { kind: "fallback", text: `${reason}: Okta fell back to its own provider` };
+  const events = `system.${record.channel === "voice" ? "voice" : "sms"}.send_*`;
+  return {
+    kind: "fallback",
+    text: `${reason}: Okta may then have sent it through its own provider (check System Log ${events})`,
+  };
 }
 
 function sentVerdict(record: CodeRecord, now: Date): Verdict {

@@ -1,6 +1,11 @@
 import type { Parsed } from "../config.ts";
 import type { ConsoleConfig, ConsoleSettings, ConsoleVariableName } from "../console/console-config.ts";
-import { type CodeRecord, type ConsoleRecords, LookupUnavailable } from "../console/console-records.ts";
+import {
+  type CodeRecord,
+  type ConsoleRecords,
+  type HealthFigures,
+  LookupUnavailable,
+} from "../console/console-records.ts";
 import { parseLookup } from "../console/lookup-query.ts";
 import { createOktaSignIn, type OktaSignIn } from "../console/okta-sign-in.ts";
 import {
@@ -16,6 +21,7 @@ import {
   signInCookie,
   signInSeconds,
 } from "../console/session.ts";
+import { sharedReads } from "../console/shared-reads.ts";
 import { verdictOf } from "../console/verdict.ts";
 import { jsonResponse, jsonValueOf } from "../http/json.ts";
 import { answerLogged } from "../http/logged-answer.ts";
@@ -27,7 +33,8 @@ import { errorLineOf } from "../support/error-text.ts";
 /**
  * The helpdesk console's server side, at /console/auth/* and /console/api/*: the agent's sign-in
  * through the org's Okta (the browser never holds an Okta token, only a sealed session cookie)
- * and the JSON the pages read. Off without its configuration: every path answers 404.
+ * and the JSON the pages read. Off without its configuration: every path answers 404; with part
+ * of it (or a wrong value), 503 "misconfigured" and the log at start-up names what to fix.
  */
 
 export interface ConsoleDependencies {
@@ -47,6 +54,8 @@ const maxLookupBytes = 2_048;
 const bodyTimeoutMs = 1_000;
 /** A lookup or the figures of a period get this long from the database. */
 const recordsTimeoutMs = 8_000;
+/** A period's figures are read at most once a minute per instance, whoever asks. */
+const healthKeptMs = 60_000;
 
 /** Headers of every answer: JSON and redirects are never a page, framed, sniffed or cached. */
 const apiHeaders = {
@@ -57,6 +66,8 @@ const apiHeaders = {
 };
 
 const notFound = () => jsonResponse(404, { error: "not found" });
+/** Some of the console's variables are set, not all or not right: the page says to run the check. */
+const misconfigured = () => jsonResponse(503, { error: "misconfigured: run npm run check" });
 const signedOut = () => jsonResponse(401, { error: "signed out" });
 const unavailable = () => jsonResponse(503, { error: "The records cannot be read right now: try again in a minute." });
 /** A request from this site's own pages: its Origin (or, where a page sends none, Fetch Metadata) says so. */
@@ -77,12 +88,16 @@ export function createConsole({
   log = jsonLogger,
 }: ConsoleDependencies) {
   const settings = config.ok && config.config.enabled ? config.config : undefined;
-  const sealer = settings && createSealer(settings.sessionKey, now);
+  const sealer =
+    settings &&
+    createSealer(settings.sessionKey, { session: settings.sessionHours * 3600, "sign-in": signInSeconds }, now);
   const okta = settings && (signIn ?? createOktaSignIn(settings));
+  const healthFigures = sharedReads<HealthFigures>(now, healthKeptMs);
 
   return async (request: Request): Promise<Response> => {
     const response = await answerLogged(log, "console", async (fields) => {
       fields.path = new URL(request.url).pathname;
+      if (!config.ok) return misconfigured();
       if (settings === undefined || sealer === undefined || okta === undefined) return notFound();
       return route(request, fields, settings, sealer, okta);
     });
@@ -115,7 +130,7 @@ export function createConsole({
     if (request.method !== method) return jsonResponse(405, { error: "method not allowed" }, { allow: method });
     if (method === "POST" && !sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
     const claims = await sealer.open("session", cookieValue(request.headers.get("cookie"), sessionCookie));
-    const agent = agentOf(claims);
+    const agent = agentOf(claims, settings.groups);
     if (agent === undefined) return signedOut();
     fields.agent = agent.id;
     switch (url.pathname) {
@@ -123,7 +138,10 @@ export function createConsole({
         return jsonResponse(200, {
           agent: { name: agent.name, login: agent.login },
           local: settings.local,
-          expiresAt: new Date(Number(claims?.exp) * 1000).toISOString(),
+          // Whichever comes first: the session's own expiry, or its age reaching CONSOLE_SESSION_HOURS now.
+          expiresAt: new Date(
+            Math.min(Number(claims?.exp), Number(claims?.iat) + settings.sessionHours * 3600) * 1000,
+          ).toISOString(),
         });
       case "/console/api/lookup":
         return lookup(request, fields);
@@ -163,7 +181,14 @@ export function createConsole({
     };
     const started = await sealer.open("sign-in", cookieValue(request.headers.get("cookie"), signInCookie));
     const pending = pendingSignInOf(started);
+    // No sign-in of this browser, or another one started since (a second tab): start over. The
+    // state is compared before anything else of Okta's answer is read (login CSRF).
     if (pending === undefined) return landing("expired");
+    if (url.searchParams.get("state") !== pending.state) {
+      // The cookie stays: it is the newer sign-in's, on its way back from Okta in the other tab.
+      fields.outcome = "expired";
+      return redirect(`${consolePage}?signin=expired`);
+    }
     // Okta says no before any code: e.g. access_denied when the app is not assigned to the user.
     const oktaError = url.searchParams.get("error");
     if (oktaError !== null) {
@@ -179,10 +204,12 @@ export function createConsole({
     }
     fields.agent = user.id;
     if (user.groups === undefined) return landing("no-groups-claim");
-    if (!user.groups.some((group) => settings.groups.includes(group))) return landing("no-access");
-    const agent: Agent = { id: user.id, name: user.name, login: user.login };
+    const groups = user.groups.filter((group) => settings.groups.includes(group));
+    if (groups.length === 0) return landing("no-access");
+    const agent: Agent = { id: user.id, name: user.name, login: user.login, groups };
     const lifetime = settings.sessionHours * 3600;
-    const claims = { sub: agent.id, name: agent.name, login: agent.login };
+    // The groups that let the agent in are sealed with them, and checked against CONSOLE_GROUPS on every call.
+    const claims = { sub: agent.id, name: agent.name, login: agent.login, groups: agent.groups };
     const session = await sealer.seal("session", claims, secondsFromNow(lifetime));
     fields.outcome = "signed-in";
     return redirect(returnPathOf(started?.back), [
@@ -234,7 +261,10 @@ export function createConsole({
     const to = now();
     // Whole hours, so that each bar of the hourly chart counts a full hour.
     const from = new Date(Math.floor(to.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
-    const figures = await fromRecords(fields, () => records().health(from, to));
+    // Keyed by the period and its first hour: within the hour, a minute-old answer is shown.
+    const figures = await fromRecords(fields, () =>
+      healthFigures(`${period} ${from.toISOString()}`, () => records().health(from, to)),
+    );
     return figures === undefined ? unavailable() : jsonResponse(200, figures);
   }
 
