@@ -1,7 +1,7 @@
 import { defaultRequestType, requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
-import { scrubberOf, secretProblem } from "../scripts/secret-values.ts";
 import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
+import { scrubberOf, secretProblem } from "../tools/secret-values.ts";
 import { runConsoleSetup } from "./console-app.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
 import {

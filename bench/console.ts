@@ -5,10 +5,10 @@
  * The health figures of a period are one statement whatever the traffic; so is a lookup.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { migrate } from "../scripts/local-database.ts";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
 import type { Database } from "../src/storage/database.ts";
+import { migrate } from "../tools/local-database.ts";
 
 export interface ConsoleBenchRow {
   read: string;

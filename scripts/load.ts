@@ -15,8 +15,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
-import { startLocalDatabase } from "./local-database.ts";
-import { projectRoot, simulatorCredential } from "./local-stack.ts";
+import { startLocalDatabase } from "../tools/local-database.ts";
+import { simulatorCredential } from "../tools/local-stack.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +50,7 @@ const telesign = await serveTelesignSimulator({
 });
 
 const functionServer = fork(
-  path.join(projectRoot, "scripts", "function-server.ts"),
+  path.join(projectRoot, "tools", "function-server.ts"),
   ["netlify/functions/telesign.mts", "0"],
   {
     cwd: projectRoot,

@@ -5,9 +5,10 @@
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { demoUser } from "../simulator/console-traffic.ts";
-import { fail, parseCommandLine } from "./command-line.ts";
-import { startLocalConsole } from "./local-console.ts";
-import { freePort, projectRoot, startLocalStack } from "./local-stack.ts";
+import { fail, parseCommandLine } from "../tools/command-line.ts";
+import { startLocalConsole } from "../tools/local-console.ts";
+import { freePort, startLocalStack } from "../tools/local-stack.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 const usage = `Usage: npm run screenshots
 

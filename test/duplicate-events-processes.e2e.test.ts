@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projectRoot } from "../scripts/local-stack.ts";
 import { type SimulatorServer, serveTelesignSimulator } from "../simulator/server.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 import { apiKey, baseEnv, customerId, oktaSecret } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 

@@ -1,12 +1,12 @@
 import { createServer, type Server } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/local-stack.ts";
 import { oktaLimitMs, parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import { jsonLogger } from "../src/log.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { freePort } from "../tools/local-stack.ts";
 import { type Fault, useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";

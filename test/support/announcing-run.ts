@@ -4,8 +4,8 @@
  * `signal` (it waits for one). Run by test/local-hooks.test.ts as a process of its own.
  */
 import { spawn } from "node:child_process";
-import { fail } from "../../scripts/command-line.ts";
-import { announceLocalHook, stopOnExit } from "../../scripts/local-stack.ts";
+import { fail } from "../../tools/command-line.ts";
+import { announceLocalHook, stopOnExit } from "../../tools/local-stack.ts";
 
 const [workspace = ".", how = "signal"] = process.argv.slice(2);
 await announceLocalHook(

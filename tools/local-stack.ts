@@ -16,6 +16,7 @@ import { jsonValueOf } from "../src/http/json.ts";
 import { secretsEqual } from "../src/support/constant-time.ts";
 import { buildFunctions, buildPages } from "./build.mjs";
 import type { LocalDatabase } from "./local-database.ts";
+import { projectRoot } from "./project-root.mjs";
 import type { SiteServer } from "./site-server.ts";
 
 /**
@@ -27,8 +28,6 @@ import type { SiteServer } from "./site-server.ts";
  * benchmark) never touch each other, and nothing of the project's folder (a `.env`, `dist/`)
  * reaches a run unless it is passed in.
  */
-
-export const projectRoot = path.resolve(import.meta.dirname, "..");
 
 /** The simulator's own credentials: nothing real. */
 export const simulatorCredential = {
