@@ -3,16 +3,12 @@ import { messageOf } from "../src/support/error-text.ts";
 import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
 import { scrubberOf, secretProblem } from "../tools/secret-values.ts";
 import { runConsoleSetup } from "./console-app.ts";
+import { previewThroughOkta } from "./hook-preview.ts";
+import { setupHook } from "./hook-setup.ts";
+import { hookStatus } from "./hook-status.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
-import {
-  type AdminTools,
-  defaultHookName,
-  hookStatus,
-  type Outcome,
-  previewThroughOkta,
-  rotateSecret,
-  setupHook,
-} from "./telephony-hooks.ts";
+import { rotateSecret } from "./rotate-secret.ts";
+import { type AdminTools, defaultHookName, type Outcome } from "./telephony-hooks.ts";
 
 /**
  * `npm run okta -- <command>`: this hook in an Okta org, through Okta's Management API. The

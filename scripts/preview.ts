@@ -20,7 +20,7 @@ import {
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { exitCodes, fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "../tools/command-line.ts";
-import { type FoundHook, findLocalHooks } from "../tools/local-stack.ts";
+import { type FoundHook, findLocalHooks } from "../tools/local-hooks.ts";
 import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } from "../tools/secret-values.ts";
 
 const usage = `Usage: npm run preview -- [options]

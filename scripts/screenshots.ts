@@ -7,7 +7,8 @@ import { chromium } from "playwright-core";
 import { demoUser } from "../simulator/console-traffic.ts";
 import { fail, parseCommandLine } from "../tools/command-line.ts";
 import { startLocalConsole } from "../tools/local-console.ts";
-import { freePort, startLocalStack } from "../tools/local-stack.ts";
+import { startLocalStack } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
 import { projectRoot } from "../tools/project-root.mjs";
 
 const usage = `Usage: npm run screenshots

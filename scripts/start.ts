@@ -14,16 +14,12 @@ import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "../tools/command-line.ts";
 import { demoAgent, startLocalConsole } from "../tools/local-console.ts";
-import {
-  announceLocalHook,
-  localTelesignTimeoutMs,
-  PortInUseError,
-  type ServedFunctions,
-  serveFunctions,
-  startLocalStack,
-  stopOnExit,
-} from "../tools/local-stack.ts";
+import { announceLocalHook } from "../tools/local-hooks.ts";
+import { localTelesignTimeoutMs, startLocalStack } from "../tools/local-stack.ts";
+import { type ServedFunctions, serveFunctions } from "../tools/netlify-emulator.ts";
+import { PortInUseError } from "../tools/ports.ts";
 import { SecretValueError, scrubConsole, secretsOf } from "../tools/secret-values.ts";
+import { stopOnExit } from "../tools/stop-on-exit.ts";
 
 const usage = `Usage: npm start -- [options]          the hook with the Telesign simulator (nothing real is sent)
        npm run start:live -- [options]  the hook sending through Telesign, configured from .env

@@ -6,7 +6,7 @@ import { createTelephonyHook } from "../src/handlers/telesign.ts";
 import { jsonLogger } from "../src/log.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
-import { freePort } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
 import { type Fault, useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";

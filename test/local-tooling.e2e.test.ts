@@ -6,7 +6,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveTelesignSimulator } from "../simulator/server.ts";
-import { freePort, simulatorCredential, startLocalStack } from "../tools/local-stack.ts";
+import { simulatorCredential, startLocalStack } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
 import { projectRoot } from "../tools/project-root.mjs";
 
 /**

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { announceLocalHook } from "../tools/local-stack.ts";
+import { announceLocalHook } from "../tools/local-hooks.ts";
 import { projectRoot } from "../tools/project-root.mjs";
 
 /**

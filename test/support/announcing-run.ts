@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { fail } from "../../tools/command-line.ts";
-import { announceLocalHook, stopOnExit } from "../../tools/local-stack.ts";
+import { announceLocalHook } from "../../tools/local-hooks.ts";
+import { stopOnExit } from "../../tools/stop-on-exit.ts";
 
 const [workspace = ".", how = "signal"] = process.argv.slice(2);
 await announceLocalHook(
