@@ -10,7 +10,7 @@ import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
 import { failed } from "./hook-probe.ts";
 import { ourHook } from "./hook-status.ts";
 import { isOktaApiFailure } from "./okta-management.ts";
-import type { AdminTools, Outcome } from "./telephony-hooks.ts";
+import type { AdminTools, CommandOutcome } from "./telephony-hooks.ts";
 
 /** `npm run okta -- preview`: Okta's own preview, judged by Okta's contract. */
 
@@ -26,7 +26,7 @@ export async function previewThroughOkta(
   tools: AdminTools,
   options: PreviewOptions,
   announce: (line: string) => void,
-): Promise<Outcome> {
+): Promise<CommandOutcome> {
   const hook = await ourHook(tools.hooks, options.hookUrl);
   if (typeof hook === "string") return failed(hook, {});
   const request = previewRequest({

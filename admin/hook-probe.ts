@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { jsonValueOf } from "../src/http/json.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
 import { messageOf } from "../src/support/error-text.ts";
-import type { Outcome } from "./telephony-hooks.ts";
+import type { CommandOutcome } from "./telephony-hooks.ts";
 
 /** The deployed hook, probed without sending anything: what it answers and the tokens it verifies. */
 
@@ -114,6 +114,6 @@ export function newSecret(): string {
   return randomBytes(32).toString("base64url");
 }
 
-export function failed(sentence: string, json: Record<string, unknown>): Outcome {
+export function failed(sentence: string, json: Record<string, unknown>): CommandOutcome {
   return { ok: false, error: true, text: [sentence], json: { ...json, error: sentence } };
 }

@@ -8,7 +8,13 @@ import {
   rateLimitResetOf,
   telephonyHookType,
 } from "./okta-management.ts";
-import { type AdminTools, type HookAuth, type Outcome, redeploy, storeSecretsCommand } from "./telephony-hooks.ts";
+import {
+  type AdminTools,
+  type CommandOutcome,
+  type HookAuth,
+  redeploy,
+  storeSecretsCommand,
+} from "./telephony-hooks.ts";
 
 /** `npm run okta -- setup`: the hook registered in the org, or converged on what the admin asks. */
 
@@ -19,7 +25,7 @@ export interface SetupOptions {
   auth: HookAuth;
 }
 
-export async function setupHook(tools: AdminTools, options: SetupOptions): Promise<Outcome> {
+export async function setupHook(tools: AdminTools, options: SetupOptions): Promise<CommandOutcome> {
   const { hooks } = tools;
   const { hookUrl, auth } = options;
   const all = await hooks.listTelephony();
@@ -317,7 +323,7 @@ function hookObject({ name, hookUrl, auth }: SetupOptions, secret: string | unde
 function notYetAccepted(
   probe: Exclude<Probe, "accepted">,
   { hookUrl, secret, generated, headerKey }: { hookUrl: string; secret: string; generated: boolean; headerKey: string },
-): Outcome {
+): CommandOutcome {
   if (probe === "refused" && generated) {
     return {
       ok: true,
@@ -374,7 +380,7 @@ function oauthNotYetAccepted(
   probe: Exclude<OAuthProbe, "accepted">,
   hookUrl: string,
   auth: Extract<HookAuth, { kind: "oauth" }>,
-): Outcome {
+): CommandOutcome {
   const why =
     probe === "not oauth"
       ? "the deployed hook does not verify OAuth 2.0 tokens yet (it asks for no Bearer token)"

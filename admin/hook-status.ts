@@ -1,9 +1,9 @@
 import type { InlineHooks, OktaInlineHook } from "./okta-management.ts";
-import { type AdminTools, hookPath, type Outcome } from "./telephony-hooks.ts";
+import { type AdminTools, type CommandOutcome, hookPath } from "./telephony-hooks.ts";
 
 /** `npm run okta -- status`: the org's telephony hooks and which one points at this deploy. */
 
-export async function hookStatus(tools: AdminTools, hookUrl: string | undefined): Promise<Outcome> {
+export async function hookStatus(tools: AdminTools, hookUrl: string | undefined): Promise<CommandOutcome> {
   const all = await tools.hooks.listTelephony();
   const ours = oursAmong(all, hookUrl);
   const text = all.length === 0 ? ["The org has no telephony hook."] : ["The org's telephony hooks:"];

@@ -1,6 +1,6 @@
 import { failed, newSecret, type Probe, probeHook } from "./hook-probe.ts";
 import { ourHook } from "./hook-status.ts";
-import { type AdminTools, type Outcome, redeploy, storeSecretsCommand } from "./telephony-hooks.ts";
+import { type AdminTools, type CommandOutcome, redeploy, storeSecretsCommand } from "./telephony-hooks.ts";
 
 /** `npm run okta -- rotate-secret`: a new header secret, accepted by the deploy before Okta is told it. */
 
@@ -17,7 +17,7 @@ export interface RotationOptions {
  * two accepted secrets. Each run looks at where things stand and does the next step it can; the
  * steps only the admin can do (Netlify's variables, a deploy) are printed as exact commands.
  */
-export async function rotateSecret(tools: AdminTools, options: RotationOptions): Promise<Outcome> {
+export async function rotateSecret(tools: AdminTools, options: RotationOptions): Promise<CommandOutcome> {
   const hook = await ourHook(tools.hooks, options.hookUrl);
   if (typeof hook === "string") return failed(hook, {});
   const { config } = hook.channel;

@@ -6,7 +6,7 @@ import type { InlineHooks } from "./okta-management.ts";
  * deployed hook first: Okta is never told a secret the deploy does not accept yet.
  */
 
-export interface Outcome {
+export interface CommandOutcome {
   /** Whether the command did what was asked (exit 0) or not (exit 1). */
   ok: boolean;
   /** The command could not do its work: `text` is one sentence saying why, for stderr. */

@@ -1,5 +1,5 @@
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { benchEnv, hookSecret, oktaBody } from "./okta-requests.ts";
 import { percentile } from "./statistics.ts";
 

@@ -2,7 +2,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";

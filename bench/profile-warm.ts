@@ -6,7 +6,7 @@
 import { previewRequest } from "../preview/okta-preview.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { simulatorCredential } from "../tools/local-stack.ts";
 

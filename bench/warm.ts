@@ -1,6 +1,6 @@
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import type { Logger } from "../src/log.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { simulatorCredential } from "../tools/local-stack.ts";

@@ -1,5 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
-import type { ConfigFinding, Parsed } from "../config.ts";
+import type { ConfigFinding, EnvironmentVariables, Parsed } from "../config.ts";
 import { maxMessageTextLength, otpCodePlaceholder } from "./message-text.ts";
 import { type NumberTypeName, numberTypes } from "./numbering.ts";
 import { defaultRateLimits, parseRateLimits, type RateLimit } from "./rate-limits.ts";
@@ -52,10 +52,8 @@ export const guardVariableNames = Object.keys(guardVariables) as GuardVariable[]
 
 export const defaultRefusedNumberTypes: NumberTypeName[] = ["premium-rate", "shared-cost", "toll-free"];
 
-type Env = Record<string, string | undefined>;
-
 /** The guard's configuration from the environment: every problem at once. */
-export function parseGuardConfig(env: Env): Parsed<GuardConfig, GuardVariable> {
+export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig, GuardVariable> {
   const problems: ConfigFinding<GuardVariable>[] = [];
   /** A problem with these variables: the message names them, never a value. */
   const problem = (message: string, ...variables: GuardVariable[]) => problems.push({ variables, message });

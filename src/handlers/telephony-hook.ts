@@ -7,7 +7,7 @@ import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
-import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mapping/okta-answer.ts";
+import { type DeliveryOutcome, oktaResponseOf, oktaResponseToFailure } from "../mapping/okta-response.ts";
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
 import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
@@ -118,10 +118,10 @@ const refusals = {
   },
 } satisfies Record<string, Refusal>;
 
-type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
+type RequestOutcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
 
-interface Answer {
-  outcome: Outcome;
+interface Reply {
+  outcome: RequestOutcome;
   response: Response;
   /** What the log line says of this request, besides its outcome and duration. */
   fields: LogFields;
@@ -169,26 +169,26 @@ export function createTelephonyHook({
     const arrival = performance.now();
     const receivedAt = new Date();
     const progress: Progress = {};
-    let answer: Answer;
+    let reply: Reply;
     try {
       // A safety net: every step has its own deadline, so this answers only a hook that hung.
-      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, arrival, context, progress), () =>
+      reply = await settledWithin(budgetMs + answerMarginMs, replyToOkta(request, arrival, context, progress), () =>
         refused("hook_timeout"),
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: errorNameOf(error) });
+      reply = refused("internal_error", { error: errorNameOf(error) });
     }
-    // The answer's fields are this request's own: the log line completes them.
-    const { fields } = answer;
-    fields.outcome = answer.outcome;
+    // The reply's fields are this request's own: the log line completes them.
+    const { fields } = reply;
+    fields.outcome = reply.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);
-    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", fields);
+    log(reply.level ?? levelOf(reply.outcome), "okta telephony request", fields);
     if (progress.record !== undefined && transactions !== undefined) {
       const record: OktaRequestRecord = {
         ...progress.record,
         receivedAt: receivedAt.toISOString(),
-        outcome: answer.outcome,
+        outcome: reply.outcome,
         durationMs: fields.durationMs,
       };
       // Written after Okta has its answer: a slow or failing database never delays a code.
@@ -199,16 +199,16 @@ export function createTelephonyHook({
         { referenceId: record.referenceId, eventId: record.eventId },
       );
     }
-    return answer.response;
+    return reply.response;
   };
 
   /** The request flow, step by step (README: "How a request is handled"). */
-  async function answerOkta(
+  async function replyToOkta(
     request: Request,
     arrival: number,
     context: RequestContext,
     progress: Progress,
-  ): Promise<Answer> {
+  ): Promise<Reply> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined || guard === undefined) {
       const problems = [
@@ -233,12 +233,12 @@ export function createTelephonyHook({
     const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
     if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
     const oktaRequest = parsed.request;
-    const facts = logFieldsOf(oktaRequest);
+    const logFields = logFieldsOf(oktaRequest);
     progress.record = recordFactsOf(oktaRequest, config.config.phoneHashKey);
     const screened = guard.screen(oktaRequest);
-    Object.assign(facts, screened.fields);
+    Object.assign(logFields, screened.fields);
     progress.record.fraud = fraudFactsOf(screened.facts.country, screened.blocked);
-    if (screened.blocked) return blocked(screened.blocked, facts);
+    if (screened.blocked) return blocked(screened.blocked, logFields);
 
     // The rate counters beside the duplicate claim: one round trip on the critical path for both.
     const claimStarted = performance.now();
@@ -249,20 +249,20 @@ export function createTelephonyHook({
     }
     if (claim?.kind === "repeat") {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
-      return repeated(claim.answer, facts);
+      return repeated(claim.answer, logFields);
     }
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
     const verdict = await guard.judge(counted, credential, deadline);
-    Object.assign(facts, verdict.fields);
+    Object.assign(logFields, verdict.fields);
     progress.record.fraud = fraudFactsOf(screened.facts.country, verdict.blocked, verdict.wouldBlock, counted.take);
     if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
     if (verdict.blocked !== undefined) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
-      const answer = blocked(verdict.blocked, facts);
-      if (claim !== undefined) afterResponse(claim.settle(answer.body, false), context, "duplicate claim not settled");
-      return answer;
+      const reply = blocked(verdict.blocked, logFields);
+      if (claim !== undefined) afterResponse(claim.settle(reply.body, false), context, "duplicate claim not settled");
+      return reply;
     }
     // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
     if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
@@ -271,14 +271,14 @@ export function createTelephonyHook({
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
 
-    const answerContext = {
+    const responseContext = {
       channel: oktaRequest.delivery.channel,
       locale: oktaRequest.locale,
       durationMs: performance.now() - arrival,
     };
     const mapped = delivery.ok
-      ? oktaAnswer(delivery.answer, answerContext)
-      : oktaAnswerToFailure(delivery.error, answerContext);
+      ? oktaResponseOf(delivery.answer, responseContext)
+      : oktaResponseToFailure(delivery.error, responseContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
@@ -286,7 +286,7 @@ export function createTelephonyHook({
     return {
       outcome: mapped.outcome,
       response: oktaResponse(mapped.body),
-      fields: withDelivery(facts, delivery, claim?.guard === "memory" ? "memory" : undefined),
+      fields: withDelivery(logFields, delivery, claim?.guard === "memory" ? "memory" : undefined),
     };
   }
 
@@ -373,7 +373,7 @@ function refused(
   fields: LogFields = {},
   location?: string,
   headers?: Record<string, string>,
-): Answer {
+): Reply {
   const refusal: Refusal = refusals[outcome];
   const cause = { reason: refusal.reason, location: location ?? refusal.location };
   return {
@@ -388,33 +388,38 @@ function refused(
 }
 
 /** Okta's `error` answer for a request that was read and is not delivered: one cause per issue. */
-function notDelivered(outcome: Outcome, errorSummary: string, issues: RequestIssue[], facts: LogFields): Answer {
+function notDelivered(
+  outcome: RequestOutcome,
+  errorSummary: string,
+  issues: RequestIssue[],
+  logFields: LogFields,
+): Reply {
   return {
     outcome,
     response: oktaResponse(telephonyError(errorSummary, issues)),
-    fields: { ...facts, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
+    fields: { ...logFields, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
   };
 }
 
 /** Okta's `error` answer for a code the toll-fraud guard refuses: the kind of rule, never its figures. */
-function blocked(finding: Finding, facts: LogFields): Answer & { body: TelephonyResponse } {
+function blocked(finding: Finding, logFields: LogFields): Reply & { body: TelephonyResponse } {
   const body = telephonyError(errorSummaries.messageBlocked, [finding.cause]);
   return {
     outcome: "blocked",
     response: oktaResponse(body),
     body,
-    fields: Object.assign(facts, { rule: finding.rule, scope: finding.scope }),
+    fields: Object.assign(logFields, { rule: finding.rule, scope: finding.scope }),
   };
 }
 
 /** A repeat of an event gets the first request's answer, or says the first is still going. */
-function repeated(firstAnswer: TelephonyResponse | undefined, facts: LogFields): Answer {
+function repeated(firstAnswer: TelephonyResponse | undefined, logFields: LogFields): Reply {
   const answer =
     firstAnswer ??
     telephonyError(errorSummaries.duplicateInProgress, [
       { reason: "The first request of this event has no answer yet", location: "eventId" },
     ]);
-  return { outcome: "duplicate", response: oktaResponse(answer), fields: facts };
+  return { outcome: "duplicate", response: oktaResponse(answer), fields: logFields };
 }
 
 /** What the log says of a valid request: ids, the channel and a masked phone, never the code. */
@@ -430,13 +435,13 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
 }
 
 /**
- * A delivered request's log fields: its facts, completed with Telesign's answer or why there was
- * none (a field left undefined is not logged). `facts` is completed in place: copying it into a
+ * A delivered request's log fields, completed with Telesign's answer or why there was
+ * none (a field left undefined is not logged). `logFields` is completed in place: copying it into a
  * new object measurably slowed the warm path (npm run bench -- --only=warm).
  */
-function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
+function withDelivery(logFields: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
   const answer = delivery.ok ? delivery.answer : undefined;
-  return Object.assign(facts, {
+  return Object.assign(logFields, {
     duplicateGuard,
     telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
     referenceId: answer?.reference_id,
@@ -451,7 +456,7 @@ function remainingMs(deadline: number): number {
   return Math.floor(deadline - performance.now());
 }
 
-function levelOf(outcome: Outcome): LogLevel {
+function levelOf(outcome: RequestOutcome): LogLevel {
   if (outcome === "accepted") return "info";
   if (outcome === "timeout" || outcome === "unreachable" || outcome === "bad_answer") return "error";
   return "warn";
