@@ -7,10 +7,9 @@ import {
   verdictLine,
 } from "../preview/okta-preview.ts";
 import { maskPhoneNumber } from "../src/mapping/phone-number.ts";
-import { failed } from "./hook-probe.ts";
 import { ourHook } from "./hook-status.ts";
 import { isOktaApiFailure } from "./okta-management.ts";
-import type { AdminTools, CommandOutcome } from "./telephony-hooks.ts";
+import { type AdminTools, type CommandOutcome, failed } from "./telephony-hooks.ts";
 
 /** `npm run okta -- preview`: Okta's own preview, judged by Okta's contract. */
 

@@ -1,8 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { jsonValueOf } from "../src/http/json.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
 import { messageOf } from "../src/support/error-text.ts";
-import type { CommandOutcome } from "./telephony-hooks.ts";
 
 /** The deployed hook, probed without sending anything: what it answers and the tokens it verifies. */
 
@@ -108,12 +106,4 @@ function bearerChallengeOf(header: string | null): Record<string, string> | unde
     if (name !== undefined && value !== undefined) found[name.toLowerCase()] = value.replace(/\\(.)/g, "$1");
   }
   return found;
-}
-
-export function newSecret(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-export function failed(sentence: string, json: Record<string, unknown>): CommandOutcome {
-  return { ok: false, error: true, text: [sentence], json: { ...json, error: sentence } };
 }

@@ -1,4 +1,4 @@
-import { failed, newSecret, type OAuthProbe, type Probe, probeHook, probeOAuth } from "./hook-probe.ts";
+import { type OAuthProbe, type Probe, probeHook, probeOAuth } from "./hook-probe.ts";
 import { authLabel, summary } from "./hook-status.ts";
 import {
   ChangeFailure,
@@ -11,7 +11,9 @@ import {
 import {
   type AdminTools,
   type CommandOutcome,
+  failed,
   type HookAuth,
+  newSecret,
   redeploy,
   storeSecretsCommand,
 } from "./telephony-hooks.ts";

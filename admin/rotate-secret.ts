@@ -1,6 +1,13 @@
-import { failed, newSecret, type Probe, probeHook } from "./hook-probe.ts";
+import { type Probe, probeHook } from "./hook-probe.ts";
 import { ourHook } from "./hook-status.ts";
-import { type AdminTools, type CommandOutcome, redeploy, storeSecretsCommand } from "./telephony-hooks.ts";
+import {
+  type AdminTools,
+  type CommandOutcome,
+  failed,
+  newSecret,
+  redeploy,
+  storeSecretsCommand,
+} from "./telephony-hooks.ts";
 
 /** `npm run okta -- rotate-secret`: a new header secret, accepted by the deploy before Okta is told it. */
 

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { InlineHooks } from "./okta-management.ts";
 
 /**
@@ -55,3 +56,13 @@ export function storeSecretsCommand(value: string): string {
 }
 
 export const redeploy = "then Netlify › Deploys › Trigger deploy (or: netlify deploy --build --prod in a linked clone)";
+
+/** A new header secret: 32 random bytes. */
+export function newSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** A command that could not do its work, and why in one sentence. */
+export function failed(sentence: string, json: Record<string, unknown>): CommandOutcome {
+  return { ok: false, error: true, text: [sentence], json: { ...json, error: sentence } };
+}

@@ -1,7 +1,7 @@
 import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
 import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
-import type { RateCounters, TakeResult } from "../fraud/rate-counters.ts";
+import type { RateCounters } from "../fraud/rate-counters.ts";
 import type { RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
@@ -9,7 +9,7 @@ import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
 import { type DeliveryOutcome, oktaResponseOf, oktaResponseToFailure } from "../mapping/okta-response.ts";
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
-import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
+import { maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
 import {
   codeExpiry,
@@ -21,11 +21,11 @@ import {
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import { subjectDigest } from "../storage/fraud-store.ts";
-import { phoneHash } from "../storage/phone-hash.ts";
-import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
+import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
+import { deliveryFactsOf, fraudFactsOf, type RecordFacts, recordFactsOf } from "./telephony-hook-record.ts";
 
 /**
  * Okta's telephony inline hook (`/.netlify/functions/telesign`): authenticate Okta, validate its
@@ -127,9 +127,6 @@ interface Reply {
   fields: LogFields;
   level?: LogLevel;
 }
-
-/** What the record of an authenticated request says besides its time, outcome and duration. */
-type RecordFacts = Omit<OktaRequestRecord, "receivedAt" | "outcome" | "durationMs">;
 
 /** Filled in as the request goes: `record` once Okta is authenticated (only then is it recorded). */
 interface Progress {
@@ -311,60 +308,6 @@ export function createTelephonyHook({
     );
     waitUntil?.(logged);
   }
-}
-
-/** What the record keeps of a valid request: ids, the masked phone and its keyed hash, never the code. */
-function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | undefined): RecordFacts {
-  const { phoneNumber, channel } = oktaRequest.delivery;
-  return {
-    eventId: oktaRequest.eventId,
-    oktaRequestId: oktaRequest.oktaRequestId,
-    requestType: oktaRequest.requestType,
-    channel,
-    oktaUserId: oktaRequest.oktaUserId,
-    oktaLogin: oktaRequest.oktaLogin,
-    phoneMasked: maskPhoneNumber(phoneNumber),
-    phoneHash: phoneHashKey === undefined ? undefined : phoneHash(phoneHashKey, phoneNumber),
-    countryCode: countryCallingCode(phoneNumber),
-  };
-}
-
-/** What the record keeps of the toll-fraud guard's decision. */
-function fraudFactsOf(
-  country: string | undefined,
-  blockedBy: Finding | undefined,
-  wouldBlock: Finding[] = [],
-  take?: TakeResult | "unavailable",
-): FraudFacts {
-  const found = blockedBy === undefined ? wouldBlock : [blockedBy];
-  const verdict =
-    blockedBy !== undefined
-      ? "blocked"
-      : found.length > 0
-        ? "would_block"
-        : take === "unavailable"
-          ? "unavailable"
-          : undefined;
-  return {
-    country,
-    verdict,
-    rules: found.length > 0 ? found.map(({ rule }) => rule).join(",") : undefined,
-    scope: found.find(({ scope }) => scope !== undefined)?.scope,
-  };
-}
-
-/** What the record keeps of Telesign's answer to the send. */
-function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
-  const answer = delivery.ok ? delivery.answer : undefined;
-  return {
-    telesignMs,
-    telesignAttempts: delivery.attempts,
-    referenceId: answer?.reference_id,
-    telesign:
-      answer === undefined
-        ? undefined
-        : { code: answer.status.code, description: answer.status.description, httpStatus: answer.httpStatus },
-  };
 }
 
 /** Okta's `error` answer for a request refused before it was read. */
