@@ -66,7 +66,7 @@ const fixes: Record<(typeof configVariableNames)[number], string> = {
     "read-only tokens of 16 characters or more, comma-separated (openssl rand -base64 32 makes one), or unset",
   TRANSACTION_RETENTION_DAYS: "a whole number of days from 1 to 365, or unset for 7",
   PHONE_HASH_KEY:
-    "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database), or unset to keep no phone hash",
+    "a secret of 32 characters or more, e.g. openssl rand -base64 32, kept only in Netlify (never in the database); unset, records keep no phone hash and the toll-fraud counters are keyed under a key derived from TELESIGN_API_KEY (rotating either restarts the current windows' counters)",
 };
 
 /** How to fix each of the helpdesk console's variables (docs/console.md). */
@@ -114,6 +114,7 @@ export function checkConfiguration(env: EnvironmentVariables): ConfigurationRepo
     for (const warning of parsed.warnings) add({ functions: [name], ...warning, severity: "warning" });
   }
   for (const finding of unknownNames(env)) add(finding);
+  for (const finding of phoneHashKeyFindings(env)) add(finding);
   const errors = problems.filter(({ severity }) => severity === "error");
   const variables = variableNames.map((name): VariableReport => {
     const own = errors.filter(({ variables }) => variables.includes(name)).map(({ message }) => message);
@@ -122,6 +123,28 @@ export function checkConfiguration(env: EnvironmentVariables): ConfigurationRepo
     return { name, state: isSet ? "invalid" : "missing", problems: own, fix: fixOf(name) };
   });
   return { ok: errors.length === 0, variables, problems };
+}
+
+/**
+ * What an unset PHONE_HASH_KEY costs. The toll-fraud guard keys its counters and cached risk
+ * scores by HMACs, never plain hashes: under PHONE_HASH_KEY, else under a key derived from
+ * TELESIGN_API_KEY, else it counts numbers, ranges and users on each instance alone.
+ */
+function phoneHashKeyFindings(env: EnvironmentVariables): Finding[] {
+  const set = (name: string) => (env[name]?.trim() ?? "") !== "";
+  const guard = parseGuardConfig(env);
+  if (set("PHONE_HASH_KEY") || !guard.ok || guard.config.mode === "off") return [];
+  // With TELESIGN_API_KEY the derived key is as safe: only lookups by number need PHONE_HASH_KEY (its fix says so).
+  if (set("TELESIGN_API_KEY")) return [];
+  return [
+    {
+      functions: [hook],
+      variables: ["PHONE_HASH_KEY"],
+      severity: "warning",
+      message:
+        "PHONE_HASH_KEY is unset and there is no TELESIGN_API_KEY to derive a key from: the toll-fraud guard counts numbers, ranges and users on each instance alone (a limit holds per instance, not across them); set PHONE_HASH_KEY",
+    },
+  ];
 }
 
 /** Variables of the command-line tools, not of the functions. */

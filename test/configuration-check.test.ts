@@ -181,6 +181,13 @@ describe("npm run check", () => {
     expect(report.problems).toEqual([
       expect.objectContaining({ functions: ["telesign-status"], variables: ["TELESIGN_API_KEY"], severity: "error" }),
       expect.objectContaining({ functions: ["telesign-callback"], severity: "warning" }),
+      // Nothing can key the toll-fraud counters' digests of numbers: they stay on each instance.
+      expect.objectContaining({
+        functions: ["telesign (the hook)"],
+        variables: ["PHONE_HASH_KEY"],
+        severity: "warning",
+        message: expect.stringMatching(/each instance alone/),
+      }),
     ]);
     expect(stateOf({ OKTA_AUTH_MODE: "passthrough" }, "TELESIGN_API_KEY")).toMatchObject({
       state: "missing",
@@ -189,6 +196,16 @@ describe("npm run check", () => {
     const text = describeConfiguration(report, ".env");
     expect(text).toContain('1 problem: until fixed, telesign-status answers "not configured".');
     expect(text).not.toContain("Hook not configured");
+  });
+
+  it("warns that rate limits hold per instance only when no secret can key the counters (no PHONE_HASH_KEY, no TELESIGN_API_KEY)", () => {
+    const passthrough = { OKTA_AUTH_MODE: "passthrough" };
+    const warned = (env: Record<string, string>) =>
+      checkConfiguration(env).problems.some(({ variables }) => variables.includes("PHONE_HASH_KEY"));
+    expect(warned(passthrough)).toBe(true);
+    expect(warned({ ...passthrough, FRAUD_MODE: "off" })).toBe(false);
+    expect(warned({ ...passthrough, PHONE_HASH_KEY: "k".repeat(32) })).toBe(false);
+    expect(warned(header)).toBe(false);
   });
 
   it("a problem several functions share names each of them: a bad mode stops the status endpoint too, not the hook alone", () => {

@@ -1,6 +1,7 @@
+import { createServer, type Server, type Socket } from "node:net";
 import { delay, HttpResponse, http } from "msw";
-import { describe, expect, it } from "vitest";
-import { connectDatabase, DatabaseNotConfigured } from "../src/storage/database.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { connectDatabase, connectTimeoutMs, DatabaseNotConfigured } from "../src/storage/database.ts";
 import { DeadlineExceeded } from "../src/support/deadline.ts";
 import { server } from "./support/msw-server.ts";
 import { markSensitive } from "./support/sensitive.ts";
@@ -54,5 +55,93 @@ describe("the database client on Netlify (serverless driver)", () => {
     await expect(connectDatabase(undefined).query("SELECT 1", [], { timeoutMs: 1_000 })).rejects.toThrow(
       DatabaseNotConfigured,
     );
+  });
+});
+
+/**
+ * A Postgres wire server on loopback that accepts any startup and then, as told, answers every
+ * statement with no rows, or never answers (a statement that hangs), or never answers the
+ * startup itself (a connection that hangs).
+ */
+async function wireServer() {
+  const state = { mode: "answer" as "answer" | "hang statements" | "hang connections", connections: 0 };
+  const sockets = new Set<Socket>();
+  const message = (type: string, body: Buffer = Buffer.alloc(0)) => {
+    const header = Buffer.alloc(5);
+    header.write(type, 0, "latin1");
+    header.writeInt32BE(body.length + 4, 1);
+    return Buffer.concat([header, body]);
+  };
+  const ready = message("Z", Buffer.from("I"));
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    state.connections++;
+    const hangs = state.mode;
+    let pending = Buffer.alloc(0);
+    let started = false;
+    socket.on("error", () => {});
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("data", (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      for (;;) {
+        if (!started) {
+          if (pending.length < 4 || pending.length < pending.readInt32BE(0)) return;
+          pending = pending.subarray(pending.readInt32BE(0));
+          started = true;
+          if (hangs === "hang connections") continue;
+          socket.write(Buffer.concat([message("R", Buffer.from([0, 0, 0, 0])), ready]));
+          continue;
+        }
+        if (pending.length < 5 || pending.length < 1 + pending.readInt32BE(1)) return;
+        const type = String.fromCharCode(pending[0] as number);
+        pending = pending.subarray(1 + pending.readInt32BE(1));
+        if (type === "X") socket.end();
+        if (hangs !== "answer" || state.mode !== "answer") continue;
+        const complete = message("C", Buffer.from("SELECT 0\0"));
+        if (type === "Q") socket.write(Buffer.concat([complete, ready]));
+        if (type === "S") {
+          socket.write(Buffer.concat([message("1"), message("2"), message("n"), complete, ready]));
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    state,
+    url: `postgres://hook@127.0.0.1:${port}/postgres`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe("the database client locally (node-postgres, a few pooled connections)", () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(() => close?.());
+
+  it("hung statements never exhaust the pool: each connection is dropped at its statement's bound", async () => {
+    const wire = await wireServer();
+    close = wire.close;
+    const database = connectDatabase({ url: wire.url, driver: "server" });
+    expect(await database.query("SELECT 1", [], { timeoutMs: 2_000 })).toEqual([]);
+    wire.state.mode = "hang statements";
+    const hung = Array.from({ length: 6 }, () => database.query("SELECT $1::int", [1], { timeoutMs: 100 }));
+    for (const statement of hung) await expect(statement).rejects.toThrow(DeadlineExceeded);
+    wire.state.mode = "answer";
+    expect(await database.query("SELECT $1::int", [1], { timeoutMs: 2_000 })).toEqual([]);
+  });
+
+  it("connections that never open never exhaust the pool: each gives up after its connect timeout", async () => {
+    const wire = await wireServer();
+    close = wire.close;
+    const database = connectDatabase({ url: wire.url, driver: "server" });
+    wire.state.mode = "hang connections";
+    const hung = Array.from({ length: 4 }, () => database.query("SELECT 1", [], { timeoutMs: 100 }));
+    for (const statement of hung) await expect(statement).rejects.toThrow(DeadlineExceeded);
+    wire.state.mode = "answer";
+    // Within a bound longer than a connection's timeout, the next statement gets a fresh connection.
+    expect(await database.query("SELECT 1", [], { timeoutMs: connectTimeoutMs * 3 })).toEqual([]);
   });
 });

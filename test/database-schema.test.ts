@@ -24,6 +24,15 @@ describe("the migrated schema", () => {
     }
   });
 
+  it("documents every column in a comment", async () => {
+    const undocumented = await sql<{ column: string }>(
+      "SELECT c.relname || '.' || a.attname AS column FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid " +
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' " +
+        "AND a.attnum > 0 AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL ORDER BY 1",
+    );
+    expect(undocumented.map(({ column }) => column)).toEqual([]);
+  });
+
   it("has the indexes the lookups by event, reference, Okta user, login, phone hash and time use", async () => {
     const indexes = await sql<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'");
     expect(indexes.map(({ name }) => name)).toEqual(

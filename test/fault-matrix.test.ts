@@ -1,26 +1,28 @@
 import { createServer, type Server } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { oktaLimitMs, parseConfig } from "../src/config.ts";
+import { parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { jsonLogger } from "../src/log.ts";
-import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { errorSummaries } from "../src/okta/telephony-response.ts";
+import { createDuplicateEvents, eventKey } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { freePort } from "../tools/ports.ts";
 import { type Fault, useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
 
 /**
- * One row per way Telesign can fail: what Okta gets, and when. Transport faults are real where
- * they can be on loopback (a refused port, a server that resets mid-response); a DNS failure is
- * the error Node's fetch raises for one.
+ * One row per way Telesign can fail: what Okta gets. Transport faults are real where they can be
+ * on loopback (a refused port, a server that resets mid-response); a DNS failure is the error
+ * Node's fetch raises for one. No row measures time: a deadline is proven by the answer Okta gets
+ * while Telesign's step has not resolved (it never does, or only after the deadline), and the
+ * benchmark measures how precisely it fires.
  */
 
 const budgetMs = 600;
-/** Timers and the event loop on a busy machine: the benchmark measures precisely, tests bound. */
-const slackMs = 400;
 
 let resetting: Server;
 let resettingUrl: string;
@@ -52,8 +54,6 @@ interface TelesignFault {
   expected: string;
   /** How many times Telesign may be called: resubmitted only where nothing can have been sent. */
   calls?: number;
-  /** Whether the answer comes at the deadline (a timeout) rather than at once. */
-  atDeadline?: boolean;
 }
 
 const status = (httpStatus: number, code: number, description: string) => () =>
@@ -123,7 +123,6 @@ const matrix: TelesignFault[] = [
     fault: "no answer at all",
     telesign: () => delay("infinite").then(() => HttpResponse.json({})),
     expected: "Message provider timed out",
-    atDeadline: true,
   },
   {
     fault: "headers, then a body that never ends",
@@ -135,7 +134,6 @@ const matrix: TelesignFault[] = [
         },
       ),
     expected: "Message provider timed out",
-    atDeadline: true,
   },
   {
     fault: "a slow answer just under the deadline",
@@ -158,7 +156,6 @@ const matrix: TelesignFault[] = [
         }),
       ),
     expected: "Message provider timed out",
-    atDeadline: true,
   },
 ];
 
@@ -187,16 +184,12 @@ describe("the fault matrix", () => {
     const hook = createTelephonyHook({ config, fetch: row.telesign === undefined ? countingFetch : undefined });
     const from = capturedLines.length;
 
-    const started = performance.now();
     const response = await hook(oktaPost());
-    const elapsed = performance.now() - started;
     const body = (await response.json()) as Record<string, any>;
 
     expect(response.status).toBe(200);
     if (row.expected === "SUCCESSFUL") expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
     else expect(body.error.errorSummary).toBe(row.expected);
-    expect(elapsed).toBeLessThan(budgetMs + slackMs);
-    if (row.atDeadline) expect(elapsed).toBeGreaterThanOrEqual(budgetMs - 20);
     if (row.calls !== undefined) {
       expect(calls).toBeGreaterThan(1);
       expect(calls).toBeLessThanOrEqual(row.calls);
@@ -204,7 +197,7 @@ describe("the fault matrix", () => {
       expect(calls).toBe(1);
     }
     const [line] = logLinesSince(from);
-    expect(line?.durationMs).toBeLessThan(budgetMs + slackMs);
+    expect(line?.message).toBe("okta telephony request");
   });
 });
 
@@ -215,14 +208,27 @@ describe("the fault matrix", () => {
  */
 const db = useDatabase();
 
+/** A hook instance, as on one Netlify instance: instances share claims through the database. */
+function instance() {
+  const afterResponse: Promise<unknown>[] = [];
+  const hook = createTelephonyHook({
+    config: parseConfig(baseEnv),
+    duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
+    transactions: () => databaseTransactionStore(db.database),
+  });
+  const call = async () => {
+    const response = await hook(oktaPost(), { waitUntil: (work) => afterResponse.push(work) });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  return { call, settled: () => Promise.all(afterResponse) };
+}
+
 interface DatabaseFault {
   fault: string;
   /** What the database does with the next statements (the claim first). */
   faults: Fault[];
   /** Where the claim was taken. */
   guard: "database" | "memory";
-  /** Whether another instance's repeat then gets the first answer from the database. */
-  repeatAnswered: boolean;
 }
 
 const databaseMatrix: DatabaseFault[] = [
@@ -230,55 +236,31 @@ const databaseMatrix: DatabaseFault[] = [
     fault: "unreachable (connection refused)",
     faults: [{ kind: "fail", message: "connect ECONNREFUSED" }],
     guard: "memory",
-    repeatAnswered: false,
   },
-  {
-    fault: "slow (300 ms a statement)",
-    faults: [{ kind: "slow", delayMs: 300 }],
-    guard: "database",
-    repeatAnswered: true,
-  },
-  { fault: "hanging (never answers)", faults: [{ kind: "hang" }], guard: "memory", repeatAnswered: false },
+  { fault: "slow (300 ms a statement)", faults: [{ kind: "slow", delayMs: 300 }], guard: "database" },
+  { fault: "hanging (never answers)", faults: [{ kind: "hang" }], guard: "memory" },
   {
     fault: "failing mid-statement (the claim ran, its answer was lost)",
     faults: [{ kind: "fail_after", message: "Connection terminated unexpectedly" }],
     guard: "memory",
-    repeatAnswered: true,
   },
   {
     fault: "resuming from sleep (the first statement takes 1 s)",
     faults: [{ kind: "slow", delayMs: 1_000 }],
     guard: "memory",
-    repeatAnswered: false,
   },
 ];
 
 describe("the database's fault matrix", () => {
   it.each(databaseMatrix.map((row) => [row.fault, row] as const))("%s", async (_, row) => {
     const simulator = useTelesignSimulator();
-    const instance = () => {
-      const afterResponse: Promise<unknown>[] = [];
-      const hook = createTelephonyHook({
-        config: parseConfig(baseEnv),
-        duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
-        transactions: () => databaseTransactionStore(db.database),
-      });
-      const call = async () => {
-        const response = await hook(oktaPost(), { waitUntil: (work) => afterResponse.push(work) });
-        return { status: response.status, body: (await response.json()) as Record<string, any> };
-      };
-      return { call, settled: () => Promise.all(afterResponse) };
-    };
     db.fault(...row.faults);
     const first = instance();
     const from = capturedLines.length;
-    const started = performance.now();
     const { status, body } = await first.call();
-    const elapsed = performance.now() - started;
 
     expect(status).toBe(200);
     expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
-    expect(elapsed).toBeLessThan(oktaLimitMs);
     expect(simulator.sentBodies()).toHaveLength(1);
     const request = logLinesSince(from).find((line) => line.message === "okta telephony request");
     expect(request?.outcome).toBe("accepted");
@@ -288,12 +270,59 @@ describe("the database's fault matrix", () => {
     }
 
     await first.settled();
-    // Okta's repeat reaches another instance: the database gives it the first answer when it holds
-    // one; without, that instance cannot know, and sends (the documented cost of an unavailable guard).
+    // Okta's retry reaches another instance once the database is back: the first request settled
+    // its send with an upsert, so the retry gets the first answer even where the claim never ran.
     const repeat = await instance().call();
-    if (row.repeatAnswered) {
-      expect(repeat.body).toEqual(body);
-      expect(simulator.sentBodies()).toHaveLength(1);
-    }
+    expect(repeat.body).toEqual(body);
+    expect(simulator.sentBodies()).toHaveLength(1);
   });
+
+  it("a claim statement that lands after the first was answered (the server ran it late) leaves the answer to repeats", async () => {
+    const simulator = useTelesignSimulator();
+    let open!: () => void;
+    db.fault({ kind: "gated", open: new Promise<void>((resolve) => (open = resolve)) });
+    const first = instance();
+    const { body } = await first.call();
+    expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
+    await first.settled();
+    open();
+    await db.gatedRan();
+
+    const repeat = await instance().call();
+    expect(repeat.body).toEqual(body);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+});
+
+/**
+ * A repeat on another instance while the first request holds the claim: once its claim statement
+ * came back without a row, the claim is proven held, and no later database fault may let it send.
+ */
+const heldClaimMatrix: { fault: string; faults: Fault[] }[] = [
+  { fault: "fails", faults: [{ kind: "ok" }, { kind: "fail", message: "Connection terminated unexpectedly" }] },
+  { fault: "hangs", faults: [{ kind: "ok" }, { kind: "hang" }] },
+  { fault: "is slower than its bound", faults: [{ kind: "ok" }, { kind: "slow", delayMs: 2_000 }] },
+  { fault: "fails mid-statement", faults: [{ kind: "ok" }, { kind: "fail_after" }] },
+];
+
+describe("a repeat whose claim is held elsewhere, when reading the claim's state", () => {
+  it.each(heldClaimMatrix.map((row) => [row.fault, row] as const))(
+    "%s: answers Duplicate request in progress and never sends a second message",
+    async (_, row) => {
+      const simulator = useTelesignSimulator();
+      await db.sql(
+        "INSERT INTO event_claims (event_key, holder, state, claimed_at, expires_at) " +
+          "VALUES ($1, 'another-instance', 'sending', now(), now() + interval '5 minutes')",
+        [eventKey(oktaRequest().eventId as string)],
+      );
+      db.fault(...row.faults);
+      const from = capturedLines.length;
+      const { status, body } = await instance().call();
+
+      expect(status).toBe(200);
+      expect(body.error?.errorSummary).toBe(errorSummaries.duplicateInProgress);
+      expect(simulator.sentBodies()).toHaveLength(0);
+      expect(logLinesSince(from)).toContainEqual(expect.objectContaining({ outcome: "duplicate" }));
+    },
+  );
 });

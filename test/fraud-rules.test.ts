@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { messageTextIssue } from "../src/fraud/message-text.ts";
@@ -5,6 +6,8 @@ import { numberFacts } from "../src/fraud/numbering.ts";
 import { counterKeys, defaultRateLimits, parseRateLimits } from "../src/fraud/rate-limits.ts";
 import { lifecycleEventOf } from "../src/fraud/risk-check.ts";
 import { countryAllowed } from "../src/fraud/rules.ts";
+import { subjectDigest } from "../src/storage/fraud-store.ts";
+import { type HashKey, subjectHashKey } from "../src/storage/phone-hash.ts";
 import { publicIpAddress } from "../src/support/public-ip.ts";
 
 describe("numbering plan: country and type by the plan, not the calling code", () => {
@@ -20,12 +23,12 @@ describe("numbering plan: country and type by the plan, not the calling code", (
     ["37121234567", "LV", "mobile"],
     ["15555550123", undefined, undefined],
   ])("+%s is %s, %s", (digits, country, type) => {
-    expect(numberFacts(digits)).toEqual({ ...(country && { country }), ...(type && { type }) });
+    expect(numberFacts(digits)).toEqual({ key: digits, ...(country && { country }), ...(type && { type }) });
   });
 
-  it("an allow-list refuses a number of no known country; a deny-list lets it through", () => {
+  it("a number of no known country is refused by an allow-list and by a deny-list alike, and passes without one", () => {
     expect(countryAllowed({ allow: new Set(["US"]) }, undefined)).toBe(false);
-    expect(countryAllowed({ deny: new Set(["CU"]) }, undefined)).toBe(true);
+    expect(countryAllowed({ deny: new Set(["CU"]) }, undefined)).toBe(false);
     expect(countryAllowed(undefined, undefined)).toBe(true);
   });
 });
@@ -100,7 +103,7 @@ describe("the guard's configuration", () => {
       config: {
         mode: "enforce",
         failure: "open",
-        refusedNumberTypes: new Set(["premium-rate", "shared-cost", "toll-free"]),
+        refusedNumberTypes: new Set(["premium-rate", "shared-cost", "toll-free", "invalid"]),
         riskCheck: "off",
         riskRefuses: new Set(["block"]),
         smsText: { mode: "okta" },
@@ -122,6 +125,8 @@ describe("the guard's configuration", () => {
         TELESIGN_RISK_BLOCK: "flag",
         SMS_TEXT: "template",
         SMS_TEMPLATE: "Your Acme code: {code}",
+        SMS_ALLOWED_HOSTS: "Acme.com, login.acme.com",
+        PHONE_HASH_KEY: "a key",
       }),
     ).toEqual({
       ok: true,
@@ -135,6 +140,7 @@ describe("the guard's configuration", () => {
         riskCheck: "enrollment",
         riskRefuses: new Set(["block", "flag"]),
         smsText: { mode: "template", template: "Your Acme code: {code}" },
+        allowedHosts: new Set(["acme.com", "login.acme.com"]),
       },
     });
     expect(parseGuardConfig({ FRAUD_COUNTRIES: "!CU, !lv" })).toMatchObject({
@@ -181,7 +187,7 @@ describe("the guard's configuration", () => {
   });
 
   it("says that the United Kingdom is GB, and refuses what is not a country code", () => {
-    expect(parseGuardConfig({ FRAUD_COUNTRIES: "US,UK" })).toEqual({
+    expect(parseGuardConfig({ FRAUD_COUNTRIES: "US,UK", PHONE_HASH_KEY: "a key" })).toEqual({
       ok: false,
       problems: [
         {
@@ -194,8 +200,45 @@ describe("the guard's configuration", () => {
     expect(parseGuardConfig({ FRAUD_COUNTRIES: "USA" }).ok).toBe(false);
   });
 
+  it("a count too large to read gets the count's own message, and contradictory limits of one scope a warning", () => {
+    const huge = parseRateLimits("number:99999999999/1h");
+    expect(huge).toEqual({ ok: false, reason: "must allow 1 to 10000000 codes (entry 1)" });
+    const parsed = parseGuardConfig({ FRAUD_LIMITS: "number:10/1h,number:5/1d", PHONE_HASH_KEY: "a key" });
+    expect(parsed).toMatchObject({
+      ok: true,
+      warnings: [{ variables: ["FRAUD_LIMITS"], message: expect.stringMatching(/1h limit never applies/) }],
+    });
+  });
+
+  it("counters and scores never name numbers by a plain hash: keyed by PHONE_HASH_KEY, else by a key derived from TELESIGN_API_KEY", () => {
+    const byApiKey = subjectDigest(subjectHashKey(undefined, "an API key") as HashKey)("number:447400123456");
+    const byOtherApiKey = subjectDigest(subjectHashKey(undefined, "another API key") as HashKey)("number:447400123456");
+    expect(byApiKey).not.toBe(createHash("sha256").update("number:447400123456").digest("base64url"));
+    expect(byOtherApiKey).not.toBe(byApiKey);
+    expect(subjectHashKey("a phone hash key", "an API key")).toBe("a phone hash key");
+    expect(subjectHashKey(undefined, undefined)).toBeUndefined();
+  });
+
+  it("a phishing SMS_TEMPLATE is refused at configuration, as Okta's text would be at send time", () => {
+    for (const template of ["Code {code}. Call 0800 555 1234", "Code {code} at evil.example/x", "{code} {code}"]) {
+      expect(parseGuardConfig({ SMS_TEXT: "template", SMS_TEMPLATE: template, PHONE_HASH_KEY: "a key" })).toMatchObject(
+        { ok: false, problems: [{ variables: ["SMS_TEMPLATE"] }] },
+      );
+    }
+    expect(parseGuardConfig({ SMS_TEXT: "template", SMS_TEMPLATE: "Acme code: {code}. Valid 10 minutes." }).ok).toBe(
+      true,
+    );
+  });
+
+  it("SMS_ALLOWED_HOSTS takes host names only, never a URL", () => {
+    expect(parseGuardConfig({ SMS_ALLOWED_HOSTS: "https://acme.com/x" })).toMatchObject({
+      ok: false,
+      problems: [{ variables: ["SMS_ALLOWED_HOSTS"] }],
+    });
+  });
+
   it("a template is required for SMS_TEXT=template, and a template without it does nothing: both refused", () => {
-    expect(parseGuardConfig({ SMS_TEXT: "template" })).toEqual({
+    expect(parseGuardConfig({ SMS_TEXT: "template", PHONE_HASH_KEY: "a key" })).toEqual({
       ok: false,
       problems: [{ variables: ["SMS_TEMPLATE"], message: "SMS_TEMPLATE is required when SMS_TEXT is template" }],
       warnings: [],
@@ -254,11 +297,95 @@ describe("Telesign's account lifecycle event", () => {
 });
 
 describe("the SMS text", () => {
-  const sms = (text: string, otpCode: string | undefined = "482915") =>
+  /** The org's hosts: its Okta domain (from Okta's `source`) and SMS_ALLOWED_HOSTS. */
+  const orgHosts = new Set(["acme.okta.com", "login.acme.example"]);
+  const sms = (text: string, otpCode: string | undefined = "482915", hosts: ReadonlySet<string> = orgHosts) =>
     messageTextIssue(
       { channel: "sms", phoneNumber: "447400123456", text, ...(otpCode && { otpCode }) },
       { mode: "okta" },
+      hosts,
     );
+
+  describe("bypasses of the text guard", () => {
+    it.each([
+      [
+        "the code itself as the call-back number, formatted",
+        "Code 8005551234. Locked? Call 800-555-1234",
+        "8005551234",
+      ],
+      ["the code twice, once as a number", "Code 8005551234. Call +1 8005551234", "8005551234"],
+      ["the code again, spread with spaces", "Your code is 482915. Or: 48 29 15", "482915"],
+    ])("refuses %s: only the code as one token counts", (_, text, code) => {
+      expect(sms(text, code)).toBeDefined();
+    });
+
+    it.each([
+      ["wide separators", "Code 482915. Call +1 800   555   1234"],
+      ["en dashes", "Code 482915. Call 0800\u2013555\u20131234"],
+      ["underscores", "Code 482915. Call 0800_555_1234"],
+      ["one digit at a time", "Code 482915. Call 0 8 0 0 5 5 5"],
+      ["fullwidth digits", "Code 482915. Call \uFF10\uFF18\uFF10\uFF10\uFF15\uFF15\uFF15\uFF11\uFF12"],
+      ["Arabic-Indic digits", "Code 482915. Call \u0660\u0668\u0660\u0660\u0665\u0665\u0665\u0661"],
+      ["a zero-width space inside the number", "Code 482915. Call 0800\u200B555\u200B1234"],
+    ])("refuses a call-back number written with %s", (_, text) => {
+      expect(sms(text)?.reason).toMatch(/phone number/);
+    });
+
+    it.each([
+      ["a zero-width space before the dot", "Code 482915 at evil\u200B.com"],
+      ["a soft hyphen before the dot", "Code 482915 at evil\u00AD.com"],
+      ["an ideographic full stop", "Code 482915 at evil\u3002com/login"],
+      ["a fullwidth full stop", "Code 482915 at evil\uFF0Ecom"],
+      ["a halfwidth ideographic full stop", "Code 482915 at evil\uFF61com"],
+      ["fullwidth letters", "Code 482915 at \uFF45\uFF56\uFF49\uFF4C.com"],
+    ])("refuses a link hidden by %s", (_, text) => {
+      expect(sms(text)?.reason).toMatch(/link/);
+    });
+
+    it.each([
+      ["a look-alike host", "Your code is 482915.\n@okta-secure-login.com #482915"],
+      ["a second host after the org's", "Your code is 482915.\n@acme.okta.com #482915 @evil-login.com"],
+      ["another org's Okta domain", "Your code is 482915.\n@evil.okta.com #482915"],
+    ])("refuses a WebOTP line naming %s", (_, text) => {
+      expect(sms(text)?.reason).toMatch(/link|phone number/);
+    });
+
+    it("accepts the WebOTP line of the org's own hosts only", () => {
+      expect(sms("Your code is 482915.\n@ACME.okta.com #482915")).toBeUndefined();
+      expect(sms("Your code is 482915.\n@acme.okta.com #482915", "482915", new Set())).toBeDefined();
+    });
+  });
+
+  describe("Okta's SMS templates in several languages pass", () => {
+    it.each([
+      "Your verification code is 482915.",
+      "Your Acme verification code is 482915. It expires in 5 minutes.",
+      "Votre code de vérification est 482915. Il expire dans 10 minutes.",
+      "Ihr Bestätigungscode lautet 482915. Er läuft in 10 Minuten ab.",
+      "Su código de verificación es 482915. Caduca en 5 minutos.",
+      "Il tuo codice di verifica è 482915. Scade tra 10 minuti.",
+      "O seu código de verificação é 482915. Expira em 5 minutos.",
+      "Uw verificatiecode is 482915. Deze verloopt over 10 minuten.",
+      "認証コードは482915です。有効期限は10分です。",
+      "您的验证码是 482915，10 分钟内有效。",
+      "인증 코드는 482915입니다. 10분 후에 만료됩니다.",
+      "Ваш код подтверждения: 482915. Он действителен 10 минут.",
+      "رمز التحقق الخاص بك هو 482915. تنتهي صلاحيته خلال ١٠ دقائق.",
+      "(HOOK)Your code is 482915, valid for 300 s",
+      "Your Acme code is 482915. Valid until 14:35.",
+      "Your verification code is 482915.\n@acme.okta.com #482915",
+    ])("%s", (text) => {
+      expect(sms(text)).toBeUndefined();
+    });
+
+    it("a host SMS_ALLOWED_HOSTS lists passes (Booking.com's own name); a path on it, or any other host, does not", () => {
+      const hosts = new Set(["booking.com"]);
+      expect(sms("Booking.com verification code: 482915", "482915", hosts)).toBeUndefined();
+      expect(sms("Booking.com verification code: 482915", "482915", new Set())?.reason).toMatch(/link/);
+      expect(sms("482915 at booking.com/reset", "482915", hosts)?.reason).toMatch(/link/);
+      expect(sms("482915 at https://booking.com", "482915", hosts)?.reason).toMatch(/link/);
+    });
+  });
 
   it.each([
     "Your verification code is 482915",
@@ -299,9 +426,13 @@ describe("the SMS text", () => {
     },
   );
 
-  it("leaves voice alone: Telesign speaks the code, there is no text", () => {
-    expect(messageTextIssue({ channel: "voice", phoneNumber: "447400123456", otpCode: "AB12" }, { mode: "okta" })).toBe(
-      undefined,
-    );
+  it("a voice call speaks only a code of 4 to 10 digits: a word or a long number is not Okta's", () => {
+    const voice = (otpCode: string) =>
+      messageTextIssue({ channel: "voice", phoneNumber: "447400123456", otpCode }, { mode: "okta" });
+    expect(voice("482915")).toBeUndefined();
+    expect(voice("048291")).toBeUndefined();
+    for (const code of ["AB12", "123", "18005551234567", "CALLUSNOW"]) {
+      expect(voice(code)?.location).toBe("data.messageProfile.otpCode");
+    }
   });
 });

@@ -2,7 +2,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseCallbackConfig } from "../src/config.ts";
 import { createCallbackReceiver } from "../src/handlers/telesign-callback.ts";
-import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import {
+  databaseTransactionStore,
+  maxDescriptionLength,
+  type TransactionStore,
+} from "../src/storage/transaction-store.ts";
 import { callbackSignatureValid } from "../src/telesign/callback-signature.ts";
 import { hmacSignature } from "../src/telesign/request-signing.ts";
 import { useDatabase } from "./support/database.ts";
@@ -174,6 +178,28 @@ describe("the callback receiver", () => {
       [3002, "callback"],
       [3000, "callback"],
     ]);
+  });
+
+  it("a signed callback whose external_id and description hold NUL characters is stored, not refused at every retry", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const body = JSON.stringify({
+      reference_id: referenceId,
+      external_id: "evt\u0000-42",
+      status: {
+        code: 3000,
+        description: `Delivered\u0000${"x".repeat(2_000)}`,
+        updated_on: "2024-11-12T13:12:29Z",
+        last_channel: "sms\u0000",
+      },
+    });
+    const response = await receiver(transactions)(body, signed(body));
+    expect(response.status).toBe(200);
+    const [row] = await db.sql<{ event_id: string; description: string; last_channel: string }>(
+      "SELECT event_id, description, last_channel FROM delivery_statuses",
+    );
+    expect(row).toMatchObject({ event_id: "evt\ufffd-42", last_channel: "sms\ufffd" });
+    expect(row?.description).toMatch(/^Delivered\ufffdx+$/);
+    expect(row?.description.length).toBe(maxDescriptionLength);
   });
 
   it("answers 405 to anything but POST", async () => {

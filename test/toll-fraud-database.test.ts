@@ -1,3 +1,4 @@
+import { createHash, createHmac, hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseStatusConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
@@ -8,7 +9,8 @@ import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
-import { baseEnv, oktaPost, useTelesignSimulator } from "./support/hook.ts";
+import { apiKey, baseEnv, customerId, oktaPost, useTelesignSimulator } from "./support/hook.ts";
+import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
@@ -25,24 +27,39 @@ function smsTo(phoneNumber: string, top: Record<string, unknown> = {}) {
   );
 }
 
-/** One function instance: its own hook, the shared database. */
-function instance(env: Record<string, string> = {}) {
+/** One function instance: its own hook, the shared database (`undefined` in env removes a variable). */
+function instance(env: Record<string, string | undefined> = {}, headers?: Record<string, string>) {
   const afterResponse: Promise<unknown>[] = [];
+  const hookEnv = Object.fromEntries(
+    Object.entries({ ...baseEnv, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const hook = createTelephonyHook({
-    config: parseConfig({ ...baseEnv, ...env }),
+    config: parseConfig(hookEnv),
     duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
     transactions: () => databaseTransactionStore(db.database),
     fraud: {
-      config: parseGuardConfig(env),
+      config: parseGuardConfig(hookEnv),
       counters: databaseRateCounters(db.database),
       riskCache: databaseRiskCache(db.database),
     },
   });
   const call = async (body: unknown) => {
-    const response = await hook(oktaPost(body), { waitUntil: (work) => afterResponse.push(work) });
+    const response = await hook(oktaPost(body, headers), { waitUntil: (work) => afterResponse.push(work) });
     return (await response.json()) as Record<string, any>;
   };
   return { call, settled: () => Promise.all(afterResponse) };
+}
+
+/** What anyone can compute for a number, its ranges and a user id without a secret: their plain SHA-256s. */
+function plainDigests(digits: string, oktaUserId: string): string[] {
+  const subjects = [`user:${oktaUserId}`];
+  for (let end = 1; end <= digits.length; end++) {
+    subjects.push(`number:${digits.slice(0, end)}`, `range:${digits.slice(0, end)}`);
+  }
+  return subjects.flatMap((subject) => [
+    createHash("sha256").update(subject).digest("base64url"),
+    createHash("sha256").update(subject).digest("hex"),
+  ]);
 }
 
 describe("rate limits across instances", () => {
@@ -106,6 +123,78 @@ describe("rate limits across instances", () => {
     expect(await db.sql("SELECT outcome, fraud_verdict FROM okta_requests")).toEqual([
       { outcome: "accepted", fraud_verdict: "unavailable" },
     ]);
+  });
+});
+
+describe("a leaked fraud_counters or risk_scores table reveals no number", () => {
+  const digits = "447400120666";
+  const everyScope = { FRAUD_LIMITS: "number:5/1h,range:9/1d,user:9/1h,country:9/1h,all:99/1d" };
+  const storedDigests = async () =>
+    [
+      ...(await db.sql<{ key: string }>("SELECT counter_key AS key FROM fraud_counters")),
+      ...(await db.sql<{ key: string }>("SELECT phone_key AS key FROM risk_scores")),
+    ].map(({ key }) => key.replace(/^([a-z]+\/[0-9a-z]+|[a-z-]+):/, "")); // a counter's scope and window, a score's lifecycle event
+
+  it("without PHONE_HASH_KEY, nothing is keyed by a plain hash: keys are HMACs under a key derived from TELESIGN_API_KEY", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ ...everyScope, TELESIGN_RISK_CHECK: "always" });
+    const request = smsTo(`+${digits}`);
+    await call(request);
+    await settled();
+    const stored = await storedDigests();
+    expect(stored.filter((key) => key.length === 43)).toHaveLength(4); // number, range, user, risk score
+    const plain = plainDigests(digits, request.data.userProfile.userId as string);
+    expect(stored.filter((key) => plain.includes(key))).toEqual([]);
+    const derived = hkdfSync("sha256", apiKey, "okta-telephony-hook-telesign", "toll-fraud subjects", 32);
+    expect(stored).toContain(createHmac("sha256", Buffer.from(derived)).update(`number:${digits}`).digest("base64url"));
+  });
+
+  it("with no secret to key them (passthrough without TELESIGN_API_KEY), numbers are counted in memory, never stored; countries still in the database", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const from = capturedLines.length;
+    const passthrough = instance(
+      {
+        OKTA_AUTH_MODE: "passthrough",
+        TELESIGN_API_KEY: undefined,
+        TELESIGN_CUSTOMER_ID: undefined,
+        OKTA_AUTH_SECRETS: undefined,
+        FRAUD_LIMITS: "number:1/1h,country:9/1h",
+        TELESIGN_RISK_CHECK: "always",
+      },
+      { authorization: `Basic ${Buffer.from(`${customerId}:${apiKey}`).toString("base64")}` },
+    );
+    expect(logLinesSince(from)).toContainEqual(
+      expect.objectContaining({ message: "toll-fraud counters on this instance only" }),
+    );
+    expect((await passthrough.call(smsTo("+447400123456"))).commands).toBeDefined();
+    expect((await passthrough.call(smsTo("+447400123456"))).error.errorSummary).toBe("Message blocked");
+    await passthrough.settled();
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(await storedDigests()).toEqual(["GB"]);
+  });
+});
+
+describe("a take of the counters cut at its bound", () => {
+  it("that lands late is given back when the code was not sent (FRAUD_FAIL=closed): a timeout never over-counts", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h", FRAUD_FAIL: "closed" });
+    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 }); // the claim, then the counters past their 400 ms
+    expect((await call(smsTo("+447400123456"))).error.errorSummary).toBe("Message blocked");
+    await settled();
+    await db.statementsRan();
+    expect(simulator.sentBodies()).toHaveLength(0);
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 0 }]);
+  });
+
+  it("that lands late keeps the code counted when it was sent (FRAUD_FAIL=open): a timeout never under-counts", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h" });
+    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 });
+    expect((await call(smsTo("+447400123456"))).commands).toBeDefined();
+    await settled();
+    await db.statementsRan();
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 1 }]);
+    expect(simulator.sentBodies()).toHaveLength(1);
   });
 });
 

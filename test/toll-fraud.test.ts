@@ -1,7 +1,7 @@
 import { http } from "msw";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { memoryRateCounters, type RateCounters } from "../src/fraud/rate-counters.ts";
-import { startHook, telesignUrl } from "./support/hook.ts";
+import { apiKey, customerId, startHook, telesignUrl } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
@@ -398,13 +398,40 @@ describe("the code message is Okta's code message", () => {
     expect(JSON.stringify(lines)).not.toMatch(/evil|bit\.ly|YES|is locked/);
   });
 
-  it("accepts Okta's WebOTP line (@host #code) and a code that starts with zeros", async () => {
+  it("accepts Okta's WebOTP line (@host #code) for the org's Okta domain (Okta's source), and a code that starts with zeros", async () => {
     const { simulator, call } = startHook();
     const webOtp = "Your verification code is 048291.\n@acme.okta.com #048291";
+    const source = { source: "https://acme.okta.com/api/v1/inlineHooks/cal4egvp1mbMldrYN0g7" };
     expect(
-      (await call(smsTo(numbers.ukMobile, {}, { otpCode: "048291", msgTemplate: webOtp }))).json.commands,
+      (await call(smsTo(numbers.ukMobile, source, { otpCode: "048291", msgTemplate: webOtp }))).json.commands,
     ).toBeDefined();
     expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("a WebOTP line for any host but the org's is refused: a look-alike login page is a phishing link", async () => {
+    const { simulator, call } = startHook();
+    const source = { source: "https://acme.okta.com/api/v1/inlineHooks/cal4egvp1mbMldrYN0g7" };
+    for (const line of ["@okta-secure-login.com #482915", "@acme.okta.com #482915 @evil-login.com"]) {
+      const msgTemplate = `Your verification code is 482915.\n${line}`;
+      expectBlocked((await call(smsTo(numbers.ukMobile, source, { msgTemplate }))).json, /.+/);
+    }
+    // Okta's source names the org only when it is Okta's hook URL.
+    const forged = { source: "https://okta-secure-login.com/phish" };
+    const msgTemplate = "Your verification code is 482915.\n@okta-secure-login.com #482915";
+    expectBlocked((await call(smsTo(numbers.ukMobile, forged, { msgTemplate }))).json, /.+/);
+    expect(simulator.received).toEqual([]);
+    // SMS_ALLOWED_HOSTS names the org's own hosts (a custom sign-in domain, its brand's name).
+    const allowed = startHook({ SMS_ALLOWED_HOSTS: "login.acme.example,booking.com" });
+    const custom = "Booking.com verification code: 482915\n@login.acme.example #482915";
+    expect((await allowed.call(smsTo(numbers.ukMobile, {}, { msgTemplate: custom }))).json.commands).toBeDefined();
+  });
+
+  it("the code used as the call-back number (otpCode 8005551234, text '… Call 800-555-1234') is refused", async () => {
+    const { simulator, call } = startHook();
+    const msgTemplate = "Code 8005551234. Account locked. Call 800-555-1234";
+    const { json } = await call(smsTo(numbers.ukMobile, {}, { otpCode: "8005551234", msgTemplate }));
+    expectBlocked(json, /phone number/);
+    expect(simulator.received).toEqual([]);
   });
 
   it("refuses a host outside the WebOTP line, and a WebOTP line for another code", async () => {
@@ -430,5 +457,150 @@ describe("the code message is Okta's code message", () => {
     ]);
     // Still only a real code.
     expectBlocked((await call(smsTo(numbers.ukMobile, {}, { otpCode: "12" }))).json, /.+/);
+  });
+});
+
+describe("the review's bypasses of the guard", () => {
+  const international = { satellite: "+870773123456", network: "+88216123456" };
+
+  it("international numbers (+870, +882) are INTL: a deny-list can refuse them and an allow-list must name them", async () => {
+    const denied = startHook({ FRAUD_COUNTRIES: "!CU,!INTL" });
+    const from = capturedLines.length;
+    expectBlocked((await denied.call(smsTo(international.satellite))).json, /destination country/);
+    expectBlocked((await denied.call(smsTo(international.network))).json, /destination country/);
+    expect(denied.simulator.received).toEqual([]);
+    expect(logLinesSince(from)).toMatchObject([
+      { rule: "country", country: "INTL" },
+      { rule: "country", country: "INTL" },
+    ]);
+    const allowed = startHook({ FRAUD_COUNTRIES: "US,INTL" });
+    expect((await allowed.call(smsTo(international.satellite))).json.commands).toBeDefined();
+    expectBlocked((await startHook({ FRAUD_COUNTRIES: "US" }).call(smsTo(international.satellite))).json, /country/);
+  });
+
+  it("a deny-list refuses a number of no known country: an unreadable number does not slip past !GB", async () => {
+    const { simulator, call } = startHook({ FRAUD_COUNTRIES: "!GB", FRAUD_NUMBER_TYPES: "none" });
+    expectBlocked((await call(smsTo("+4490123456789"))).json, /destination country/);
+    expect(simulator.received).toEqual([]);
+  });
+
+  it.each([
+    ["a premium-rate number with a digit too many", "+4490123456789"],
+    ["a toll-free number behind a stray 0", "+1 0 800 234 5678"],
+    ["Cuba behind an international prefix", "0053 5 123 4567"],
+  ])("%s (no valid number) is refused by default, without a Telesign call", async (_, phoneNumber) => {
+    const { simulator, call } = startHook();
+    const from = capturedLines.length;
+    expectBlocked((await call(smsTo(phoneNumber))).json, /not valid in its country's numbering plan/);
+    expect(simulator.received).toEqual([]);
+    expect(logLinesSince(from)).toMatchObject([{ outcome: "blocked", rule: "number_type", numberType: "invalid" }]);
+  });
+
+  it("example numbers still go out by default: Okta's Preview number (9876543210) and the NANP's area code 555", async () => {
+    const { simulator, call } = startHook();
+    for (const phoneNumber of ["9876543210", "+15555550100", "+1 555 555 0123"]) {
+      expect((await call(smsTo(phoneNumber))).json.commands).toBeDefined();
+    }
+    expect(simulator.sentBodies()).toHaveLength(3);
+  });
+
+  it("one number written two ways (+44 07624… and +44 7624…) is counted once: a leading 0 does not reset the limit", async () => {
+    const { simulator, call } = startHook({ FRAUD_LIMITS: "number:1/1h" });
+    expect((await call(smsTo("+447624123456"))).json.commands).toBeDefined();
+    expectBlocked((await call(smsTo("+4407624123456"))).json, /rate limit/);
+    expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  describe("a made-up passthrough credential (no TELESIGN_API_KEY to check it)", () => {
+    const passthroughEnv = { OKTA_AUTH_MODE: "passthrough", TELESIGN_API_KEY: undefined, OKTA_AUTH_SECRETS: undefined };
+    const basic = (key: string) => ({
+      authorization: `Basic ${Buffer.from(`${customerId}:${key}`).toString("base64")}`,
+    });
+    const madeUp = basic("not-the-account-key");
+
+    it("cannot lock a victim's number out: codes Telesign refuses the credential for are not counted", async () => {
+      const { simulator, call, afterResponse } = startHook({ ...passthroughEnv, FRAUD_LIMITS: "number:3/1h" });
+      for (let i = 0; i < 10; i++) await call(smsTo(numbers.ukMobile), { headers: madeUp });
+      await Promise.all(afterResponse);
+      // Telesign accepted none of them (the simulator refuses the credential).
+      expect(simulator.messages.size).toBe(0);
+      // The victim's own codes still go out, up to the limit.
+      for (let i = 0; i < 3; i++) {
+        expect((await call(smsTo(numbers.ukMobile), { headers: basic(apiKey) })).json.commands).toBeDefined();
+      }
+      expectBlocked((await call(smsTo(numbers.ukMobile), { headers: basic(apiKey) })).json, /rate limit/);
+    });
+
+    it("cannot switch the risk check off for every caller: Telesign's 401 to it is not 'no Intelligence'", async () => {
+      const { simulator, call } = startHook({ ...passthroughEnv, TELESIGN_RISK_CHECK: "always" });
+      const from = capturedLines.length;
+      await call(smsTo(numbers.ukMobile), { headers: madeUp });
+      expect(logLinesSince(from).filter(({ message }) => message === "risk check unavailable")).toEqual([]);
+      // The real account's next code is still scored: the simulator's "block" number is refused.
+      expectBlocked((await call(smsTo("+447400120666"), { headers: basic(apiKey) })).json, /risk score/);
+      expect(simulator.messages.size).toBe(0);
+    });
+  });
+
+  it("an account without Intelligence is asked again after ten minutes, not never", async () => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+    try {
+      const { simulator, call } = startHook({ TELESIGN_RISK_CHECK: "always" });
+      const scored = () => simulator.received.filter(({ path }) => path.startsWith("/v1/score/")).length;
+      await call(smsTo("+447400120403"));
+      await call(smsTo("+447400120403"));
+      expect(scored()).toBe(1);
+      vi.advanceTimersByTime(10 * 60_000 + 1);
+      await call(smsTo("+447400120403"));
+      expect(scored()).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("monitor mode with FRAUD_FAIL=closed sends the code when the database is down, and says it would have blocked", async () => {
+    const failing: RateCounters = {
+      take: async () => {
+        throw new Error("connection refused");
+      },
+      giveBack: async () => {},
+    };
+    const { simulator, call } = startHook({ FRAUD_MODE: "monitor", FRAUD_FAIL: "closed" }, {}, { counters: failing });
+    const from = capturedLines.length;
+    expect((await call(smsTo(numbers.ukMobile))).json.commands).toBeDefined();
+    expect(simulator.sentBodies()).toHaveLength(1);
+    expect(logLinesSince(from).at(-1)).toMatchObject({ outcome: "accepted", wouldBlock: "unavailable" });
+  });
+
+  it("a slow database cannot open the gate to a burst: each instance counts in its own memory meanwhile", async () => {
+    const failing: RateCounters = {
+      take: async () => {
+        throw new Error("connection refused");
+      },
+      giveBack: async () => {},
+    };
+    const { simulator, call } = startHook({ FRAUD_LIMITS: "number:3/1h" }, {}, { counters: failing });
+    const from = capturedLines.length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(smsTo(numbers.ukMobile))));
+    expect(simulator.sentBodies()).toHaveLength(3);
+    expect(answers.filter(({ json }) => json.error !== undefined)).toHaveLength(7);
+    expect(logLinesSince(from).filter(({ outcome }) => outcome === "blocked")[0]).toMatchObject({
+      rule: "rate_limit",
+      fraudGuard: "unavailable",
+    });
+  });
+
+  it("a verification's score is not reused for an enrollment: Telesign scores each lifecycle event apart", async () => {
+    const { simulator, call, afterResponse } = startHook({ TELESIGN_RISK_CHECK: "always" });
+    const scoredEvents = () =>
+      simulator.received
+        .filter(({ path }) => path.startsWith("/v1/score/"))
+        .map(({ body }) => new URLSearchParams(String(body)).get("account_lifecycle_event"));
+    await call(smsTo(numbers.ukMobile, { requestType: verification }));
+    await Promise.all(afterResponse);
+    await call(smsTo(numbers.ukMobile, { requestType: preEnrollment }));
+    await Promise.all(afterResponse);
+    await call(smsTo(numbers.ukMobile, { requestType: verification }));
+    expect(scoredEvents()).toEqual(["sign-in", "create"]);
   });
 });

@@ -19,6 +19,22 @@ async function everythingStored(): Promise<string> {
 }
 
 describe("the hook's records", () => {
+  it("an eventId, login or user id holding NUL or control characters is still recorded, not refused by Postgres", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const hook = startHook({}, {}, { transactions: () => transactions });
+    const body = oktaRequest({}, { eventId: "evt\u0000-nul\u0007" });
+    body.data.userProfile.login = "test.user\u0000@okta.com";
+    body.data.userProfile.userId = "00uyxx\u0000";
+    const { json } = await hook.call(body);
+    await Promise.all(hook.afterResponse);
+    expect(json.commands[0].value[0].status).toBe("SUCCESSFUL");
+    expect(await db.sql("SELECT event_id, okta_login, okta_user_id FROM okta_requests")).toEqual([
+      { event_id: "evt\ufffd-nul\ufffd", okta_login: "test.user\ufffd@okta.com", okta_user_id: "00uyxx\ufffd" },
+    ]);
+    // The status endpoint looks the event up the same way.
+    expect(await transactions.getByEventId("evt\u0000-nul\u0007")).toMatchObject({ eventId: "evt\ufffd-nul\ufffd" });
+  });
+
   it("records each answered request after answering: ids, user, masked phone, keyed hash, outcome, times; no code", async () => {
     const transactions = databaseTransactionStore(db.database);
     const hook = startHook({ PHONE_HASH_KEY: phoneHashKey }, {}, { transactions: () => transactions });

@@ -1,8 +1,8 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
 import type { ConfigFinding, EnvironmentVariables, Parsed } from "../config.ts";
-import { maxMessageTextLength, otpCodePlaceholder } from "./message-text.ts";
-import { type NumberTypeName, numberTypes } from "./numbering.ts";
-import { defaultRateLimits, parseRateLimits, type RateLimit } from "./rate-limits.ts";
+import { maxMessageTextLength, otpCodePlaceholder, textIssue } from "./message-text.ts";
+import { internationalCountry, type NumberTypeName, numberTypes } from "./numbering.ts";
+import { defaultRateLimits, limitWarnings, parseRateLimits, type RateLimit } from "./rate-limits.ts";
 
 /**
  * The toll-fraud guard's variables, parsed from the environment the way src/config.ts parses the
@@ -31,26 +31,34 @@ export interface GuardConfig {
   /** The recommendations of Telesign's score that refuse a code. */
   riskRefuses: ReadonlySet<RiskRecommendation>;
   smsText: SmsText;
+  /** Hosts (lower case) an SMS text may name, besides the org's Okta domain: `SMS_ALLOWED_HOSTS`. */
+  allowedHosts: ReadonlySet<string>;
 }
+
+/**
+ * Refused unless FRAUD_NUMBER_TYPES says otherwise: how revenue-share fraud gets paid, and numbers
+ * no numbering plan knows (Okta rejects them at enrollment, so a code for one is not Okta's).
+ */
+const defaultRefusedTypes: readonly NumberTypeName[] = ["premium-rate", "shared-cost", "toll-free", "invalid"];
 
 /** Every variable the guard reads, each with how to set it right (for npm run check). */
 export const guardVariables = {
   FRAUD_MODE: "enforce, monitor or off, or unset for enforce",
   FRAUD_FAIL: "open or closed, or unset for open",
-  FRAUD_COUNTRIES: "ISO 3166-1 alpha-2 codes, all allowed (US,CA) or all denied (!CU,!LV), or unset for every country",
-  FRAUD_NUMBER_TYPES: `number types to refuse, comma-separated, among ${numberTypes.join(", ")}; none for no type; or unset for premium-rate,shared-cost,toll-free`,
+  FRAUD_COUNTRIES: `ISO 3166-1 alpha-2 codes (and ${internationalCountry} for international numbers such as +882), all allowed (US,CA) or all denied (!CU,!LV), or unset for every country`,
+  FRAUD_NUMBER_TYPES: `number types to refuse, comma-separated, among ${numberTypes.join(", ")}; none for no type; or unset for ${defaultRefusedTypes.join(",")}`,
   FRAUD_LIMITS: `scope:count/window entries (scopes number, range, country, user, all; windows Nm, Nh, Nd), none for no limit, or unset for ${defaultRateLimits}`,
   TELESIGN_RISK_CHECK: "off, enrollment or always, or unset for off",
   TELESIGN_RISK_BLOCK: "block, or flag to refuse flagged numbers too; unset for block",
   SMS_TEXT: "okta (Okta's text) or template (SMS_TEMPLATE), or unset for okta",
-  SMS_TEMPLATE: `the SMS text with ${otpCodePlaceholder} where the code goes, at most ${maxMessageTextLength} characters`,
+  SMS_TEMPLATE: `the SMS text with ${otpCodePlaceholder} where the code goes, at most ${maxMessageTextLength} characters, no link and no other number`,
+  SMS_ALLOWED_HOSTS:
+    "host names an SMS text may name (acme.com,login.acme.com), comma-separated, besides the org's Okta domain; or unset for none",
 } as const;
 
 export type GuardVariable = keyof typeof guardVariables;
 
 export const guardVariableNames = Object.keys(guardVariables) as GuardVariable[];
-
-export const defaultRefusedNumberTypes: NumberTypeName[] = ["premium-rate", "shared-cost", "toll-free"];
 
 /** The guard's configuration from the environment: every problem at once. */
 export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig, GuardVariable> {
@@ -77,7 +85,8 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
 
   const countries = countryRule(read("FRAUD_COUNTRIES"), (message) => problem(message, "FRAUD_COUNTRIES"));
 
-  let refusedNumberTypes = new Set<NumberTypeName>(defaultRefusedNumberTypes);
+  const warnings: ConfigFinding<GuardVariable>[] = [];
+  let refusedNumberTypes = new Set<NumberTypeName>(defaultRefusedTypes);
   const typesValue = env.FRAUD_NUMBER_TYPES;
   if (typesValue !== undefined) {
     const names = list(typesValue).map((name) => name.toLowerCase().replaceAll("_", "-"));
@@ -96,6 +105,18 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
   const limitsRead = parseRateLimits(env.FRAUD_LIMITS ?? defaultRateLimits);
   if (!limitsRead.ok) problem(`FRAUD_LIMITS ${limitsRead.reason}`, "FRAUD_LIMITS");
   const limits = limitsRead.ok ? limitsRead.limits : [];
+  for (const message of limitWarnings(limits)) warnings.push({ variables: ["FRAUD_LIMITS"], message });
+  const allowedHosts = new Set<string>();
+  for (const host of list(env.SMS_ALLOWED_HOSTS ?? "").map((entry) => entry.toLowerCase())) {
+    if (hostName.test(host)) allowedHosts.add(host);
+    else {
+      problem(
+        "SMS_ALLOWED_HOSTS must list host names (acme.com,login.acme.com), without scheme or path",
+        "SMS_ALLOWED_HOSTS",
+      );
+      break;
+    }
+  }
 
   let smsText: SmsText = { mode: "okta" };
   const textMode = choice("SMS_TEXT", ["okta", "template"], "okta");
@@ -105,6 +126,12 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
       problem(`SMS_TEMPLATE must contain ${otpCodePlaceholder} where the code goes`, "SMS_TEMPLATE");
     } else if ([...template].length > maxMessageTextLength) {
       problem(`SMS_TEMPLATE must be at most ${maxMessageTextLength} characters`, "SMS_TEMPLATE");
+    } else if (templateIssue(template, allowedHosts) !== undefined) {
+      const reason = templateIssue(template, allowedHosts);
+      problem(
+        `SMS_TEMPLATE must contain ${otpCodePlaceholder} once and nothing Okta's text may not (${reason})`,
+        "SMS_TEMPLATE",
+      );
     } else if (textMode !== "template") {
       problem(
         "SMS_TEMPLATE must not be set unless SMS_TEXT is template (the hook would not send it)",
@@ -118,10 +145,10 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
     else smsText = { mode: "template", template };
   }
 
-  if (problems.length > 0) return { ok: false, problems, warnings: [] };
+  if (problems.length > 0) return { ok: false, problems, warnings };
   return {
     ok: true,
-    warnings: [],
+    warnings,
     config: {
       mode,
       failure,
@@ -131,8 +158,17 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
       riskCheck,
       riskRefuses: new Set<RiskRecommendation>(riskBlock === "flag" ? ["block", "flag"] : ["block"]),
       smsText,
+      allowedHosts,
     },
   };
+}
+
+const hostName = /^[a-z\d](?:[a-z\d-]*[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]*[a-z\d])?)+$/;
+
+/** What the message-text rule says of SMS_TEMPLATE with a code in it: the text Telesign will send. */
+function templateIssue(template: string, allowedHosts: ReadonlySet<string>): string | undefined {
+  const sampleCode = "482915";
+  return textIssue(template.replaceAll(otpCodePlaceholder, sampleCode), sampleCode, allowedHosts)?.reason;
 }
 
 function list(value: string): string[] {
@@ -142,7 +178,10 @@ function list(value: string): string[] {
     .filter((part) => part !== "");
 }
 
-/** An allow-list (`US,CA`) or a deny-list (`!CU,!LV`); a mix is a problem. */
+/**
+ * An allow-list (`US,CA`) or a deny-list (`!CU,!LV`); a mix is a problem. `INTL` names the
+ * international numbers no country owns (+800, +808, +870, +881, +882, +883, +888, +979).
+ */
 function countryRule(value: string | undefined, problem: (message: string) => void): CountryRule | undefined {
   if (value === undefined) return undefined;
   const entries = list(value).map((entry) => entry.toUpperCase());
@@ -152,7 +191,9 @@ function countryRule(value: string | undefined, problem: (message: string) => vo
     return undefined;
   }
   const codes = entries.map((entry) => entry.replace(/^!\s*/, ""));
-  const unknown = codes.filter((code) => !/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code));
+  const unknown = codes.filter(
+    (code) => code !== internationalCountry && (!/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code)),
+  );
   if (codes.length === 0 || unknown.length > 0) {
     // Two letters of a country code are not a secret: naming them saves a search (UK is GB).
     const named = unknown.filter((code) => /^[A-Z]{2}$/.test(code));

@@ -8,7 +8,7 @@ import { type RiskScore, scorePhoneNumber } from "../telesign/risk-score.ts";
 import type { GuardConfig } from "./guard-config.ts";
 import { messageTextIssue } from "./message-text.ts";
 import { type NumberFacts, numberFacts } from "./numbering.ts";
-import type { RateCounters, TakeResult } from "./rate-counters.ts";
+import { memoryRateCounters, type RateCounters, type TakeResult } from "./rate-counters.ts";
 import { type CounterKey, counterKeys } from "./rate-limits.ts";
 import { lifecycleEventOf, type RiskCache, riskCheckApplies } from "./risk-check.ts";
 import { causes, destinationFindings, type Finding } from "./rules.ts";
@@ -33,6 +33,8 @@ export interface FraudGuardDependencies {
   telesign: Pick<TelesignConfig, "apiUrl" | "authMethod" | "timeoutMs">;
   /** Turns a subject (number, range, user id) into what counters and the cache store: never the raw value. */
   digest: (subject: string) => string;
+  /** The counters' bound (default 400 ms). */
+  counterTimeoutMs?: number;
   fetch?: typeof fetch;
   log: Logger;
 }
@@ -51,7 +53,9 @@ export interface Screened {
 export interface Counted {
   screened: Screened;
   /** Undefined when there was nothing to count. */
-  take?: TakeResult | "unavailable";
+  take?: TakeResult;
+  /** The shared counters did not answer in time: `take` is this instance's own count. */
+  unavailable?: true;
   cachedRisk?: Promise<RiskScore | undefined>;
   /** Uncounts the code (it is not sent after all); resolves at once when nothing was counted. */
   release(): Promise<void>;
@@ -72,6 +76,8 @@ const counterTimeoutMs = 400;
 const maxRiskMs = 800;
 /** Less time than this is not worth a Score call: the check is skipped (and logged). */
 const minRiskMs = 100;
+/** After Telesign said the account has no Intelligence, the instance asks again after this long. */
+const riskUnavailableMs = 10 * 60_000;
 
 export function createFraudGuard({
   config,
@@ -81,11 +87,19 @@ export function createFraudGuard({
   digest,
   fetch,
   log,
+  counterTimeoutMs: counterBoundMs = counterTimeoutMs,
 }: FraudGuardDependencies) {
   const enforcing = config.mode === "enforce";
   const guarding = config.mode !== "off";
-  /** Set once Telesign said this account has no Intelligence: one warning per instance. */
-  let riskUnavailable = false;
+  /** Until when Telesign's no-Intelligence answer stands (`performance.now()` time): one warning per instance and period. */
+  let riskUnavailableUntil = Number.NEGATIVE_INFINITY;
+  /**
+   * This instance's own counters, for when the shared ones do not answer in time: a burst is still
+   * limited per instance (FRAUD_FAIL=open).
+   */
+  const fallbackCounters = memoryRateCounters();
+  /** The hosts a text may name besides the request's own Okta domain. */
+  const { allowedHosts } = config;
 
   /** Monitor mode turns what would refuse into a note. */
   function finding(screened: Pick<Screened, "blocked" | "wouldBlock">, found: Finding) {
@@ -94,8 +108,14 @@ export function createFraudGuard({
   }
 
   function screen(request: TelephonyRequest): Screened {
-    const textIssue = messageTextIssue(request.delivery, config.smsText);
-    const facts = guarding ? numberFacts(request.delivery.phoneNumber) : {};
+    const hosts =
+      request.oktaHost === undefined || allowedHosts.has(request.oktaHost)
+        ? allowedHosts
+        : new Set([...allowedHosts, request.oktaHost]);
+    const textIssue = messageTextIssue(request.delivery, config.smsText, hosts);
+    const facts: NumberFacts = guarding
+      ? numberFacts(request.delivery.phoneNumber)
+      : { key: request.delivery.phoneNumber };
     const fields = { country: facts.country, numberType: facts.type };
     const screened: Screened = { request, facts, wouldBlock: [], fields };
     if (textIssue !== undefined) {
@@ -109,19 +129,17 @@ export function createFraudGuard({
 
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
-    const bound = Math.max(1, Math.min(counterTimeoutMs, deadline - performance.now()));
+    const bound = Math.max(1, Math.min(counterBoundMs, deadline - performance.now()));
     const cachedRisk =
       guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
-        ? withinMs(bound, () => riskCache.get(digest(`number:${request.delivery.phoneNumber}`), deadline)).catch(
-            () => undefined,
-          )
+        ? withinMs(bound, () => riskCache.get(riskSubject(request, facts), deadline)).catch(() => undefined)
         : undefined;
     // A code another rule would refuse is not counted, in monitor mode as in enforce.
     const keys =
       guarding && counters !== undefined && screened.wouldBlock.length === 0
         ? counterKeys(
             config.limits,
-            { phoneNumber: request.delivery.phoneNumber, country: facts.country, oktaUserId: request.oktaUserId },
+            { phoneNumber: facts.key, country: facts.country, oktaUserId: request.oktaUserId },
             Date.now(),
             digest,
           )
@@ -129,47 +147,62 @@ export function createFraudGuard({
     if (counters === undefined || keys.length === 0) {
       return { screened, cachedRisk, release: async () => {} };
     }
-    let take: TakeResult | "unavailable";
+    let take: TakeResult;
+    let counted = counters;
+    const taking = counters.take(keys, performance.now() + bound);
+    // What a take cut at its bound counted once it lands after all (nothing if it failed).
+    let late: Promise<CounterKey[]> = Promise.resolve([]);
     try {
-      take = await withinMs(bound, () => counters.take(keys, performance.now() + bound));
+      take = await withinMs(bound, () => taking);
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
-      take = "unavailable";
+      counted = fallbackCounters;
+      take = await fallbackCounters.take(keys, deadline);
+      late = taking.then(({ taken }) => taken).catch(() => []);
     }
-    const taken: CounterKey[] = take === "unavailable" ? [] : take.taken;
+    const { taken } = take;
     let released = false;
     return {
       screened,
       take,
+      ...(counted === fallbackCounters && { unavailable: true as const }),
       cachedRisk,
-      release: () => {
-        if (released || taken.length === 0) return Promise.resolve();
+      release: async () => {
+        if (released) return;
         released = true;
-        return counters.giveBack(taken);
+        if (taken.length > 0) await counted.giveBack(taken);
+        const landed = await late;
+        if (landed.length > 0) await counters.giveBack(landed);
       },
     };
   }
 
+  /**
+   * @param unverified the credential is one Okta's header carried and no TELESIGN_API_KEY checked:
+   *   what Telesign answers it says nothing of the account, only of that credential.
+   */
   async function judge(
-    { screened, take, cachedRisk }: Counted,
+    { screened, take, unavailable, cachedRisk }: Counted,
     credential: TelesignCredential,
     deadline: number,
+    unverified = false,
   ): Promise<Judgement> {
     const judged = { blocked: screened.blocked, wouldBlock: [...screened.wouldBlock] };
     const fields: LogFields = {};
-    if (take === "unavailable") {
+    if (unavailable) {
       fields.fraudGuard = "unavailable";
-      if (config.failure === "closed") judged.blocked ??= { rule: "unavailable", cause: causes.unavailable };
-    } else if (take !== undefined && take.full.length > 0) {
+      if (config.failure === "closed") finding(judged, { rule: "unavailable", cause: causes.unavailable });
+    }
+    if (take !== undefined && take.full.length > 0) {
       const full = take.full[0] as CounterKey;
       finding(judged, { rule: "rate_limit", scope: `${full.scope}/${full.window}`, cause: causes.rate_limit });
     }
     let after: Promise<unknown> | undefined;
     const { request } = screened;
     if (judged.blocked === undefined && guarding && riskCheckApplies(config.riskCheck, request.requestType)) {
-      const subject = digest(`number:${request.delivery.phoneNumber}`);
+      const subject = riskSubject(request, screened.facts);
       const cached = await cachedRisk;
-      const score = cached ?? (await askTelesign(request, credential, deadline));
+      const score = cached ?? (await askTelesign(request, credential, deadline, unverified));
       if (score !== undefined) {
         fields.riskRecommendation = score.recommendation;
         fields.riskScore = score.score;
@@ -186,13 +219,19 @@ export function createFraudGuard({
     return { ...judged, fields, ...(after && { after }) };
   }
 
+  /** What the risk cache knows an answer by: the number's digest, per lifecycle event (Telesign scores each apart). */
+  function riskSubject(request: TelephonyRequest, facts: NumberFacts): string {
+    return `${lifecycleEventOf(request.requestType)}:${digest(`number:${facts.key}`)}`;
+  }
+
   /** Telesign's score, or undefined (logged) when it cannot be had in its bound. */
   async function askTelesign(
     request: TelephonyRequest,
     credential: TelesignCredential,
     deadline: number,
+    unverified: boolean,
   ): Promise<RiskScore | undefined> {
-    if (riskUnavailable) return undefined;
+    if (performance.now() < riskUnavailableUntil) return undefined;
     const left = deadline - performance.now();
     const timeoutMs = Math.floor(Math.min(maxRiskMs, left / 2));
     if (timeoutMs < minRiskMs) {
@@ -209,10 +248,10 @@ export function createFraudGuard({
         { ...telesign, credential, timeoutMs, ...(fetch && { fetch }) },
       );
     } catch (error) {
-      if (error instanceof TelesignHttpError && (error.httpStatus === 401 || error.httpStatus === 403)) {
-        riskUnavailable = true;
+      if (!unverified && error instanceof TelesignHttpError && (error.httpStatus === 401 || error.httpStatus === 403)) {
+        riskUnavailableUntil = performance.now() + riskUnavailableMs;
         log("warn", "risk check unavailable", {
-          reason: `Telesign answered HTTP ${error.httpStatus}: this account may not have Intelligence (Score); risk checks are skipped on this instance`,
+          reason: `Telesign answered HTTP ${error.httpStatus}: this account may not have Intelligence (Score); risk checks are skipped on this instance for ${riskUnavailableMs / 60_000} minutes`,
         });
       } else {
         log("warn", "risk check failed", { error: messageOf(error) });

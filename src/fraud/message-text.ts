@@ -2,13 +2,18 @@ import type { Delivery, RequestIssue } from "../okta/telephony-request.ts";
 import type { SmsText } from "./guard-config.ts";
 
 /**
- * The SMS text is Okta's code message, nothing else: whoever holds the hook's credential must not
+ * The code is Okta's (4 to 10 digits), by SMS or voice. The SMS text is Okta's code message, nothing else: whoever holds the hook's credential must not
  * be able to relay any text to any number under the org's sender id. So for SMS the code is
  * required and looks like Okta's (4 to 10 digits); Okta's text must contain it and carry no link
  * and no other number to call or text back, except the WebOTP line (`@host #code`, the last line)
- * that Okta's templates may end with. Or, with `SMS_TEXT=template`, the hook sends its own text.
- * Okta's SMS templates are at most 160 characters, code and variables included; twice that leaves
- * room for any translation.
+ * that Okta's templates may end with, for the org's own hosts. Or, with `SMS_TEXT=template`, the
+ * hook sends its own text. Okta's SMS templates are at most 160 characters, code and variables
+ * included; twice that leaves room for any translation.
+ *
+ * The text is read as a phone shows it: compatibility forms folded (NFKC: fullwidth digits and
+ * letters), invisible format characters dropped (zero-width space, soft hyphen), and the dots a
+ * browser reads as a host's dot (`。`, `．`, `｡`) taken as dots between Latin letters or digits
+ * (`evil。com`; a Japanese or Chinese sentence ends with `。` too); digits are every script's.
  */
 
 export const maxMessageTextLength = 320;
@@ -18,54 +23,93 @@ export const otpCodePlaceholder = "{code}";
 
 const oktaCode = /^\d{4,10}$/;
 
+/** A URL scheme or `www.`: a link whatever its host. */
+const scheme = /[a-z][a-z\d+.-]*:\/\/|(?<![\p{L}\p{N}-])www\./iu;
+
 /**
- * A URL scheme, `www.`, or a host name (`evil.example`, `bit.ly/x`): anything a phone shows as a
- * link. A name's last label before its top-level domain has a letter, so that a sentence that
- * follows the code without a space (`123456.Valid 5 min`) is not taken for one.
+ * A host name (`evil.example`, `bit.ly/x`, `a.b.example`): anything a phone may show as a link. The
+ * label before the top-level domain has a letter, so that a sentence that follows the code without
+ * a space (`123456.Valid 5 min`) is not taken for one.
  */
-const link = /[a-z][a-z\d+.-]*:\/\/|\bwww\.|[\p{L}\p{N}-]*\p{L}[\p{L}\p{N}-]*\.\p{L}[\p{L}\p{N}-]{1,62}/iu;
+const hostName =
+  /(?<![\p{L}\p{N}-])(?:[\p{L}\p{N}-]+\.)*[\p{L}\p{N}-]*\p{L}[\p{L}\p{N}-]*\.\p{L}[\p{L}\p{N}-]{1,62}(?![\p{L}\p{N}-])/gu;
 
-/** Digits written as one number: joined by at most two of space, dot, dash, slash and parentheses. */
-const digitRun = /\d(?:[\s.\-/()]{0,2}\d)*/g;
-
-/** More digits than this in one run, other than the code itself, is a number to call or text. */
+/**
+ * More digits than this besides the code, in the whole text and however separated (`0800 555
+ * 1234`, `0800–555–1234`, `٠٨٠٠`), is a number to call or text back. Four lets Okta's texts say
+ * how long a code lasts (`expires in 10 minutes`, `valid for 300 s`, `until 14:35`) and refuses any
+ * phone number and a short code of five digits or more (a four-digit short code remains possible).
+ */
 const maxOtherDigits = 4;
 
-/** Why the message is not one Okta would send, or undefined. Issues never repeat the text or the code. */
-export function messageTextIssue(delivery: Delivery, smsText: SmsText): RequestIssue | undefined {
-  if (delivery.channel !== "sms") return undefined;
+/** Why the message is not one Okta would send, or undefined. Issues never repeat the text, the code or a threshold. */
+export function messageTextIssue(
+  delivery: Delivery,
+  smsText: SmsText,
+  /** The hosts the text may name (lower case): the org's Okta domain and SMS_ALLOWED_HOSTS. */
+  allowedHosts: ReadonlySet<string> = new Set(),
+): RequestIssue | undefined {
   const { otpCode } = delivery;
   const codeLocation = "data.messageProfile.otpCode";
   if (otpCode === undefined) return { location: codeLocation, reason: "is required for SMS" };
+  // A voice call speaks the code: anything else spoken (a word, a long number) is not Okta's.
   if (!oktaCode.test(otpCode)) return { location: codeLocation, reason: "must be 4 to 10 digits, as Okta's codes are" };
-  if (smsText.mode === "template") return undefined;
+  if (delivery.channel !== "sms" || smsText.mode === "template") return undefined;
+  return textIssue(delivery.text, otpCode, allowedHosts);
+}
 
+/** The same rules for any text around a code (Okta's, or SMS_TEMPLATE at configuration time). */
+export function textIssue(
+  original: string,
+  otpCode: string,
+  allowedHosts: ReadonlySet<string>,
+): RequestIssue | undefined {
   const location = "data.messageProfile.msgTemplate";
-  const { text } = delivery;
   // UTF-16 units are at least as many as characters: count characters only for a long text.
-  if (text.length > maxMessageTextLength && [...text].length > maxMessageTextLength) {
-    return { location, reason: `is longer than ${maxMessageTextLength} characters` };
+  if (original.length > maxMessageTextLength && [...original].length > maxMessageTextLength) {
+    return { location, reason: "is longer than a code message may be" };
   }
-  if (!text.includes(otpCode)) return { location, reason: "does not contain otpCode" };
-  const body = withoutWebOtpLine(text, otpCode);
-  if (link.test(body)) return { location, reason: "contains a link" };
-  for (const [run] of body.matchAll(digitRun)) {
-    const digits = run.replace(/\D/g, "");
-    if (digits.length > maxOtherDigits && digits !== otpCode) return { location, reason: "contains a phone number" };
+  const text = asShown(original);
+  const body = withoutWebOtpLine(text, otpCode, allowedHosts);
+  // The code, once, as one token: not inside a longer number, not spread out (`800-555-1234`).
+  const codeToken = new RegExp(`(?<!\\p{Nd})${otpCode}(?!\\p{Nd})`, "u");
+  if (!codeToken.test(body)) {
+    return { location, reason: "does not contain otpCode" };
+  }
+  const rest = body.replace(codeToken, " ");
+  if (scheme.test(rest)) return { location, reason: "contains a link" };
+  for (const match of rest.matchAll(hostName)) {
+    if (!allowedHosts.has(match[0].toLowerCase()) || rest[match.index + match[0].length] === "/") {
+      return { location, reason: "contains a link" };
+    }
+  }
+  if ((rest.match(/\p{Nd}/gu)?.length ?? 0) > maxOtherDigits) {
+    return { location, reason: "contains a phone number (digits besides the code)" };
   }
   return undefined;
 }
 
+/** The text as a phone shows it: compatibility forms folded, invisible characters dropped, look-alike dots in a host read as dots. */
+function asShown(text: string): string {
+  return text
+    .normalize("NFKC")
+    .replace(/\p{Cf}/gu, "")
+    .replace(/(?<=[a-z\d-])[\u3002\uFF0E\uFF61](?=[a-z\d])/gi, ".");
+}
+
+const hostPattern = "@([a-z\\d](?:[a-z\\d-]*[a-z\\d])?(?:\\.[a-z\\d](?:[a-z\\d-]*[a-z\\d])?)+)(?::\\d{1,5})?";
+
 /**
  * The text without its WebOTP line (`@login.example.com #123456`, optionally followed by
- * ` @parent-origin`), which lets a browser fill the code in: the only host an Okta text may name.
+ * ` @parent-origin`), which lets a browser fill the code in, when every host it names is allowed.
  */
-function withoutWebOtpLine(text: string, otpCode: string): string {
+function withoutWebOtpLine(text: string, otpCode: string, allowedHosts: ReadonlySet<string>): string {
   const lines = text.trimEnd().split(/\r?\n/);
   const last = lines.at(-1)?.trim() ?? "";
-  const host = "@[a-z\\d](?:[a-z\\d-]*[a-z\\d])?(?:\\.[a-z\\d](?:[a-z\\d-]*[a-z\\d])?)+(?::\\d{1,5})?";
-  const webOtp = new RegExp(`^${host} #${otpCode}(?: ${host})?$`, "i");
-  return webOtp.test(last) ? lines.slice(0, -1).join("\n") : text;
+  const webOtp = new RegExp(`^${hostPattern} #${otpCode}(?: ${hostPattern})?$`, "i").exec(last);
+  if (webOtp === null) return text;
+  const hosts = [webOtp[1], webOtp[2]].filter((host) => host !== undefined);
+  return hosts.every((host) => allowedHosts.has(host.toLowerCase())) ? lines.slice(0, -1).join("\n") : text;
 }
 
 /** The text Telesign sends: Okta's, or `SMS_TEMPLATE` around the code. */

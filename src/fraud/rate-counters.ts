@@ -8,7 +8,11 @@ import type { CounterKey } from "./rate-limits.ts";
  * what counts is every code the guard let through.
  */
 export interface RateCounters {
-  /** @param deadline the `performance.now()` time by which the answer must be in */
+  /**
+   * @param deadline the `performance.now()` time by which the guard needs the answer: past it the
+   * guard stops waiting, but the promise should still settle with what was counted (a statement
+   * cut off on the client may land on the server), so that a code not sent is given back.
+   */
   take(keys: CounterKey[], deadline: number): Promise<TakeResult>;
   /** Uncounts codes `take` counted. */
   giveBack(keys: CounterKey[]): Promise<void>;

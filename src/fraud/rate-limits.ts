@@ -12,7 +12,7 @@
  * - `user`: one Okta user id (a request without one is not counted here);
  * - `all`: the org's whole traffic, a spend ceiling.
  */
-export const limitScopes = ["number", "range", "country", "user", "all"] as const;
+const limitScopes = ["number", "range", "country", "user", "all"] as const;
 
 export type LimitScope = (typeof limitScopes)[number];
 
@@ -46,7 +46,7 @@ export function parseRateLimits(value: string): { ok: true; limits: RateLimit[] 
   if (parts.length === 1 && parts[0]?.toLowerCase() === "none") return { ok: true, limits: [] };
   const limits: RateLimit[] = [];
   for (const [index, part] of parts.entries()) {
-    const match = /^([a-z]+):(\d{1,9})\/(\d{1,4})([mhd])$/i.exec(part);
+    const match = /^([a-z]+):(\d+)\/(\d+)([mhd])$/i.exec(part);
     const at = `entry ${index + 1}`;
     if (match === null) {
       return { ok: false, reason: `must list scope:count/window entries, e.g. number:5/1h (${at} is not one)` };
@@ -56,8 +56,10 @@ export function parseRateLimits(value: string): { ok: true; limits: RateLimit[] 
     if (!limitScopes.includes(scope)) {
       return { ok: false, reason: `must use the scopes ${limitScopes.join(", ")} (${at} does not)` };
     }
-    const count = Number(countText);
-    const windowMs = Number(length) * unitMs[unit.toLowerCase() as keyof typeof unitMs];
+    const count = countText.length > 9 ? Number.POSITIVE_INFINITY : Number(countText);
+    const windowMs =
+      (length.length > 4 ? Number.POSITIVE_INFINITY : Number(length)) *
+      unitMs[unit.toLowerCase() as keyof typeof unitMs];
     if (count < 1 || count > maxCount) return { ok: false, reason: `must allow 1 to ${maxCount} codes (${at})` };
     if (windowMs < unitMs.m || windowMs > maxWindowMs) {
       return { ok: false, reason: `must have windows from 1m to 31d (${at})` };
@@ -69,6 +71,24 @@ export function parseRateLimits(value: string): { ok: true; limits: RateLimit[] 
     limits.push({ scope, count, window, windowMs });
   }
   return { ok: true, limits };
+}
+
+/**
+ * Limits of one scope that contradict each other: a longer window that allows no more codes than a
+ * shorter one (`number:10/1h,number:5/1d`) makes the shorter one useless. Each is one sentence.
+ */
+export function limitWarnings(limits: RateLimit[]): string[] {
+  const warnings: string[] = [];
+  for (const shorter of limits) {
+    for (const longer of limits) {
+      if (longer.scope === shorter.scope && longer.windowMs > shorter.windowMs && longer.count <= shorter.count) {
+        warnings.push(
+          `FRAUD_LIMITS allows ${longer.scope} ${longer.count} codes per ${longer.window} but ${shorter.count} per ${shorter.window}: the ${shorter.window} limit never applies`,
+        );
+      }
+    }
+  }
+  return warnings;
 }
 
 /** What a request is counted by: the subject of each scope. */
@@ -92,7 +112,7 @@ export interface CounterKey {
 }
 
 /** The digits of a range: the number without its last four. */
-export const rangeTail = 4;
+const rangeTail = 4;
 
 /**
  * The counters a request counts in, sorted by key: every writer takes them in the same order,

@@ -24,16 +24,25 @@ const phoneLocation = "data.messageProfile.phoneNumber";
 export const causes = {
   country: { location: phoneLocation, reason: "Codes are not sent to this destination country" },
   number_type: { location: phoneLocation, reason: "Codes are not sent to this type of number" },
+  invalid_number: {
+    location: phoneLocation,
+    reason: "Codes are not sent to a number that is not valid in its country's numbering plan",
+  },
   rate_limit: { location: phoneLocation, reason: "Too many codes: a rate limit of this hook is reached" },
   risk_score: { location: phoneLocation, reason: "Telesign's risk score advises against sending to this number" },
   unavailable: { location: "", reason: "The toll-fraud guard could not check this request in time" },
-} satisfies Record<Exclude<GuardRule, "message_text">, RequestIssue>;
+} satisfies Record<Exclude<GuardRule, "message_text"> | "invalid_number", RequestIssue>;
 
-/** Whether the destination's country is allowed: with an allow-list, an unknown country is not. */
+/**
+ * Whether the destination's country is allowed. A number of no known country is refused by an
+ * allow-list and by a deny-list alike: an admin who names countries to refuse does not mean to let
+ * through the numbers no plan can place (and without FRAUD_NUMBER_TYPES' `invalid` those reach
+ * Telesign, which may route them anywhere).
+ */
 export function countryAllowed(rule: CountryRule | undefined, country: string | undefined): boolean {
   if (rule === undefined) return true;
-  if ("allow" in rule) return country !== undefined && rule.allow.has(country);
-  return country === undefined || !rule.deny.has(country);
+  if (country === undefined) return false;
+  return "allow" in rule ? rule.allow.has(country) : !rule.deny.has(country);
 }
 
 /** The destination rules (country, number type), pure: what each finds, in that order. */
@@ -44,7 +53,10 @@ export function destinationFindings(
   const findings: Finding[] = [];
   if (!countryAllowed(config.countries, facts.country)) findings.push({ rule: "country", cause: causes.country });
   if (facts.type !== undefined && config.refusedNumberTypes.has(facts.type)) {
-    findings.push({ rule: "number_type", cause: causes.number_type });
+    findings.push({
+      rule: "number_type",
+      cause: facts.type === "invalid" ? causes.invalid_number : causes.number_type,
+    });
   }
   return findings;
 }

@@ -1,4 +1,3 @@
-import type { TakeResult } from "../fraud/rate-counters.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
 import type { TelephonyRequest } from "../okta/telephony-request.ts";
@@ -35,17 +34,11 @@ export function fraudFactsOf(
   country: string | undefined,
   blockedBy: Finding | undefined,
   wouldBlock: Finding[] = [],
-  take?: TakeResult | "unavailable",
+  unavailable?: true,
 ): FraudFacts {
   const found = blockedBy === undefined ? wouldBlock : [blockedBy];
   const verdict =
-    blockedBy !== undefined
-      ? "blocked"
-      : found.length > 0
-        ? "would_block"
-        : take === "unavailable"
-          ? "unavailable"
-          : undefined;
+    blockedBy !== undefined ? "blocked" : found.length > 0 ? "would_block" : unavailable ? "unavailable" : undefined;
   return {
     country,
     verdict,

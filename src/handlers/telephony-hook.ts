@@ -1,8 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { type HookConfig, maxTelesignTimeoutMs, messagesOf, type Parsed } from "../config.ts";
 import { createFraudGuard, type FraudGuard } from "../fraud/guard.ts";
 import { type GuardConfig, type GuardVariable, parseGuardConfig } from "../fraud/guard-config.ts";
 import type { RateCounters } from "../fraud/rate-counters.ts";
-import type { RiskCache } from "../fraud/risk-check.ts";
+import { memoryRiskCache, type RiskCache } from "../fraud/risk-check.ts";
 import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
@@ -20,10 +21,12 @@ import {
 } from "../okta/telephony-request.ts";
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
-import { subjectDigest } from "../storage/fraud-store.ts";
+import { countersWithoutSubjectKey, subjectDigest } from "../storage/fraud-store.ts";
+import { subjectHashKey } from "../storage/phone-hash.ts";
 import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
+import { TelesignHttpError } from "../telesign/errors.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
 import { deliveryFactsOf, fraudFactsOf, type RecordFacts, recordFactsOf } from "./telephony-hook-record.ts";
 
@@ -41,7 +44,13 @@ export interface TelephonyHookDependencies {
   /** Where each answered request is recorded, after the answer; none, no records. */
   transactions?: () => TransactionStore;
   /** The toll-fraud guard: its configuration (default: the defaults), its counters (none: no rate limit) and risk cache. */
-  fraud?: { config: Parsed<GuardConfig, GuardVariable>; counters?: RateCounters; riskCache?: RiskCache };
+  fraud?: {
+    config: Parsed<GuardConfig, GuardVariable>;
+    counters?: RateCounters;
+    riskCache?: RiskCache;
+    /** The counters' bound (default 400 ms). */
+    counterTimeoutMs?: number;
+  };
   fetch?: typeof fetch;
   log?: Logger;
 }
@@ -146,21 +155,35 @@ export function createTelephonyHook({
     ? createOktaAuthenticator(config.config.okta, config.config.telesign.timeoutMs)
     : undefined;
   const guardConfig = fraud?.config ?? parseGuardConfig({});
-  const phoneHashKey = config.ok ? config.config.phoneHashKey : undefined;
   const guard: FraudGuard | undefined =
-    config.ok && guardConfig.ok
-      ? createFraudGuard({
-          config: guardConfig.config,
-          counters: fraud?.counters,
-          riskCache: fraud?.riskCache,
-          telesign: config.config.telesign,
-          // Counters and cached scores are keyed by the number's keyed hash when the site has a key.
-          digest: subjectDigest(phoneHashKey),
-          fetch,
-          log,
-        })
-      : undefined;
+    config.ok && guardConfig.ok ? fraudGuardOf(config.config, guardConfig.config) : undefined;
   const budgetMs = config.ok ? config.config.telesign.timeoutMs : maxTelesignTimeoutMs;
+
+  /**
+   * Counters and cached scores are keyed by HMACs under a key every instance shares (never a plain
+   * hash); without one, those of numbers, ranges and users, and the risk scores, stay in this
+   * instance's memory, under a key of its own.
+   */
+  function fraudGuardOf(hookConfig: HookConfig, guarding: GuardConfig): FraudGuard {
+    const subjectKey = subjectHashKey(hookConfig.phoneHashKey, hookConfig.telesign.credential?.apiKey);
+    const shared = subjectKey !== undefined;
+    if (!shared && guarding.mode !== "off" && (fraud?.counters !== undefined || fraud?.riskCache !== undefined)) {
+      log("warn", "toll-fraud counters on this instance only", {
+        reason:
+          "PHONE_HASH_KEY is unset and there is no TELESIGN_API_KEY to derive a key from: number, range and user limits count per instance; set PHONE_HASH_KEY",
+      });
+    }
+    return createFraudGuard({
+      config: guarding,
+      counters: shared ? fraud?.counters : fraud?.counters && countersWithoutSubjectKey(fraud.counters),
+      riskCache: shared ? fraud?.riskCache : fraud?.riskCache && memoryRiskCache(),
+      telesign: hookConfig.telesign,
+      digest: subjectDigest(subjectKey ?? randomBytes(32)),
+      fetch,
+      log,
+      ...(fraud?.counterTimeoutMs !== undefined && { counterTimeoutMs: fraud.counterTimeoutMs }),
+    });
+  }
 
   return async function telephonyHook(request: Request, context: RequestContext = {}): Promise<Response> {
     const arrival = performance.now();
@@ -251,9 +274,15 @@ export function createTelephonyHook({
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
-    const verdict = await guard.judge(counted, credential, deadline);
+    const unverified = authentication.unverified === true;
+    const verdict = await guard.judge(counted, credential, deadline, unverified);
     Object.assign(logFields, verdict.fields);
-    progress.record.fraud = fraudFactsOf(screened.facts.country, verdict.blocked, verdict.wouldBlock, counted.take);
+    progress.record.fraud = fraudFactsOf(
+      screened.facts.country,
+      verdict.blocked,
+      verdict.wouldBlock,
+      counted.unavailable,
+    );
     if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
     if (verdict.blocked !== undefined) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
@@ -267,6 +296,11 @@ export function createTelephonyHook({
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
+    // A credential no TELESIGN_API_KEY checked counts only once Telesign accepts it: codes under a
+    // made-up credential must not fill a victim's counters.
+    if (unverified && credentialRejected(delivery)) {
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+    }
 
     const responseContext = {
       channel: oktaRequest.delivery.channel,
@@ -308,6 +342,16 @@ export function createTelephonyHook({
     );
     waitUntil?.(logged);
   }
+}
+
+/** Whether Telesign refused the credential itself (HTTP 401 or 403): then nothing was sent. */
+function credentialRejected(delivery: SendResult): boolean {
+  const httpStatus = delivery.ok
+    ? delivery.answer.httpStatus
+    : delivery.error instanceof TelesignHttpError
+      ? delivery.error.httpStatus
+      : undefined;
+  return httpStatus === 401 || httpStatus === 403;
 }
 
 /** Okta's `error` answer for a request refused before it was read. */

@@ -32,6 +32,8 @@ export interface TelephonyRequest {
   oktaRequestId?: string;
   /** `data.context.request.ipAddress`: the end user's address as Okta saw it (Preview sends 127.0.0.1). */
   ipAddress?: string;
+  /** The host of `source` (`https://{oktaDomain}/api/v1/inlineHooks/{id}`): the org's Okta domain, when well-formed. */
+  oktaHost?: string;
   /** `data.userProfile.userId` and `.login`: whose code it is (records, never Telesign). */
   oktaUserId?: string;
   oktaLogin?: string;
@@ -100,6 +102,7 @@ const telephonyRequestSchema = z.object(
     eventId: description,
     eventTime: description,
     requestType: description,
+    source: description,
     data: z.object(
       {
         context: z.catch(
@@ -143,7 +146,7 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
       })),
     };
   }
-  const { eventId, eventTime, requestType, data } = parsed.data;
+  const { eventId, eventTime, requestType, source, data } = parsed.data;
   const profile = data.messageProfile;
 
   let delivery: Delivery;
@@ -172,12 +175,28 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   if (eventTime !== undefined) request.eventTime = eventTime;
   if (profile.otpExpires !== undefined) request.otpExpires = profile.otpExpires;
   if (requestType !== undefined) request.requestType = requestType;
+  const oktaHost = oktaHostOf(source);
+  if (oktaHost !== undefined) request.oktaHost = oktaHost;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
   if (data.context?.request?.ipAddress !== undefined) request.ipAddress = data.context.request.ipAddress;
   if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
   if (data.userProfile?.login !== undefined) request.oktaLogin = data.userProfile.login;
   if (profile.locale !== undefined) request.locale = profile.locale;
   return { ok: true, request };
+}
+
+/** The host of Okta's `source` URL when it is `https://{host}/api/v1/inlineHooks/{id}`, in lower case. */
+export function oktaHostOf(source: string | undefined): string | undefined {
+  if (source === undefined || !URL.canParse(source)) return undefined;
+  const url = new URL(source);
+  const wellFormed =
+    url.protocol === "https:" &&
+    url.port === "" &&
+    url.username === "" &&
+    url.password === "" &&
+    /^\/api\/v1\/inlineHooks\/[A-Za-z0-9]+$/.test(url.pathname) &&
+    /^[a-z\d](?:[a-z\d-]*[a-z\d])?(?:\.[a-z\d](?:[a-z\d-]*[a-z\d])?)+$/.test(url.hostname);
+  return wellFormed ? url.hostname : undefined;
 }
 
 export function isKnownRequestType(requestType: string | undefined): boolean {

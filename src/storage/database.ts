@@ -72,11 +72,29 @@ function neonHttpDatabase(url: string): Database {
 
 type PgPool = import("pg").Pool;
 
+/** Opening a local connection gets this long: past it the statement fails and the slot is free again. */
+export const connectTimeoutMs = 1_000;
+/** No statement of the hook runs longer on the server (the longest bound, settling a claim's, is 5 s). */
+const serverStatementTimeoutMs = 5_000;
+
+/**
+ * node-postgres, with every wait bounded, so that hung statements never hold the pool's few
+ * connections: a connection that does not open in connectTimeoutMs fails; a statement past its
+ * bound fails on the client too (`query_timeout`), which closes its connection and frees the
+ * slot; and a Postgres server stops any statement after serverStatementTimeoutMs (`statement_timeout`;
+ * the local emulation, one session in WebAssembly, ignores it).
+ */
 function nodePostgresDatabase(url: string): Database {
   let pool: Promise<PgPool> | undefined;
   const openPool = async (): Promise<PgPool> => {
     const { default: pg } = await import("pg");
-    const created = new pg.Pool({ connectionString: withUser(url), max: 4, idleTimeoutMillis: 10_000 });
+    const created = new pg.Pool({
+      connectionString: withUser(url),
+      max: 4,
+      idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: serverStatementTimeoutMs,
+    });
     // A connection that drops while idle must not crash the function.
     created.on("error", () => {});
     return created;
@@ -85,7 +103,9 @@ function nodePostgresDatabase(url: string): Database {
     query: (text, params, { timeoutMs }) =>
       withinMs(timeoutMs, async () => {
         pool ??= openPool();
-        const result = await (await pool).query({ text, values: [...params] });
+        // node-postgres reads `query_timeout` from a statement's config too (its types omit it).
+        const statement = { text, values: [...params], query_timeout: timeoutMs };
+        const result = await (await pool).query(statement);
         return result.rows;
       }),
   };

@@ -70,8 +70,15 @@ const claimStatement =
   "VALUES ($1, $2, 'sending', now(), to_timestamp($3::float8 / 1000)) " +
   "ON CONFLICT (event_key) DO NOTHING RETURNING holder";
 const heldStatement = "SELECT state, answer, expires_at < now() AS expired FROM event_claims WHERE event_key = $1";
+/**
+ * A delivered send is settled by an upsert, not an update: when the claim statement failed before
+ * it ran, or lands after this (an aborted HTTPS request is not cancelled on the server), the answer
+ * is still what every instance finds, and the late claim finds the row and does nothing.
+ */
 const answeredStatement =
-  "UPDATE event_claims SET state = 'answered', answer = $3::jsonb WHERE event_key = $1 AND holder = $2";
+  "INSERT INTO event_claims AS held (event_key, holder, state, answer, claimed_at, expires_at) " +
+  "VALUES ($1, $2, 'answered', $3::jsonb, now(), to_timestamp($4::float8 / 1000)) " +
+  "ON CONFLICT (event_key) DO UPDATE SET state = 'answered', answer = excluded.answer WHERE held.holder = excluded.holder";
 const releaseStatement = "DELETE FROM event_claims WHERE event_key = $1 AND holder = $2";
 
 interface Held {
@@ -83,10 +90,13 @@ interface Held {
 export function createDuplicateEvents({
   database,
   log,
+  claimTimeoutMs: claimBoundMs = claimTimeoutMs,
 }: {
   /** None: this instance's memory is the only guard. */
   database?: () => Database;
   log: Logger;
+  /** Each claim statement's bound (default claimTimeoutMs). */
+  claimTimeoutMs?: number;
 }): DuplicateEvents {
   const remembered = new Map<string, Remembered>();
 
@@ -126,22 +136,23 @@ export function createDuplicateEvents({
       async settle(firstAnswer, delivered) {
         answerRepeats(firstAnswer);
         if (!delivered) remembered.delete(eventId);
-        const settling = shared?.database;
-        if (settling === undefined) return;
+        if (shared === undefined) return;
         const settled = delivered
-          ? settling.query(answeredStatement, [key, holder, JSON.stringify(firstAnswer)], settleBound)
-          : settling.query(releaseStatement, [key, holder], settleBound);
+          ? shared.database.query(answeredStatement, [key, holder, JSON.stringify(firstAnswer), expiresAt], settleBound)
+          : shared.database.query(releaseStatement, [key, holder], settleBound);
         // A claim whose statement failed or was cut off may still have landed: its holder settles
         // it all the same, and a failure then says nothing the "unavailable" warning did not.
-        await (shared?.kind === "unavailable" ? settled.catch(() => []) : settled);
+        await (shared.kind === "unavailable" ? settled.catch(() => []) : settled);
       },
     };
   }
 
   /**
    * Takes the claim in the database, or waits for the answer of the request that holds it.
-   * `unavailable`: the database did not answer in time or failed; `database` is set when the claim
-   * statement itself was cut off (it may have landed).
+   * `unavailable`: the claim statement did not answer in time or failed (it may have landed, or
+   * not: the code is sent, guarded by memory, and settled all the same). Once a claim statement
+   * has proved that another request holds the claim, no later failure lets this one send: it is
+   * a repeat without an answer ("Duplicate request in progress").
    */
   async function claimShared(
     db: Database,
@@ -151,33 +162,45 @@ export function createDuplicateEvents({
     deadline: number,
   ): Promise<
     | { kind: "first"; database: Database }
-    | { kind: "repeat"; answer: TelephonyResponse | undefined; database?: undefined }
-    | { kind: "unavailable"; database: Database | undefined }
+    | { kind: "repeat"; answer: TelephonyResponse | undefined }
+    | { kind: "unavailable"; database: Database }
   > {
     // Each statement gets its own bound, and none outlives the request's deadline.
-    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimTimeoutMs, deadline - performance.now())) });
-    let claiming = false;
-    try {
-      for (;;) {
-        claiming = true;
+    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimBoundMs, deadline - performance.now())) });
+    for (;;) {
+      try {
         const claimed = await db.query(claimStatement, [key, holder, expiresAt], bound());
-        claiming = false;
         if (claimed.length > 0) return { kind: "first", database: db };
-        // Another request holds the claim: its answer, once it has one.
-        while (performance.now() + pollMs < deadline) {
-          const [held] = await db.query<Held>(heldStatement, [key], bound());
-          if (held === undefined) break; // released after a failure: claim it again
-          if (held.state === "answered" || held.expired) return { kind: "repeat", answer: held.answer ?? undefined };
-          await new Promise((resolve) => setTimeout(resolve, pollMs));
-        }
-        if (performance.now() + pollMs >= deadline) return { kind: "repeat", answer: undefined };
+      } catch (error) {
+        log("warn", "duplicate guard unavailable", { error: errorLineOf(error) });
+        return { kind: "unavailable", database: db };
       }
-    } catch (error) {
-      log("warn", "duplicate guard unavailable", {
-        error: errorLineOf(error),
-      });
-      return { kind: "unavailable", database: claiming ? db : undefined };
+      // Another request holds the claim: its answer, once it has one.
+      try {
+        const held = await heldAnswer(db, key, deadline, bound);
+        if (held !== "released") return { kind: "repeat", answer: held };
+      } catch (error) {
+        log("warn", "duplicate claim's state unreadable", { error: errorLineOf(error) });
+        return { kind: "repeat", answer: undefined };
+      }
+      // Released after a failure (nothing was sent): claim it again.
     }
+  }
+
+  /** The holder's answer; undefined when it has none before the deadline; "released" when the claim is gone. */
+  async function heldAnswer(
+    db: Database,
+    key: string,
+    deadline: number,
+    bound: () => { timeoutMs: number },
+  ): Promise<TelephonyResponse | undefined | "released"> {
+    while (performance.now() + pollMs < deadline) {
+      const [held] = await db.query<Held>(heldStatement, [key], bound());
+      if (held === undefined) return "released";
+      if (held.state === "answered" || held.expired) return held.answer ?? undefined;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+    return undefined;
   }
 
   return {

@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-import type { RateCounters } from "../fraud/rate-counters.ts";
+import { memoryRateCounters, type RateCounters } from "../fraud/rate-counters.ts";
 import type { CounterKey } from "../fraud/rate-limits.ts";
 import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
 import type { RiskScore } from "../telesign/risk-score.ts";
 import type { Database } from "./database.ts";
-import { phoneHash } from "./phone-hash.ts";
+import { type HashKey, phoneHash } from "./phone-hash.ts";
 import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
@@ -20,13 +19,12 @@ import { type BoundedRun, deleteInBatches } from "./retention.ts";
  */
 
 /**
- * How counters and cached scores name a subject (a number, a range, a user id): its keyed hash
- * under PHONE_HASH_KEY, as the records hash numbers; without the key, its SHA-256 (which a table
- * reader could reverse by trying every number: set the key).
+ * How counters and cached scores name a subject (a number, a range, a user id): its HMAC-SHA256
+ * under `key` (subjectHashKey()), never a plain hash, which a table reader reverses by trying
+ * every number.
  */
-export function subjectDigest(phoneHashKey: string | undefined): (subject: string) => string {
-  if (phoneHashKey !== undefined) return (subject) => phoneHash(phoneHashKey, subject);
-  return (subject) => createHash("sha256").update(subject, "utf8").digest("base64url");
+export function subjectDigest(key: HashKey): (subject: string) => string {
+  return (subject) => phoneHash(key, subject);
 }
 
 const take = `
@@ -73,7 +71,9 @@ const identity = ({ key, windowStart }: { key: string; windowStart: number | str
 
 export function databaseRateCounters(database: () => Database): RateCounters {
   return {
-    async take(keys, deadline) {
+    // The guard stops waiting at its deadline; the statement keeps its own, longer bound, so that a
+    // take that lands late still says what it counted, and the guard gives back a code not sent.
+    async take(keys) {
       if (keys.length === 0) return { taken: [], full: [] };
       const rows = await database().query<{ key: string; windowStart: string }>(
         take,
@@ -83,7 +83,7 @@ export function databaseRateCounters(database: () => Database): RateCounters {
           keys.map(({ windowEnd }) => isoTime(windowEnd)),
           keys.map(({ limit }) => limit),
         ],
-        { timeoutMs: Math.max(1, deadline - performance.now()) },
+        { timeoutMs: afterAnswerTimeoutMs },
       );
       const counted = new Set(rows.map(identity));
       const taken: CounterKey[] = [];
@@ -98,6 +98,33 @@ export function databaseRateCounters(database: () => Database): RateCounters {
         [keys.map(({ key }) => key), keys.map(({ windowStart }) => isoTime(windowStart))],
         { timeoutMs: afterAnswerTimeoutMs },
       );
+    },
+  };
+}
+
+/**
+ * Counters for a site with no key to hash subjects under (subjectHashKey()): those of a number, a
+ * range or a user count in this instance's memory (exact per instance only); the country's and
+ * the total stay in `shared`, whose keys name no one.
+ */
+export function countersWithoutSubjectKey(
+  shared: RateCounters,
+  local: RateCounters = memoryRateCounters(),
+): RateCounters {
+  const isLocal = ({ scope }: CounterKey) => scope === "number" || scope === "range" || scope === "user";
+  return {
+    async take(keys, deadline) {
+      const [mine, theirs] = await Promise.all([
+        local.take(keys.filter(isLocal), deadline),
+        shared.take(
+          keys.filter((key) => !isLocal(key)),
+          deadline,
+        ),
+      ]);
+      return { taken: [...mine.taken, ...theirs.taken], full: [...mine.full, ...theirs.full] };
+    },
+    async giveBack(keys) {
+      await Promise.all([local.giveBack(keys.filter(isLocal)), shared.giveBack(keys.filter((key) => !isLocal(key)))]);
     },
   };
 }

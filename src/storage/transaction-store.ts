@@ -93,6 +93,8 @@ export interface TransactionStore {
 
 /** The longest id kept: Okta's ids are about 25 characters; a longer value is not an id of Okta's. */
 export const maxIdLength = 200;
+/** The longest status description kept: Telesign's are a few words. */
+export const maxDescriptionLength = 500;
 /** Each statement's bound when the caller sets none. */
 export const defaultStatementTimeoutMs = 2_000;
 
@@ -216,7 +218,7 @@ export function databaseTransactionStore(
           roundedMs(request.claimMs),
           roundedMs(request.telesignMs),
           roundedMs(request.durationMs),
-          request.outcome === "accepted" ? (telesign?.description ?? "") : null,
+          request.outcome === "accepted" ? descriptionOf(telesign?.description ?? "") : null,
           request.receivedAt,
           now().toISOString(),
           request.fraud?.country ?? null,
@@ -233,10 +235,10 @@ export function databaseTransactionStore(
         [
           referenceId,
           status.code,
-          status.description,
-          status.updatedOn,
+          descriptionOf(status.description),
+          printable(status.updatedOn).slice(0, maxIdLength),
           dated,
-          status.lastChannel ?? null,
+          status.lastChannel === undefined ? null : idOf(status.lastChannel),
           idOf(eventId),
           now().toISOString(),
         ],
@@ -251,11 +253,15 @@ export function databaseTransactionStore(
     },
     get,
     async getByEventId(eventId) {
-      const [row] = await database().query<{ referenceId: string | null }>(selectReferenceOfEvent, [eventId], bound);
+      const stored = idOf(eventId);
+      if (stored === null) return undefined;
+      const [row] = await database().query<{ referenceId: string | null }>(selectReferenceOfEvent, [stored], bound);
       return row?.referenceId == null ? undefined : get(row.referenceId);
     },
     async getBlocked(eventId) {
-      const [row] = await database().query<BlockedRequest>(selectBlocked, [eventId], bound);
+      const stored = idOf(eventId);
+      if (stored === null) return undefined;
+      const [row] = await database().query<BlockedRequest>(selectBlocked, [stored], bound);
       return row;
     },
     async deleteRecordedBefore(cutoff, deadline = Number.POSITIVE_INFINITY) {
@@ -297,9 +303,24 @@ function factsOf(referenceId: string, request: StoredRequest | null, stored: Sto
   });
 }
 
-/** An outside id as stored: at most maxIdLength characters, or none. */
+/** An outside id as stored (and looked up): printable, at most maxIdLength characters, or none. */
 function idOf(value: string | undefined): string | null {
-  return value !== undefined && value.length <= maxIdLength ? value : null;
+  return value !== undefined && value.length <= maxIdLength ? printable(value) : null;
+}
+
+/** A status description as stored: printable, cut at maxDescriptionLength characters. */
+function descriptionOf(value: string): string {
+  return printable(value).slice(0, maxDescriptionLength);
+}
+
+/**
+ * Outside text as Postgres takes it: a NUL character makes it refuse the whole statement (the
+ * record lost, a callback refused at every retry), and other control characters have no place in
+ * an id. Each becomes U+FFFD, so that the value keeps its length and visibly differs from a clean one.
+ */
+function printable(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
+  return value.replace(/[\u0000-\u001f\u007f]/g, "\ufffd");
 }
 
 function roundedMs(ms: number | undefined): number | null {

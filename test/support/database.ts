@@ -16,6 +16,10 @@ export function useDatabase() {
   /** Whether a statement ran since the tables were last emptied. */
   let used = false;
   let tables: string[] = [];
+  /** Statements held by a `gated` fault, settled once they ran. */
+  const gated: Promise<unknown>[] = [];
+  /** Statements still running, though their caller may have stopped waiting (a slow fault). */
+  const running = new Set<Promise<unknown>>();
 
   beforeAll(async () => {
     const template = await readFile(inject("databaseTemplate"));
@@ -28,25 +32,39 @@ export function useDatabase() {
   afterAll(() => pglite?.close());
   beforeEach(async () => {
     faults.length = 0;
+    gated.length = 0;
+    // A statement of the last test that lands late must not land in this one.
+    await Promise.all(running);
     // DELETE is faster than TRUNCATE on a few rows; a test that ran no statement leaves nothing.
     if (used) await pglite.exec(tables.map((table) => `DELETE FROM ${table};`).join(""));
     used = false;
   });
 
   const database: Database = {
-    query: (text, params, { timeoutMs }) =>
-      withinMs(timeoutMs, async () => {
-        used = true;
-        const fault = faults.shift();
-        const delayMs = fault !== undefined && "delayMs" in fault ? fault.delayMs : undefined;
-        if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (fault?.kind === "hang") await new Promise(() => {});
-        if (fault?.kind === "fail") throw new Error(fault.message ?? "connection terminated unexpectedly");
-        const { rows } = await pglite.query(text, [...params]);
-        if (fault?.kind === "fail_after") throw new Error(fault.message ?? "connection terminated unexpectedly");
-        return rows as never;
-      }),
+    query: (text, params, { timeoutMs }) => withinMs(timeoutMs, () => statement(text, params)),
   };
+
+  async function statement(text: string, params: readonly unknown[]): Promise<never> {
+    used = true;
+    const fault = faults.shift();
+    if (fault?.kind === "hang") return new Promise<never>(() => {});
+    if (fault?.kind === "gated") {
+      // Runs once the gate opens, whoever stopped waiting for it (a server does not cancel).
+      gated.push(fault.open.then(() => pglite.query(text, [...params])).catch(() => {}));
+      return new Promise<never>(() => {});
+    }
+    const run = (async () => {
+      const delayMs = fault !== undefined && "delayMs" in fault ? fault.delayMs : undefined;
+      if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (fault?.kind === "fail") throw new Error(fault.message ?? "connection terminated unexpectedly");
+      const { rows } = await pglite.query(text, [...params]);
+      if (fault?.kind === "fail_after") throw new Error(fault.message ?? "connection terminated unexpectedly");
+      return rows as never;
+    })();
+    const tracked: Promise<unknown> = run.catch(() => {}).finally(() => running.delete(tracked));
+    running.add(tracked);
+    return run;
+  }
 
   return {
     /** The hook's view of this test's database. */
@@ -58,6 +76,10 @@ export function useDatabase() {
     },
     /** Queues faults for the next statements, in order. */
     fault: (...next: Fault[]) => faults.push(...next),
+    /** Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones. */
+    statementsRan: () => Promise.all(running),
+    /** Resolves once every gated statement whose gate opened has run. */
+    gatedRan: () => Promise.all(gated),
   };
 }
 
@@ -66,6 +88,8 @@ export type Fault =
   | { kind: "slow"; delayMs: number }
   /** Never answers. */
   | { kind: "hang" }
+  /** Never answers, but runs once `open` resolves: a statement that lands after its caller gave up. */
+  | { kind: "gated"; open: Promise<unknown> }
   /** Fails before the statement runs (unreachable). */
   | { kind: "fail"; message?: string; delayMs?: number }
   /** The statement runs, then the connection fails before its result arrives. */

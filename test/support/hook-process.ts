@@ -1,14 +1,33 @@
 /**
- * One instance of the deployed hook in its own process, for the test of several instances at the
- * same instant (test/duplicate-events-processes.e2e.test.ts). Configured by the environment as on
- * Netlify (NETLIFY_DB_URL: the shared database). Over IPC: `prepare` builds the round's requests
- * and answers `ready`; `go` sends them all at once and answers with Okta's answers, once the
- * work after the answers (`context.waitUntil`) is done too, and the events it had to guard in
- * memory only.
+ * One instance of the hook in its own process, wired as the deployed function is
+ * (netlify/functions/telesign.mts), for the tests of several instances at the same instant
+ * (support/hook-processes.ts). Configured by the environment as on Netlify (NETLIFY_DB_URL: the
+ * shared database), and HOOK_TEST_DATABASE_BOUND_MS: the claim's and the counters' bound. Over
+ * IPC: `prepare` builds the round's requests and answers `ready`; `go` sends them all at once and
+ * answers with Okta's answers, once the work after the answers (`context.waitUntil`) is done too,
+ * and the events it had to guard in memory only.
  */
+import { loadConfig, parseConfig } from "../../src/config.ts";
+import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
+import { createTelephonyHook } from "../../src/handlers/telephony-hook.ts";
+import { jsonLogger } from "../../src/log.ts";
 import { netlifyDatabase } from "../../src/storage/database.ts";
+import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";
+import { databaseRateCounters, databaseRiskCache } from "../../src/storage/fraud-store.ts";
+import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
-const { default: telesign } = await import("../../netlify/functions/telesign.mts");
+const boundMs = Number(process.env.HOOK_TEST_DATABASE_BOUND_MS);
+const telesign = createTelephonyHook({
+  config: loadConfig(parseConfig),
+  duplicates: createDuplicateEvents({ database: netlifyDatabase, log: jsonLogger, claimTimeoutMs: boundMs }),
+  transactions: netlifyTransactionStore,
+  fraud: {
+    config: loadConfig(parseGuardConfig),
+    counters: databaseRateCounters(netlifyDatabase),
+    riskCache: databaseRiskCache(netlifyDatabase),
+    counterTimeoutMs: boundMs,
+  },
+});
 
 // The eventIds this instance sent with its memory as the only guard (the database missed the
 // claim's bound: a busy machine), read from its own log lines, as an admin would.
@@ -50,7 +69,7 @@ process.on(
     if (message.go) {
       const answers = await Promise.all(prepared.map(async (request) => (await telesign(request, context)).json()));
       await Promise.allSettled(pending.splice(0));
-      process.send?.({ answers, memoryGuarded: memoryGuarded.splice(0) });
+      process.send?.({ answered: { answers, memoryGuarded: memoryGuarded.splice(0) } });
     }
     if (message.stop) process.exit(0);
   },
