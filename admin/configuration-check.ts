@@ -1,6 +1,7 @@
 import { closest, distance } from "fastest-levenshtein";
 import {
   configVariableNames,
+  type EnvironmentVariables,
   parseCallbackConfig,
   parseConfig,
   parseRetentionConfig,
@@ -14,8 +15,6 @@ import { guardVariableNames, guardVariables, parseGuardConfig } from "../src/fra
  * line per variable: set, unset, missing or invalid, with what is wrong and how to fix it. Never
  * a value.
  */
-
-type Env = Record<string, string | undefined>;
 
 export type VariableState = "set" | "unset" | "missing" | "invalid";
 
@@ -101,7 +100,7 @@ const functions = [
   { name: "console", parse: parseConsoleConfig, severity: "error" },
 ] as const;
 
-export function checkConfiguration(env: Env): ConfigurationReport {
+export function checkConfiguration(env: EnvironmentVariables): ConfigurationReport {
   const problems: Finding[] = [];
   // Several functions share a variable, and so a finding: it is listed once, naming each of them.
   const add = (finding: Finding) => {
@@ -131,7 +130,7 @@ export function checkConfiguration(env: Env): ConfigurationReport {
  * scores by HMACs, never plain hashes: under PHONE_HASH_KEY, else under a key derived from
  * TELESIGN_API_KEY, else it counts numbers, ranges and users on each instance alone.
  */
-function phoneHashKeyFindings(env: Env): Finding[] {
+function phoneHashKeyFindings(env: EnvironmentVariables): Finding[] {
   const set = (name: string) => (env[name]?.trim() ?? "") !== "";
   const guard = parseGuardConfig(env);
   if (set("PHONE_HASH_KEY") || !guard.ok || guard.config.mode === "off") return [];
@@ -167,7 +166,7 @@ const knownNames: string[] = [...variableNames, ...toolVariables];
  * Names no function reads that look like one (a typo: the value is ignored and the default
  * applies): the nearest real name within two edits, or any other TELESIGN_ or OKTA_ name.
  */
-function unknownNames(env: Env): Finding[] {
+function unknownNames(env: EnvironmentVariables): Finding[] {
   const findings: Finding[] = [];
   for (const name of Object.keys(env).filter((name) => !knownNames.includes(name))) {
     const nearest = closest(name.toUpperCase(), knownNames);

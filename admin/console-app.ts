@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor } from "@okta/okta-sdk-nodejs";
-import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
 import { isSecureUrl } from "../src/config.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
 import type { CommandIO } from "./okta-command.ts";
 import { isOktaApiFailure } from "./okta-management.ts";
 

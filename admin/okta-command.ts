@@ -1,18 +1,14 @@
 import { defaultRequestType, requestTypeNames } from "../preview/okta-preview.ts";
-import { exitCodes, parseOptions, UsageError, type Values } from "../scripts/command-line.ts";
-import { scrubberOf, secretProblem } from "../scripts/secret-values.ts";
 import { messageOf } from "../src/support/error-text.ts";
+import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
+import { scrubberOf, secretProblem } from "../tools/secret-values.ts";
 import { runConsoleSetup } from "./console-app.ts";
+import { previewThroughOkta } from "./hook-preview.ts";
+import { setupHook } from "./hook-setup.ts";
+import { hookStatus } from "./hook-status.ts";
 import { connectToOkta, type OktaConnection, oktaFailure } from "./okta-management.ts";
-import {
-  type AdminTools,
-  defaultHookName,
-  hookStatus,
-  type Outcome,
-  previewThroughOkta,
-  rotateSecret,
-  setupHook,
-} from "./telephony-hooks.ts";
+import { rotateSecret } from "./rotate-secret.ts";
+import { type AdminTools, type CommandOutcome, defaultHookName } from "./telephony-hooks.ts";
 
 /**
  * `npm run okta -- <command>`: this hook in an Okta org, through Okta's Management API. The
@@ -64,7 +60,7 @@ interface Command {
   usage: string;
   options: Record<string, { type: "string" | "boolean"; default?: string | boolean }>;
   /** Checks the options (throwing UsageError) before Okta is called, and returns the work to do. */
-  prepare(values: Values, io: CommandIO): (tools: AdminTools) => Promise<Outcome>;
+  prepare(values: Values, io: CommandIO): (tools: AdminTools) => Promise<CommandOutcome>;
 }
 
 const commands: Record<string, Command> = {
@@ -228,7 +224,7 @@ export async function runOktaCommand(args: string[], given: CommandIO): Promise<
     io.err(`error: ${secretIssue}`);
     return exitCodes.failed;
   }
-  let work: (tools: AdminTools) => Promise<Outcome>;
+  let work: (tools: AdminTools) => Promise<CommandOutcome>;
   try {
     // Usage is checked before Okta is called: a typo never reaches the org.
     work = command.prepare(parsed.values, io);
@@ -240,7 +236,7 @@ export async function runOktaCommand(args: string[], given: CommandIO): Promise<
     orgUrl: io.env.OKTA_ORG_URL ?? "",
     credential: { kind: "token" },
   };
-  let outcome: Outcome;
+  let outcome: CommandOutcome;
   try {
     const okta = await connectToOkta(io.env);
     connection = okta;

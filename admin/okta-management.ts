@@ -1,14 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor, type InlineHookApi } from "@okta/okta-sdk-nodejs";
-import { isSecureUrl } from "../src/config.ts";
+import { type EnvironmentVariables, isSecureUrl } from "../src/config.ts";
 import { messageOf } from "../src/support/error-text.ts";
 
 /**
  * Okta's Management API through Okta's own Node SDK: a client from the environment (an API
  * token, or an OAuth 2.0 service app), and every failure said as one sentence an admin can act on.
  */
-
-type Env = Record<string, string | undefined>;
 
 /** How the tool authenticates to Okta: an SSWS API token, or a service app's private key. */
 export type OktaCredential = { kind: "token" } | { kind: "service app" };
@@ -42,7 +40,7 @@ export class ChangeFailure extends Error {
 }
 
 /** The Management API client the environment describes, or a SettingsError saying what to set. */
-export async function connectToOkta(env: Env): Promise<OktaConnection> {
+export async function connectToOkta(env: EnvironmentVariables): Promise<OktaConnection> {
   const orgUrl = (env.OKTA_ORG_URL ?? "").trim().replace(/\/+$/, "");
   if (orgUrl === "") {
     throw new SettingsError(

@@ -4,11 +4,13 @@
  * statements timed beside the floor: `SELECT 1`, the cheapest statement a page could make.
  * The health figures of a period are one statement whatever the traffic; so is a lookup.
  */
+
 import { PGlite } from "@electric-sql/pglite";
-import { migrate } from "../scripts/local-database.ts";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
 import type { Database } from "../src/storage/database.ts";
+import { migrate } from "../tools/local-database.ts";
+import { median } from "./statistics.ts";
 
 export interface ConsoleBenchRow {
   read: string;
@@ -82,8 +84,7 @@ export async function consoleBench({ records, repeats }: { records: number; repe
         await run();
         times.push(performance.now() - started);
       }
-      times.sort((a, b) => a - b);
-      const p50Ms = times[Math.floor(times.length / 2)] ?? 0;
+      const p50Ms = median(times);
       if (rows.length === 0) floor = p50Ms;
       rows.push({ read, statements: statements / repeats, p50Ms, ratio: p50Ms / floor });
     }

@@ -4,11 +4,11 @@
  * open it in Chrome DevTools (Performance) or any .cpuprofile viewer.
  */
 import { previewRequest } from "../preview/okta-preview.ts";
-import { simulatorCredential } from "../scripts/local-stack.ts";
 import { TelesignSimulator } from "../simulator/telesign-simulator.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { simulatorCredential } from "../tools/local-stack.ts";
 
 const simulator = new TelesignSimulator({ ...simulatorCredential, scenarios: {} });
 const log = () => {};

@@ -6,7 +6,6 @@
  * day's backlog takes.
  */
 import { PGlite } from "@electric-sql/pglite";
-import { migrate } from "../scripts/local-database.ts";
 import { parseRetentionConfig } from "../src/config.ts";
 import { createRetentionSweep, type SweepResult } from "../src/handlers/transaction-retention.ts";
 import type { Logger } from "../src/log.ts";
@@ -14,6 +13,7 @@ import type { Database } from "../src/storage/database.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { withinMs } from "../src/support/deadline.ts";
+import { migrate } from "../tools/local-database.ts";
 
 export interface RetentionBench {
   /** Okta requests answered that day (each with its send status, a delivered callback and a claim). */

@@ -6,7 +6,7 @@
 
 import { existsSync } from "node:fs";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
-import { exitCodes, fail, parseCommandLine, readEnvFile } from "./command-line.ts";
+import { exitCodes, fail, parseCommandLine, readEnvFile } from "../tools/command-line.ts";
 
 const usage = `Usage: npm run check -- [options]
 

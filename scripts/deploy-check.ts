@@ -16,8 +16,8 @@ import { resolveConfig } from "@netlify/config";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { build } from "esbuild";
 import { messageOf } from "../src/support/error-text.ts";
-import { exitCodes, fail, parseCommandLine } from "./command-line.ts";
-import { projectRoot } from "./local-stack.ts";
+import { exitCodes, fail, parseCommandLine } from "../tools/command-line.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 const usage = `Usage: npm run deploy:check -- [options]
 
@@ -263,7 +263,7 @@ async function checkMigrations(clone: string): Promise<MigrationsReport> {
   if (report.names.length === 0) report.problems.push(`${migrationsFolder} holds no migration`);
   const started = performance.now();
   try {
-    const { startLocalDatabase } = await import("./local-database.ts");
+    const { startLocalDatabase } = await import("../tools/local-database.ts");
     const database = await startLocalDatabase({ migrations: directory });
     report.applied = database.applied;
     await database.stop();

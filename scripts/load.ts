@@ -8,15 +8,18 @@
  *
  *   npm run load -- --requests 5000 --concurrency 64 --telesign-latency 50
  */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { percentile } from "../bench/statistics.ts";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
-import { startLocalDatabase } from "./local-database.ts";
-import { projectRoot, simulatorCredential } from "./local-stack.ts";
+import { startLocalDatabase } from "../tools/local-database.ts";
+import { simulatorCredential } from "../tools/local-stack.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -49,7 +52,7 @@ const telesign = await serveTelesignSimulator({
 });
 
 const functionServer = fork(
-  path.join(projectRoot, "scripts", "function-server.ts"),
+  path.join(projectRoot, "tools", "function-server.ts"),
   ["netlify/functions/telesign.mts", "0"],
   {
     cwd: projectRoot,
@@ -167,9 +170,6 @@ await Promise.all(Array.from({ length: concurrency }, worker));
 const seconds = (performance.now() - started) / 1000;
 if (heap.at(-1)?.after !== done) heap.push({ after: done, heapUsedMb: (await heapUsed(functionServer)) / 2 ** 20 });
 
-latencies.sort((a, b) => a - b);
-const percentile = (p: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 const half = heap.find((sample) => sample.after >= done / 2) ?? heap[0];
 const last = heap.at(-1) ?? heap[0];
 const heapGrowthMb = (last?.heapUsedMb ?? 0) - (half?.heapUsedMb ?? 0);
@@ -182,9 +182,9 @@ const result = {
   seconds: Number(seconds.toFixed(2)),
   requestsPerSecond: Math.round(done / seconds),
   latencyMs: {
-    p50: Math.round(percentile(50)),
-    p99: Math.round(percentile(99)),
-    max: Math.round(latencies.at(-1) ?? 0),
+    p50: Math.round(percentile(latencies, 0.5)),
+    p99: Math.round(percentile(latencies, 0.99)),
+    max: Math.round(percentile(latencies, 1)),
   },
   wrongAnswers: wrong.length,
   errors: errors.length,

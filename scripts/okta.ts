@@ -1,8 +1,8 @@
 /** `npm run okta -- <command>`: this hook in an Okta org (see admin/okta-command.ts). */
 import { oktaSecretsOf, runOktaCommand } from "../admin/okta-command.ts";
 import { messageOf } from "../src/support/error-text.ts";
-import { exitCodes } from "./command-line.ts";
-import { scrubConsole } from "./secret-values.ts";
+import { exitCodes } from "../tools/command-line.ts";
+import { scrubConsole } from "../tools/secret-values.ts";
 
 // What runOktaCommand does not print itself (the last-resort line below) is scrubbed here.
 scrubConsole(oktaSecretsOf(process.env));

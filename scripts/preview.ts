@@ -19,9 +19,9 @@ import {
   waitForFinalStatus,
 } from "../preview/okta-preview.ts";
 import { jsonValueOf } from "../src/http/json.ts";
-import { exitCodes, fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
-import { type FoundHook, findLocalHooks } from "./local-stack.ts";
-import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } from "./secret-values.ts";
+import { exitCodes, fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "../tools/command-line.ts";
+import { type FoundHook, findLocalHooks } from "../tools/local-hooks.ts";
+import { SecretValueError, scrubConsole, secretOf, secretProblem, secretsOf } from "../tools/secret-values.ts";
 
 const usage = `Usage: npm run preview -- [options]
 

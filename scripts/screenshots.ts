@@ -3,11 +3,13 @@
  * the demo agent), photographed in Chromium into docs/ for the README.
  */
 import path from "node:path";
-import { chromium } from "playwright-core";
 import { demoUser } from "../simulator/console-traffic.ts";
-import { fail, parseCommandLine } from "./command-line.ts";
-import { startLocalConsole } from "./local-console.ts";
-import { freePort, projectRoot, startLocalStack } from "./local-stack.ts";
+import { launchChromium } from "../tools/chromium.ts";
+import { fail, parseCommandLine } from "../tools/command-line.ts";
+import { startLocalConsole } from "../tools/local-console.ts";
+import { startLocalStack } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 const usage = `Usage: npm run screenshots
 
@@ -21,19 +23,7 @@ const helpdesk = await startLocalConsole();
 const stack = await startLocalStack({ port: await freePort(), env: helpdesk.env });
 try {
   await helpdesk.seed(stack.databaseUrl);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({
     viewport: { width: 1024, height: 900 },
     locale: "en-GB",

@@ -12,18 +12,14 @@ import { demoUser } from "../simulator/console-traffic.ts";
 import type { SimulatedMessage } from "../simulator/telesign-simulator.ts";
 import { riskScenarios, scenarios } from "../simulator/telesign-simulator.ts";
 import { messageOf } from "../src/support/error-text.ts";
-import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "./command-line.ts";
-import { demoAgent, startLocalConsole } from "./local-console.ts";
-import {
-  announceLocalHook,
-  localTelesignTimeoutMs,
-  PortInUseError,
-  type ServedFunctions,
-  serveFunctions,
-  startLocalStack,
-  stopOnExit,
-} from "./local-stack.ts";
-import { SecretValueError, scrubConsole, secretsOf } from "./secret-values.ts";
+import { fail, parseCommandLine, readEnvFile, UsageError, wholeNumber } from "../tools/command-line.ts";
+import { demoAgent, startLocalConsole } from "../tools/local-console.ts";
+import { announceLocalHook } from "../tools/local-hooks.ts";
+import { localTelesignTimeoutMs, startLocalStack } from "../tools/local-stack.ts";
+import { type ServedFunctions, serveFunctions } from "../tools/netlify-emulator.ts";
+import { PortInUseError } from "../tools/ports.ts";
+import { SecretValueError, scrubConsole, secretsOf } from "../tools/secret-values.ts";
+import { stopOnExit } from "../tools/stop-on-exit.ts";
 
 const usage = `Usage: npm start -- [options]          the hook with the Telesign simulator (nothing real is sent)
        npm run start:live -- [options]  the hook sending through Telesign, configured from .env

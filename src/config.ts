@@ -229,9 +229,10 @@ const oktaVariablesOf: Record<OktaAuthMode, readonly VariableName[]> = {
   oauth: ["OKTA_AUTH_MODE", ...oauthVariables],
 };
 
-type Env = Record<string, string | undefined>;
+/** Environment variables as a process (or a test) gives them. */
+export type EnvironmentVariables = Record<string, string | undefined>;
 
-const isSet = (env: Env, name: VariableName) => (env[name]?.trim() ?? "") !== "";
+const isSet = (env: EnvironmentVariables, name: VariableName) => (env[name]?.trim() ?? "") !== "";
 
 /** `A`, `A and B`, `A, B and C`. */
 const listed = (names: readonly string[]) =>
@@ -239,7 +240,7 @@ const listed = (names: readonly string[]) =>
 const isOrAre = (names: readonly string[]) => (names.length === 1 ? "is" : "are");
 
 /** The named variables, each invalid one at its default (as if unset), and the problems with their values. */
-function variables<N extends VariableName>(env: Env, names: readonly N[]) {
+function variables<N extends VariableName>(env: EnvironmentVariables, names: readonly N[]) {
   const config: Record<string, unknown> = {};
   const problems: ConfigFinding[] = [];
   for (const name of names) {
@@ -257,7 +258,7 @@ function variables<N extends VariableName>(env: Env, names: readonly N[]) {
  * The mode the admin most likely meant by an invalid OKTA_AUTH_MODE, so that every other problem
  * shows at once: a near spelling (`headr`), else the mode whose own variables are set.
  */
-function likeliestMode(env: Env): OktaAuthMode {
+function likeliestMode(env: EnvironmentVariables): OktaAuthMode {
   const value = env.OKTA_AUTH_MODE?.trim().toLowerCase() ?? "";
   const [nearest] = [...authModes].sort((a, b) => distance(value, a) - distance(value, b));
   if (nearest !== undefined && distance(value, nearest) <= 2) return nearest;
@@ -265,7 +266,7 @@ function likeliestMode(env: Env): OktaAuthMode {
 }
 
 /** Okta's and Telesign's variables, with an invalid OKTA_AUTH_MODE judged as its likeliest mode. */
-function hookVariables<N extends VariableName>(env: Env, names: readonly N[]) {
+function hookVariables<N extends VariableName>(env: EnvironmentVariables, names: readonly N[]) {
   const { config, problems } = variables(env, names);
   const modeProblem = problems.find((problem) => problem.variables.includes("OKTA_AUTH_MODE"));
   if (modeProblem === undefined) return { config, problems };
@@ -306,7 +307,7 @@ function missingCredential(vars: Pick<Environment, "TELESIGN_CUSTOMER_ID" | "TEL
 
 type HookVariables = Pick<Environment, (typeof telesignVariables)[number] | (typeof oktaVariables)[number]>;
 
-function hookConfigOf(vars: HookVariables, env: Env) {
+function hookConfigOf(vars: HookVariables, env: EnvironmentVariables) {
   const credential = credentialOf(vars);
   const mode = vars.OKTA_AUTH_MODE;
   const problems: ConfigFinding[] =
@@ -391,7 +392,7 @@ function hookConfigOf(vars: HookVariables, env: Env) {
 }
 
 /** The telephony hook's configuration. */
-export function parseConfig(env: Env): Parsed<HookConfig> {
+export function parseConfig(env: EnvironmentVariables): Parsed<HookConfig> {
   const vars = hookVariables(env, [...telesignVariables, ...oktaVariables, "PHONE_HASH_KEY"]);
   const { config, problems, warnings } = hookConfigOf(vars.config, env);
   const all = together(vars.problems, problems);
@@ -402,7 +403,7 @@ export function parseConfig(env: Env): Parsed<HookConfig> {
 }
 
 /** The delivery-status callback receiver's configuration. */
-export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
+export function parseCallbackConfig(env: EnvironmentVariables): Parsed<CallbackConfig> {
   const vars = variables(env, ["TELESIGN_CUSTOMER_ID", "TELESIGN_API_KEY", "TRANSACTION_RETENTION_DAYS"]);
   const credential = credentialOf(vars.config);
   const all = together(vars.problems, missingCredential(vars.config, "required to verify callbacks"));
@@ -415,7 +416,7 @@ export function parseCallbackConfig(env: Env): Parsed<CallbackConfig> {
  * passthrough credential proves nothing without TELESIGN_API_KEY to compare it with: Telesign's
  * answer to another account's lookup says "not found", never "not yours".
  */
-export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
+export function parseStatusConfig(env: EnvironmentVariables): Parsed<StatusConfig> {
   const vars = hookVariables(env, [...telesignVariables, ...oktaVariables, "STATUS_API_TOKENS"]);
   const hook = hookConfigOf(vars.config, env);
   const oktaProblems = [...hook.problems];
@@ -441,7 +442,7 @@ export function parseStatusConfig(env: Env): Parsed<StatusConfig> {
 }
 
 /** The retention sweep's configuration. */
-export function parseRetentionConfig(env: Env): Parsed<RetentionConfig> {
+export function parseRetentionConfig(env: EnvironmentVariables): Parsed<RetentionConfig> {
   const vars = variables(env, ["TRANSACTION_RETENTION_DAYS"]);
   if (vars.problems.length > 0) return { ok: false, problems: vars.problems, warnings: [] };
   return { ok: true, config: { retentionDays: vars.config.TRANSACTION_RETENTION_DAYS }, warnings: [] };
@@ -455,7 +456,7 @@ export interface DatabaseSettings {
 }
 
 /** The site's database, read at each call: Netlify may hand an instance a new connection string. */
-export function databaseSettings(env: Env = process.env): DatabaseSettings | undefined {
+export function databaseSettings(env: EnvironmentVariables = process.env): DatabaseSettings | undefined {
   const url = env.NETLIFY_DB_URL?.trim();
   if (url === undefined || url === "") return undefined;
   return { url, driver: env.NETLIFY_DB_DRIVER === "serverless" ? "serverless" : "server" };
@@ -464,7 +465,7 @@ export function databaseSettings(env: Env = process.env): DatabaseSettings | und
 /** The sentences of findings, for a log line. */
 export const messagesOf = (findings: ConfigFinding<string>[]) => findings.map((finding) => finding.message);
 
-const loaded = new Map<(env: Env) => unknown, unknown>();
+const loaded = new Map<(env: EnvironmentVariables) => unknown, unknown>();
 
 /**
  * A configuration of this process, parsed on first use: when the function's instance starts.
@@ -472,7 +473,7 @@ const loaded = new Map<(env: Env) => unknown, unknown>();
  * when a request comes.
  */
 export function loadConfig<T, Name extends string = VariableName>(
-  parse: (env: Env) => Parsed<T, Name>,
+  parse: (env: EnvironmentVariables) => Parsed<T, Name>,
   log: Logger = jsonLogger,
 ): Parsed<T, Name> {
   if (!loaded.has(parse)) {

@@ -6,7 +6,7 @@ import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { messageTextIssue } from "../src/fraud/message-text.ts";
 import { numberFacts } from "../src/fraud/numbering.ts";
 import { destinationFindings } from "../src/fraud/rules.ts";
-import { createTelephonyHook, maxRequestBytes } from "../src/handlers/telesign.ts";
+import { createTelephonyHook, maxRequestBytes } from "../src/handlers/telephony-hook.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { jsonLogger } from "../src/log.ts";
 import { type ParsedTelephonyRequest, parseTelephonyRequest } from "../src/okta/telephony-request.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseOptions, UsageError } from "../scripts/command-line.ts";
+import { parseOptions, UsageError } from "../tools/command-line.ts";
 
 /** Usage errors from the command line's parser: one line that never repeats an argument's value. */
 

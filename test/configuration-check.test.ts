@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkConfiguration, describeConfiguration } from "../admin/configuration-check.ts";
-import { projectRoot } from "../scripts/local-stack.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 /** `npm run check`: each kind of bad configuration is caught by the functions' own parser, and no value is ever shown. */
 

@@ -2,7 +2,7 @@ import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
-import { launchChromium } from "./support/chromium.ts";
+import { launchChromium } from "../tools/chromium.ts";
 import { helpdeskAgent } from "./support/console.ts";
 import { startConsoleSite, testPhoneHashKey } from "./support/console-site.ts";
 import { useDatabase } from "./support/database.ts";

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { migrationsDirectory } from "../scripts/local-database.ts";
+import { migrationsDirectory } from "../tools/local-database.ts";
 import { useDatabase } from "./support/database.ts";
 
 const { sql } = useDatabase();

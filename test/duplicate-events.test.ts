@@ -1,7 +1,7 @@
 import { delay, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { jsonLogger } from "../src/log.ts";
 import type { Database } from "../src/storage/database.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";

@@ -1,13 +1,13 @@
 import { createServer, type Server } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../scripts/local-stack.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { jsonLogger } from "../src/log.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
 import { createDuplicateEvents, eventKey } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { freePort } from "../tools/ports.ts";
 import { type Fault, useDatabase } from "./support/database.ts";
 import { baseEnv, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { announceLocalHook, findLocalHooks } from "../scripts/local-stack.ts";
+import { announceLocalHook, findLocalHooks } from "../tools/local-hooks.ts";
 
 /** How `npm run preview` finds the running `npm start`s: their announcements in the folder they started from. */
 

@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { previewRequest, sendPreview, statusUrlOf, waitForFinalStatus } from "../preview/okta-preview.ts";
-import { freePort, type LocalStack, projectRoot, startLocalStack } from "../scripts/local-stack.ts";
+import { type LocalStack, startLocalStack } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 import { capturedLines } from "./support/log-capture.ts";
 import { markSensitive } from "./support/sensitive.ts";
 

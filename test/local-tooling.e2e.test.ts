@@ -5,8 +5,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, projectRoot, simulatorCredential, startLocalStack } from "../scripts/local-stack.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
+import { simulatorCredential, startLocalStack } from "../tools/local-stack.ts";
+import { freePort } from "../tools/ports.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 /**
  * `npm start` and `npm run preview` as a user runs them, with the ordinary things a user does

@@ -3,7 +3,7 @@ import { http } from "msw";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runOktaCommand } from "../admin/okta-command.ts";
 import { parseConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import {
   type FakeOkta,
   type HookStep,

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "
 import { HttpResponse, http } from "msw";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig, parseStatusConfig } from "../src/config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { createAccessTokenVerifier } from "../src/okta/access-token.ts";
 import type { TransactionStore } from "../src/storage/transaction-store.ts";

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeTarget } from "../scripts/build.mjs";
-import { projectRoot } from "../scripts/local-stack.ts";
 import { parseConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
+import { nodeTarget } from "../tools/build.mjs";
+import { projectRoot } from "../tools/project-root.mjs";
 
 /** One Node version story: what Netlify runs, the oldest Node supported, and what the code is checked against. */
 
@@ -96,5 +96,75 @@ describe("the admin's way in", async () => {
 
   it("Netlify's build installs dependencies only", () => {
     expect(netlifyToml).toMatch(/^\s*NPM_FLAGS = "--omit=dev"$/m);
+  });
+});
+
+describe("the layout: folders by role, arrows one way", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: projectRoot,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter((file) => /\.(ts|mts|mjs)$/.test(file));
+  const folderOf = (file: string) => file.split("/")[0] ?? "";
+  /** Which folder's files import which other folders' files. */
+  const arrows = new Map<string, Set<string>>();
+  const importers = new Map<string, string[]>();
+  for (const file of tracked) {
+    const text = await read(file).catch(() => "");
+    for (const [, specifier = ""] of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)"(\.{1,2}\/[^"]+)"/g)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
+      const [from, to] = [folderOf(file), folderOf(target)];
+      if (from === to) continue;
+      arrows.set(from, (arrows.get(from) ?? new Set()).add(to));
+      importers.set(target, [...(importers.get(target) ?? []), file]);
+    }
+  }
+
+  it("no folder imports a folder that imports it back, however far round", () => {
+    const cycles: string[] = [];
+    const visit = (folder: string, trail: string[]) => {
+      for (const next of arrows.get(folder) ?? []) {
+        if (next === trail[0]) cycles.push([...trail, next].join(" → "));
+        else if (!trail.includes(next)) visit(next, [...trail, next]);
+      }
+    };
+    for (const folder of arrows.keys()) visit(folder, [folder]);
+    expect(cycles).toEqual([]);
+  });
+
+  it("scripts/ holds the npm run commands only: each is one, and nothing imports them", async () => {
+    const pkg = JSON.parse(await read("package.json")) as { scripts: Record<string, string> };
+    const commands = Object.values(pkg.scripts).join("\n");
+    const scripts = tracked.filter((file) => folderOf(file) === "scripts");
+    expect(scripts.filter((file) => !commands.includes(file))).toEqual([]);
+    expect(scripts.flatMap((file) => importers.get(file) ?? [])).toEqual([]);
+  });
+
+  it("the deployed core imports nothing from the tooling around it", () => {
+    const outward = [...(arrows.get("src") ?? [])].filter((folder) => folder !== "node_modules");
+    expect(outward).toEqual([]);
+    expect([...(arrows.get("netlify") ?? [])]).toEqual(["src"]);
+  });
+
+  it("every project path the docs and configuration name exists", async () => {
+    const documents = ["README.md", "CONTRIBUTING.md", "package.json", "netlify.toml", ".ci/run", "vitest.config.ts"];
+    const docs = execFileSync("git", ["ls-files", "docs"], { cwd: projectRoot, encoding: "utf8" });
+    const named = new Set<string>();
+    for (const document of [...documents, ...docs.split("\n").filter((file) => file.endsWith(".md"))]) {
+      const text = await read(document);
+      for (const [file = ""] of text.matchAll(
+        /\b(?:scripts|tools|admin|bench|preview|simulator|src|test|netlify|pages)\/[\w./-]+\.(?:ts|mts|mjs|sql)\b/g,
+      )) {
+        named.add(file);
+      }
+    }
+    const { access } = await import("node:fs/promises");
+    const missing: string[] = [];
+    for (const file of named) {
+      await access(path.join(projectRoot, file)).catch(() => missing.push(file));
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { announceLocalHook, projectRoot } from "../scripts/local-stack.ts";
+import { announceLocalHook } from "../tools/local-hooks.ts";
+import { projectRoot } from "../tools/project-root.mjs";
 
 /**
  * `npm run preview` and `npm run start:live` given a secret with a stray character: each names

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { scrubberOf, secretProblem, secretsOf } from "../scripts/secret-values.ts";
+import { scrubberOf, secretProblem, secretsOf } from "../tools/secret-values.ts";
 
 /** What the commands accept as a secret: what an HTTP header value may hold, and nothing that breaks one. */
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type LocalDatabase, startLocalDatabase } from "../scripts/local-database.ts";
 import { connectDatabase } from "../src/storage/database.ts";
 import { eventKey } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { type LocalDatabase, startLocalDatabase } from "../tools/local-database.ts";
 import { baseEnv, hookUrl, oktaPost, useTelesignSimulator } from "./support/hook.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 

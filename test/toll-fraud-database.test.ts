@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseStatusConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
-import { createTelephonyHook } from "../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { jsonLogger } from "../src/log.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";

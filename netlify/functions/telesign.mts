@@ -11,7 +11,7 @@
 import type { Context } from "@netlify/functions";
 import { loadConfig, parseConfig } from "../../src/config.ts";
 import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
-import { createTelephonyHook } from "../../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../../src/handlers/telephony-hook.ts";
 import { jsonLogger } from "../../src/log.ts";
 import { netlifyDatabase } from "../../src/storage/database.ts";
 import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";

@@ -1,5 +1,12 @@
 import * as z from "zod/mini";
-import { type ConfigFinding, isSecureUrl, loopbackHosts, minPhoneHashKeyLength, type Parsed } from "../config.ts";
+import {
+  type ConfigFinding,
+  type EnvironmentVariables,
+  isSecureUrl,
+  loopbackHosts,
+  minPhoneHashKeyLength,
+  type Parsed,
+} from "../config.ts";
 
 /**
  * The helpdesk console's configuration, from the same environment as the hook's. The console is
@@ -50,8 +57,6 @@ export interface ConsoleSettings {
 
 export type ConsoleConfig = { enabled: false } | ({ enabled: true } & ConsoleSettings);
 
-type Env = Record<string, string | undefined>;
-
 const issuerUrl = z
   .url({ protocol: /^https?$/, error: "must be an https URL" })
   .check(
@@ -62,7 +67,7 @@ const issuerUrl = z
   );
 
 /** The console's configuration: off when none of its variables is set, else complete or a list of problems. */
-export function parseConsoleConfig(env: Env): Parsed<ConsoleConfig, ConsoleVariableName> {
+export function parseConsoleConfig(env: EnvironmentVariables): Parsed<ConsoleConfig, ConsoleVariableName> {
   const value = (name: ConsoleVariable) => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === "" ? undefined : raw;

@@ -1,5 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js/max";
-import type { ConfigFinding, Parsed } from "../config.ts";
+import type { ConfigFinding, EnvironmentVariables, Parsed } from "../config.ts";
 import { maxMessageTextLength, otpCodePlaceholder, textIssue } from "./message-text.ts";
 import { internationalCountry, type NumberTypeName, numberTypes } from "./numbering.ts";
 import { defaultRateLimits, limitWarnings, parseRateLimits, type RateLimit } from "./rate-limits.ts";
@@ -60,10 +60,8 @@ export type GuardVariable = keyof typeof guardVariables;
 
 export const guardVariableNames = Object.keys(guardVariables) as GuardVariable[];
 
-type Env = Record<string, string | undefined>;
-
 /** The guard's configuration from the environment: every problem at once. */
-export function parseGuardConfig(env: Env): Parsed<GuardConfig, GuardVariable> {
+export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig, GuardVariable> {
   const problems: ConfigFinding<GuardVariable>[] = [];
   /** A problem with these variables: the message names them, never a value. */
   const problem = (message: string, ...variables: GuardVariable[]) => problems.push({ variables, message });

@@ -16,10 +16,9 @@ import { matchesAny, secretDigest } from "../support/constant-time.ts";
 import { withinMs } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
 import { getStatus, type TelesignClientOptions } from "../telesign/client.ts";
-import { TelesignTimeoutError } from "../telesign/errors.ts";
 import type { TelesignAnswer } from "../telesign/omnichannel-message.ts";
 import { referenceIdOf } from "../telesign/reference-id.ts";
-import { statusLookupCodes } from "../telesign/status-codes.ts";
+import { failedLookupOf, lookupOf, type TelesignLookup } from "../telesign/status-lookup.ts";
 
 /**
  * `GET ?referenceId=…` or `?eventId=…`: what happened to a code. The stored record (the hook's
@@ -36,17 +35,6 @@ export interface TransactionStatusDependencies {
   fetch?: typeof fetch;
   log?: Logger;
 }
-
-/** What asking Telesign gave: `ok`, or why its status is missing from the answer. */
-export type TelesignLookup =
-  | "ok"
-  | "not_enabled"
-  | "expired"
-  | "invalid_reference"
-  | "refused"
-  | "timeout"
-  | "unavailable"
-  | "not_configured";
 
 interface Lookup {
   result: TelesignLookup;
@@ -177,14 +165,11 @@ export function createTransactionStatus({
     try {
       answer = await getStatus(referenceId, { ...options, ...(fetch && { fetch }) });
     } catch (error) {
-      return { result: error instanceof TelesignTimeoutError ? "timeout" : "unavailable" };
+      return { result: failedLookupOf(error) };
     }
     const { code, description, updated_on, last_channel } = answer.status;
-    const known = { code, description };
-    if (code === statusLookupCodes.notEnabled) return { result: "not_enabled", ...known };
-    if (code === statusLookupCodes.expired || answer.httpStatus === 404) return { result: "expired", ...known };
-    if (code === statusLookupCodes.invalidReference) return { result: "invalid_reference", ...known };
-    if (answer.httpStatus !== 200) return { result: "refused", ...known };
+    const result = lookupOf(answer);
+    if (result !== "ok") return { result, code, description };
     const entry: StatusEntry = {
       code,
       description,
@@ -192,7 +177,7 @@ export function createTransactionStatus({
       lastChannel: last_channel,
       source: "status",
     };
-    return { result: "ok", entry, ...known };
+    return { result, entry, code, description };
   }
 }
 

@@ -4,8 +4,9 @@
  * `signal` (it waits for one). Run by test/local-hooks.test.ts as a process of its own.
  */
 import { spawn } from "node:child_process";
-import { fail } from "../../scripts/command-line.ts";
-import { announceLocalHook, stopOnExit } from "../../scripts/local-stack.ts";
+import { fail } from "../../tools/command-line.ts";
+import { announceLocalHook } from "../../tools/local-hooks.ts";
+import { stopOnExit } from "../../tools/stop-on-exit.ts";
 
 const [workspace = ".", how = "signal"] = process.argv.slice(2);
 await announceLocalHook(

@@ -1,11 +1,11 @@
-import { buildPages } from "../../scripts/build.mjs";
-import { projectRoot } from "../../scripts/local-stack.ts";
-import { serveSite } from "../../scripts/site-server.ts";
 import { type StandInUser, serveOktaSignIn } from "../../simulator/okta-sign-in.ts";
 import { parseConsoleConfig } from "../../src/console/console-config.ts";
 import { databaseRecords } from "../../src/console/database-records.ts";
 import { createConsole } from "../../src/handlers/console.ts";
 import type { Database } from "../../src/storage/database.ts";
+import { buildPages } from "../../tools/build.mjs";
+import { projectRoot } from "../../tools/project-root.mjs";
+import { serveSite } from "../../tools/site-server.ts";
 import { consoleEnv } from "./console.ts";
 
 export const testPhoneHashKey = "the-phone-hash-key-of-the-browser-tests-0123";

@@ -3,7 +3,7 @@
  * statements of several hook processes are answered by a process that does nothing else. Sends
  * `{ url }` over IPC once listening; stops on `{ stop: true }` or when its parent goes.
  */
-import { startLocalDatabase } from "../../scripts/local-database.ts";
+import { startLocalDatabase } from "../../tools/local-database.ts";
 
 const database = await startLocalDatabase();
 process.send?.({ url: database.url });

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { TestProject } from "vitest/node";
-import { migrate, migrationsDirectory } from "../../scripts/local-database.ts";
+import { migrate, migrationsDirectory } from "../../tools/local-database.ts";
 
 /**
  * Vitest's global setup: the site's migrations applied to a new PGlite database, whose data folder

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
-import { projectRoot } from "../../scripts/local-stack.ts";
 import { type SimulatorServer, serveTelesignSimulator } from "../../simulator/server.ts";
+import { projectRoot } from "../../tools/project-root.mjs";
 import { apiKey, baseEnv, customerId, oktaSecret } from "./hook.ts";
 
 /**

@@ -6,7 +6,7 @@ import { parseConfig } from "../../src/config.ts";
 import { parseGuardConfig } from "../../src/fraud/guard-config.ts";
 import { memoryRateCounters, type RateCounters } from "../../src/fraud/rate-counters.ts";
 import { memoryRiskCache, type RiskCache } from "../../src/fraud/risk-check.ts";
-import { createTelephonyHook } from "../../src/handlers/telesign.ts";
+import { createTelephonyHook } from "../../src/handlers/telephony-hook.ts";
 import type { TransactionStore } from "../../src/storage/transaction-store.ts";
 import { server } from "./msw-server.ts";
 import { oktaRequest } from "./okta-requests.ts";

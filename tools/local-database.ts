@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { applyMigrations, NetlifyDB } from "@netlify/database-dev";
+import { projectRoot } from "./project-root.mjs";
 
 /**
  * Netlify's own local database emulation (PGlite: Postgres compiled to WebAssembly, nothing to
@@ -8,7 +9,7 @@ import { applyMigrations, NetlifyDB } from "@netlify/database-dev";
  * stack and `npm run deploy:check` apply the same files Netlify applies at deploy.
  */
 
-export const migrationsDirectory = path.resolve(import.meta.dirname, "..", "netlify", "database", "migrations");
+export const migrationsDirectory = path.join(projectRoot, "netlify", "database", "migrations");
 
 /** Applies the migrations not yet applied, in name order; the names of those it applied. */
 export function migrate(database: PGlite, directory = migrationsDirectory): Promise<string[]> {

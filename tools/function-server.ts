@@ -4,7 +4,7 @@
  * invocation: right for development, too slow to carry a load). Forked by `npm run load` and the
  * benchmark, which ask it for its memory over IPC.
  *
- * Usage: node --import tsx --expose-gc scripts/function-server.ts <function file> <port>
+ * Usage: node --import tsx --expose-gc tools/function-server.ts <function file> <port>
  */
 import type { AddressInfo } from "node:net";
 import path from "node:path";

@@ -8,9 +8,9 @@ import type { Finding } from "../fraud/rules.ts";
 import { jsonValueOf } from "../http/json.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger, type LogLevel } from "../log.ts";
-import { type DeliveryOutcome, oktaAnswer, oktaAnswerToFailure } from "../mapping/okta-answer.ts";
+import { type DeliveryOutcome, oktaResponseOf, oktaResponseToFailure } from "../mapping/okta-response.ts";
 import { omnichannelMessage } from "../mapping/omnichannel-message.ts";
-import { countryCallingCode, maskPhoneNumber } from "../mapping/phone-number.ts";
+import { maskPhoneNumber } from "../mapping/phone-number.ts";
 import { createOktaAuthenticator, type OktaAuthenticator } from "../okta/authenticate.ts";
 import {
   codeExpiry,
@@ -22,12 +22,13 @@ import {
 import { errorSummaries, oktaResponse, type TelephonyResponse, telephonyError } from "../okta/telephony-response.ts";
 import type { Claim, DuplicateEvents } from "../storage/duplicate-events.ts";
 import { countersWithoutSubjectKey, subjectDigest } from "../storage/fraud-store.ts";
-import { phoneHash, subjectHashKey } from "../storage/phone-hash.ts";
-import type { FraudFacts, OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
+import { subjectHashKey } from "../storage/phone-hash.ts";
+import type { OktaRequestRecord, TransactionStore } from "../storage/transaction-store.ts";
 import { settledWithin } from "../support/deadline.ts";
 import { errorLineOf, errorNameOf } from "../support/error-text.ts";
 import { TelesignHttpError } from "../telesign/errors.ts";
 import { type SendResult, sendWithinDeadline } from "../telesign/send-within-deadline.ts";
+import { deliveryFactsOf, fraudFactsOf, type RecordFacts, recordFactsOf } from "./telephony-hook-record.ts";
 
 /**
  * Okta's telephony inline hook (`/.netlify/functions/telesign`): authenticate Okta, validate its
@@ -126,18 +127,15 @@ const refusals = {
   },
 } satisfies Record<string, Refusal>;
 
-type Outcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
+type RequestOutcome = DeliveryOutcome | keyof typeof refusals | "invalid_request" | "blocked" | "duplicate";
 
-interface Answer {
-  outcome: Outcome;
+interface Reply {
+  outcome: RequestOutcome;
   response: Response;
   /** What the log line says of this request, besides its outcome and duration. */
   fields: LogFields;
   level?: LogLevel;
 }
-
-/** What the record of an authenticated request says besides its time, outcome and duration. */
-type RecordFacts = Omit<OktaRequestRecord, "receivedAt" | "outcome" | "durationMs">;
 
 /** Filled in as the request goes: `record` once Okta is authenticated (only then is it recorded). */
 interface Progress {
@@ -191,26 +189,26 @@ export function createTelephonyHook({
     const arrival = performance.now();
     const receivedAt = new Date();
     const progress: Progress = {};
-    let answer: Answer;
+    let reply: Reply;
     try {
       // A safety net: every step has its own deadline, so this answers only a hook that hung.
-      answer = await settledWithin(budgetMs + answerMarginMs, answerOkta(request, arrival, context, progress), () =>
+      reply = await settledWithin(budgetMs + answerMarginMs, replyToOkta(request, arrival, context, progress), () =>
         refused("hook_timeout"),
       );
     } catch (error) {
       // Our own code failed: Okta still gets a valid body, the logs get the error's kind only.
-      answer = refused("internal_error", { error: errorNameOf(error) });
+      reply = refused("internal_error", { error: errorNameOf(error) });
     }
-    // The answer's fields are this request's own: the log line completes them.
-    const { fields } = answer;
-    fields.outcome = answer.outcome;
+    // The reply's fields are this request's own: the log line completes them.
+    const { fields } = reply;
+    fields.outcome = reply.outcome;
     fields.durationMs = Math.round(performance.now() - arrival);
-    log(answer.level ?? levelOf(answer.outcome), "okta telephony request", fields);
+    log(reply.level ?? levelOf(reply.outcome), "okta telephony request", fields);
     if (progress.record !== undefined && transactions !== undefined) {
       const record: OktaRequestRecord = {
         ...progress.record,
         receivedAt: receivedAt.toISOString(),
-        outcome: answer.outcome,
+        outcome: reply.outcome,
         durationMs: fields.durationMs,
       };
       // Written after Okta has its answer: a slow or failing database never delays a code.
@@ -221,16 +219,16 @@ export function createTelephonyHook({
         { referenceId: record.referenceId, eventId: record.eventId },
       );
     }
-    return answer.response;
+    return reply.response;
   };
 
   /** The request flow, step by step (README: "How a request is handled"). */
-  async function answerOkta(
+  async function replyToOkta(
     request: Request,
     arrival: number,
     context: RequestContext,
     progress: Progress,
-  ): Promise<Answer> {
+  ): Promise<Reply> {
     if (request.method !== "POST") return refused("method_not_allowed", { method: request.method });
     if (!config.ok || authenticateOkta === undefined || guard === undefined) {
       const problems = [
@@ -255,12 +253,12 @@ export function createTelephonyHook({
     const parsed = parseTelephonyRequest(jsonValueOf(read.body.toString("utf8")));
     if (!parsed.ok) return notDelivered("invalid_request", errorSummaries.invalidRequest, parsed.issues, {});
     const oktaRequest = parsed.request;
-    const facts = logFieldsOf(oktaRequest);
+    const logFields = logFieldsOf(oktaRequest);
     progress.record = recordFactsOf(oktaRequest, config.config.phoneHashKey);
     const screened = guard.screen(oktaRequest);
-    Object.assign(facts, screened.fields);
+    Object.assign(logFields, screened.fields);
     progress.record.fraud = fraudFactsOf(screened.facts.country, screened.blocked);
-    if (screened.blocked) return blocked(screened.blocked, facts);
+    if (screened.blocked) return blocked(screened.blocked, logFields);
 
     // The rate counters beside the duplicate claim: one round trip on the critical path for both.
     const claimStarted = performance.now();
@@ -271,14 +269,14 @@ export function createTelephonyHook({
     }
     if (claim?.kind === "repeat") {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
-      return repeated(claim.answer, facts);
+      return repeated(claim.answer, logFields);
     }
 
     const credential = authentication.telesignCredential ?? telesign.credential;
     if (credential === undefined) throw new Error("no Telesign credential"); // parseConfig rules this out
     const unverified = authentication.unverified === true;
     const verdict = await guard.judge(counted, credential, deadline, unverified);
-    Object.assign(facts, verdict.fields);
+    Object.assign(logFields, verdict.fields);
     progress.record.fraud = fraudFactsOf(
       screened.facts.country,
       verdict.blocked,
@@ -288,9 +286,9 @@ export function createTelephonyHook({
     if (verdict.after !== undefined) afterResponse(verdict.after, context, "risk score not cached");
     if (verdict.blocked !== undefined) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
-      const answer = blocked(verdict.blocked, facts);
-      if (claim !== undefined) afterResponse(claim.settle(answer.body, false), context, "duplicate claim not settled");
-      return answer;
+      const reply = blocked(verdict.blocked, logFields);
+      if (claim !== undefined) afterResponse(claim.settle(reply.body, false), context, "duplicate claim not settled");
+      return reply;
     }
     // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
     if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
@@ -304,14 +302,14 @@ export function createTelephonyHook({
       afterResponse(counted.release(), context, "toll-fraud counters not released");
     }
 
-    const answerContext = {
+    const responseContext = {
       channel: oktaRequest.delivery.channel,
       locale: oktaRequest.locale,
       durationMs: performance.now() - arrival,
     };
     const mapped = delivery.ok
-      ? oktaAnswer(delivery.answer, answerContext)
-      : oktaAnswerToFailure(delivery.error, answerContext);
+      ? oktaResponseOf(delivery.answer, responseContext)
+      : oktaResponseToFailure(delivery.error, responseContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
       afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
@@ -319,7 +317,7 @@ export function createTelephonyHook({
     return {
       outcome: mapped.outcome,
       response: oktaResponse(mapped.body),
-      fields: withDelivery(facts, delivery, claim?.guard === "memory" ? "memory" : undefined),
+      fields: withDelivery(logFields, delivery, claim?.guard === "memory" ? "memory" : undefined),
     };
   }
 
@@ -346,40 +344,6 @@ export function createTelephonyHook({
   }
 }
 
-/** What the record keeps of a valid request: ids, the masked phone and its keyed hash, never the code. */
-function recordFactsOf(oktaRequest: TelephonyRequest, phoneHashKey: string | undefined): RecordFacts {
-  const { phoneNumber, channel } = oktaRequest.delivery;
-  return {
-    eventId: oktaRequest.eventId,
-    oktaRequestId: oktaRequest.oktaRequestId,
-    requestType: oktaRequest.requestType,
-    channel,
-    oktaUserId: oktaRequest.oktaUserId,
-    oktaLogin: oktaRequest.oktaLogin,
-    phoneMasked: maskPhoneNumber(phoneNumber),
-    phoneHash: phoneHashKey === undefined ? undefined : phoneHash(phoneHashKey, phoneNumber),
-    countryCode: countryCallingCode(phoneNumber),
-  };
-}
-
-/** What the record keeps of the toll-fraud guard's decision. */
-function fraudFactsOf(
-  country: string | undefined,
-  blockedBy: Finding | undefined,
-  wouldBlock: Finding[] = [],
-  unavailable?: true,
-): FraudFacts {
-  const found = blockedBy === undefined ? wouldBlock : [blockedBy];
-  const verdict =
-    blockedBy !== undefined ? "blocked" : found.length > 0 ? "would_block" : unavailable ? "unavailable" : undefined;
-  return {
-    country,
-    verdict,
-    rules: found.length > 0 ? found.map(({ rule }) => rule).join(",") : undefined,
-    scope: found.find(({ scope }) => scope !== undefined)?.scope,
-  };
-}
-
 /** Whether Telesign refused the credential itself (HTTP 401 or 403): then nothing was sent. */
 function credentialRejected(delivery: SendResult): boolean {
   const httpStatus = delivery.ok
@@ -390,27 +354,13 @@ function credentialRejected(delivery: SendResult): boolean {
   return httpStatus === 401 || httpStatus === 403;
 }
 
-/** What the record keeps of Telesign's answer to the send. */
-function deliveryFactsOf(delivery: SendResult, telesignMs: number): Partial<RecordFacts> {
-  const answer = delivery.ok ? delivery.answer : undefined;
-  return {
-    telesignMs,
-    telesignAttempts: delivery.attempts,
-    referenceId: answer?.reference_id,
-    telesign:
-      answer === undefined
-        ? undefined
-        : { code: answer.status.code, description: answer.status.description, httpStatus: answer.httpStatus },
-  };
-}
-
 /** Okta's `error` answer for a request refused before it was read. */
 function refused(
   outcome: keyof typeof refusals,
   fields: LogFields = {},
   location?: string,
   headers?: Record<string, string>,
-): Answer {
+): Reply {
   const refusal: Refusal = refusals[outcome];
   const cause = { reason: refusal.reason, location: location ?? refusal.location };
   return {
@@ -425,33 +375,38 @@ function refused(
 }
 
 /** Okta's `error` answer for a request that was read and is not delivered: one cause per issue. */
-function notDelivered(outcome: Outcome, errorSummary: string, issues: RequestIssue[], facts: LogFields): Answer {
+function notDelivered(
+  outcome: RequestOutcome,
+  errorSummary: string,
+  issues: RequestIssue[],
+  logFields: LogFields,
+): Reply {
   return {
     outcome,
     response: oktaResponse(telephonyError(errorSummary, issues)),
-    fields: { ...facts, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
+    fields: { ...logFields, issues: issues.map(({ location, reason }) => `${location} ${reason}`) },
   };
 }
 
 /** Okta's `error` answer for a code the toll-fraud guard refuses: the kind of rule, never its figures. */
-function blocked(finding: Finding, facts: LogFields): Answer & { body: TelephonyResponse } {
+function blocked(finding: Finding, logFields: LogFields): Reply & { body: TelephonyResponse } {
   const body = telephonyError(errorSummaries.messageBlocked, [finding.cause]);
   return {
     outcome: "blocked",
     response: oktaResponse(body),
     body,
-    fields: Object.assign(facts, { rule: finding.rule, scope: finding.scope }),
+    fields: Object.assign(logFields, { rule: finding.rule, scope: finding.scope }),
   };
 }
 
 /** A repeat of an event gets the first request's answer, or says the first is still going. */
-function repeated(firstAnswer: TelephonyResponse | undefined, facts: LogFields): Answer {
+function repeated(firstAnswer: TelephonyResponse | undefined, logFields: LogFields): Reply {
   const answer =
     firstAnswer ??
     telephonyError(errorSummaries.duplicateInProgress, [
       { reason: "The first request of this event has no answer yet", location: "eventId" },
     ]);
-  return { outcome: "duplicate", response: oktaResponse(answer), fields: facts };
+  return { outcome: "duplicate", response: oktaResponse(answer), fields: logFields };
 }
 
 /** What the log says of a valid request: ids, the channel and a masked phone, never the code. */
@@ -467,13 +422,13 @@ function logFieldsOf(oktaRequest: TelephonyRequest): LogFields {
 }
 
 /**
- * A delivered request's log fields: its facts, completed with Telesign's answer or why there was
- * none (a field left undefined is not logged). `facts` is completed in place: copying it into a
+ * A delivered request's log fields, completed with Telesign's answer or why there was
+ * none (a field left undefined is not logged). `logFields` is completed in place: copying it into a
  * new object measurably slowed the warm path (npm run bench -- --only=warm).
  */
-function withDelivery(facts: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
+function withDelivery(logFields: LogFields, delivery: SendResult, duplicateGuard: "memory" | undefined): LogFields {
   const answer = delivery.ok ? delivery.answer : undefined;
-  return Object.assign(facts, {
+  return Object.assign(logFields, {
     duplicateGuard,
     telesignAttempts: delivery.attempts > 1 ? delivery.attempts : undefined,
     referenceId: answer?.reference_id,
@@ -488,7 +443,7 @@ function remainingMs(deadline: number): number {
   return Math.floor(deadline - performance.now());
 }
 
-function levelOf(outcome: Outcome): LogLevel {
+function levelOf(outcome: RequestOutcome): LogLevel {
   if (outcome === "accepted") return "info";
   if (outcome === "timeout" || outcome === "unreachable" || outcome === "bad_answer") return "error";
   return "warn";

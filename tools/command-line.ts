@@ -18,10 +18,13 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export type Values = Record<string, string | boolean | undefined>;
 
-export type Parsed<T> = { kind: "values"; values: T } | { kind: "help" } | { kind: "usage"; message: string };
+export type ParsedCommandLine<T> =
+  | { kind: "values"; values: T }
+  | { kind: "help" }
+  | { kind: "usage"; message: string };
 
 /** The command line's options: checked values, a request for help, or a usage mistake in one line. */
-export function parseOptions<T>(options: Options, check: (values: Values) => T, args: string[]): Parsed<T> {
+export function parseOptions<T>(options: Options, check: (values: Values) => T, args: string[]): ParsedCommandLine<T> {
   try {
     const { values } = parseArgs({ args, options: { ...options, help: { type: "boolean" } }, strict: true });
     if (values.help) return { kind: "help" };

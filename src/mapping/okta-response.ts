@@ -8,19 +8,22 @@ import { messageInProgress } from "../telesign/status-codes.ts";
 
 export type DeliveryOutcome = "accepted" | "rejected" | "timeout" | "unreachable" | "bad_answer";
 
-export interface OktaAnswer {
+export interface MappedResponse {
   outcome: DeliveryOutcome;
   body: TelephonyResponse;
 }
 
-interface AnswerContext {
+interface ResponseContext {
   channel: DeliveryChannel;
   /** Okta's locale, echoed as the error cause's `location` as Telesign's own hook does. */
   locale: string | undefined;
   durationMs: number;
 }
 
-export function oktaAnswer(answer: TelesignAnswer, { channel, locale, durationMs }: AnswerContext): OktaAnswer {
+export function oktaResponseOf(
+  answer: TelesignAnswer,
+  { channel, locale, durationMs }: ResponseContext,
+): MappedResponse {
   const { code, description } = answer.status;
   // Accepted means the message will go out: answering anything but success would make Okta send a second one.
   if (code === messageInProgress) {
@@ -40,7 +43,10 @@ export function oktaAnswer(answer: TelesignAnswer, { channel, locale, durationMs
   };
 }
 
-export function oktaAnswerToFailure(error: TelesignError, { locale }: Pick<AnswerContext, "locale">): OktaAnswer {
+export function oktaResponseToFailure(
+  error: TelesignError,
+  { locale }: Pick<ResponseContext, "locale">,
+): MappedResponse {
   const location = locale ?? "";
   if (error instanceof TelesignHttpError) {
     return {
