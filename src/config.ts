@@ -81,6 +81,24 @@ export const asymmetricAlgorithms = [
 
 const authModes = ["header", "passthrough", "oauth"] as const satisfies readonly OktaAuthMode[];
 
+/** Comma-separated secrets (or read tokens), each as long as a secret must be; none by default. */
+function strongList(noun: string) {
+  return z._default(
+    z.pipe(
+      commaSeparated,
+      z
+        .array(z.string())
+        .check(
+          z.refine(
+            (values) => values.every((value) => value.length >= minSecretLength),
+            `must hold ${noun} of at least ${minSecretLength} characters each`,
+          ),
+        ),
+    ),
+    [],
+  );
+}
+
 const environmentSchema = z.object({
   TELESIGN_CUSTOMER_ID: optionalText,
   TELESIGN_API_KEY: optionalText,
@@ -107,20 +125,7 @@ const environmentSchema = z.object({
     z.string().check(z.trim(), z.toLowerCase(), z.regex(/^[!#$%&'*+\-.^_`|~0-9a-z]+$/, "must be an HTTP header name")),
     "authorization",
   ),
-  OKTA_AUTH_SECRETS: z._default(
-    z.pipe(
-      commaSeparated,
-      z
-        .array(z.string())
-        .check(
-          z.refine(
-            (secrets) => secrets.every((secret) => secret.length >= minSecretLength),
-            `must hold secrets of at least ${minSecretLength} characters each`,
-          ),
-        ),
-    ),
-    [],
-  ),
+  OKTA_AUTH_SECRETS: strongList("secrets"),
   OKTA_OAUTH_ISSUER: z.optional(secureUrl),
   OKTA_OAUTH_AUDIENCE: z._default(z.string().check(z.trim(), z.minLength(1)), "api://default"),
   OKTA_OAUTH_SCOPE: optionalText,
@@ -135,20 +140,7 @@ const environmentSchema = z.object({
     ),
     ["RS256"],
   ),
-  STATUS_API_TOKENS: z._default(
-    z.pipe(
-      commaSeparated,
-      z
-        .array(z.string())
-        .check(
-          z.refine(
-            (tokens) => tokens.every((token) => token.length >= minSecretLength),
-            `must hold tokens of at least ${minSecretLength} characters each`,
-          ),
-        ),
-    ),
-    [],
-  ),
+  STATUS_API_TOKENS: strongList("tokens"),
   TRANSACTION_RETENTION_DAYS: z._default(wholeNumber("days", 1, 365), 7),
   PHONE_HASH_KEY: z.optional(
     z
