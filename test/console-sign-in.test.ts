@@ -425,6 +425,10 @@ describe("the console's JSON", () => {
     const { call, records } = await signIn();
     expect((await call("/console/api/health?period=7d")).status).toBe(200);
     expect((await call("/console/api/health?period=1y")).status).toBe(400);
+    // A name every object inherits is no period: a precise 400, not a 500 from NaN dates.
+    for (const inherited of ["toString", "constructor", "__proto__"]) {
+      expect((await call(`/console/api/health?period=${inherited}`)).status).toBe(400);
+    }
     const [asked] = records.asked as { from: string; to: string }[];
     const hours = (Date.parse(asked?.to ?? "") - Date.parse(asked?.from ?? "")) / 3_600_000;
     expect(hours).toBeGreaterThan(167);

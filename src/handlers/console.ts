@@ -54,6 +54,9 @@ const maxLookupBytes = 2_048;
 const bodyTimeoutMs = 1_000;
 /** A lookup or the figures of a period get this long from the database. */
 const recordsTimeoutMs = 8_000;
+/** The health page's periods, in hours; nothing else (not an inherited `toString`) is one. */
+const periodHours = { "24h": 24, "7d": 168 } as const;
+
 /** A period's figures are read at most once a minute per instance, whoever asks. */
 const healthKeptMs = 60_000;
 
@@ -255,7 +258,7 @@ export function createConsole({
 
   async function health(url: URL, fields: LogFields): Promise<Response> {
     const period = url.searchParams.get("period") ?? "24h";
-    const hours = { "24h": 24, "7d": 168 }[period];
+    const hours = Object.hasOwn(periodHours, period) ? periodHours[period as keyof typeof periodHours] : undefined;
     if (hours === undefined) return jsonResponse(400, { error: "period is 24h or 7d" });
     fields.period = period;
     const to = now();
