@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Client, DefaultRequestExecutor } from "@okta/okta-sdk-nodejs";
 import { isSecureUrl } from "../src/config.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
 import type { CommandIO } from "./okta-command.ts";
 import { isOktaApiFailure } from "./okta-management.ts";
@@ -249,7 +250,7 @@ function failureOf(error: unknown): string {
     }
     return `Okta refused it (${code}: ${summary}${causes.length > 0 ? `: ${causes.join("; ")}` : ""}).`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /** Okta's SDK client from the same variables as the other commands, with the scopes this one needs. */

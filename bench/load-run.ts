@@ -16,6 +16,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { startLocalDatabase } from "../tools/local-database.ts";
 import { simulatorCredential } from "../tools/local-stack.ts";
 import { projectRoot } from "../tools/project-root.mjs";
@@ -159,7 +160,7 @@ export async function runLoad(): Promise<never> {
         if (response.status !== 200 || got !== kind.expected)
           wrong.push(`#${index} ${kind.ending}: expected ${kind.expected}, got ${got}`);
       } catch (error) {
-        errors.push(`#${index}: ${error instanceof Error ? error.message : String(error)}`);
+        errors.push(`#${index}: ${messageOf(error)}`);
       }
       done++;
       if (done % Math.ceil(requests / 4) === 0)

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { demoUser } from "../simulator/console-traffic.ts";
+import { messageOf } from "../src/support/error-text.ts";
 import { launchChromium } from "../tools/chromium.ts";
 import { fail, parseCommandLine } from "../tools/command-line.ts";
 import { startLocalConsole } from "../tools/local-console.ts";
@@ -42,7 +43,7 @@ try {
   await browser.close();
   console.log("wrote docs/console-lookup.png and docs/console-health.png");
 } catch (error) {
-  fail(`could not take the screenshots: ${error instanceof Error ? error.message : String(error)}`);
+  fail(`could not take the screenshots: ${messageOf(error)}`);
 } finally {
   await stack.stop();
   await helpdesk.stop();

@@ -269,7 +269,7 @@ async function checkMigrations(clone: string): Promise<MigrationsReport> {
   if (report.names.length === 0) report.problems.push(`${migrationsFolder} holds no migration`);
   const started = performance.now();
   try {
-    const { startLocalDatabase } = await import("../tools/local-database.ts");
+    const { startLocalDatabase } = await import("./local-database.ts");
     const database = await startLocalDatabase({ migrations: directory });
     report.applied = database.applied;
     await database.stop();

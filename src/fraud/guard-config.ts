@@ -122,12 +122,12 @@ export function parseGuardConfig(env: EnvironmentVariables): Parsed<GuardConfig,
   const textMode = choice("SMS_TEXT", ["okta", "template"], "okta");
   const template = read("SMS_TEMPLATE");
   if (template !== undefined) {
+    const reason = templateIssue(template, allowedHosts);
     if (!template.includes(otpCodePlaceholder)) {
       problem(`SMS_TEMPLATE must contain ${otpCodePlaceholder} where the code goes`, "SMS_TEMPLATE");
     } else if ([...template].length > maxMessageTextLength) {
       problem(`SMS_TEMPLATE must be at most ${maxMessageTextLength} characters`, "SMS_TEMPLATE");
-    } else if (templateIssue(template, allowedHosts) !== undefined) {
-      const reason = templateIssue(template, allowedHosts);
+    } else if (reason !== undefined) {
       problem(
         `SMS_TEMPLATE must contain ${otpCodePlaceholder} once and nothing Okta's text may not (${reason})`,
         "SMS_TEMPLATE",

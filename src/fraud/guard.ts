@@ -1,6 +1,7 @@
 import type { LogFields, Logger } from "../log.ts";
 import type { TelephonyRequest } from "../okta/telephony-request.ts";
 import { withinMs } from "../support/deadline.ts";
+import { errorLineOf } from "../support/error-text.ts";
 import { publicIpAddress } from "../support/public-ip.ts";
 import type { TelesignConfig, TelesignCredential } from "../telesign/credentials.ts";
 import { TelesignHttpError } from "../telesign/errors.ts";
@@ -155,7 +156,7 @@ export function createFraudGuard({
     try {
       take = await withinMs(bound, () => taking);
     } catch (error) {
-      log("warn", "toll-fraud counters unavailable", { error: messageOf(error) });
+      log("warn", "toll-fraud counters unavailable", { error: errorLineOf(error) });
       counted = fallbackCounters;
       take = await fallbackCounters.take(keys, deadline);
       late = taking.then(({ taken }) => taken).catch(() => []);
@@ -254,7 +255,7 @@ export function createFraudGuard({
           reason: `Telesign answered HTTP ${error.httpStatus}: this account may not have Intelligence (Score); risk checks are skipped on this instance for ${riskUnavailableMs / 60_000} minutes`,
         });
       } else {
-        log("warn", "risk check failed", { error: messageOf(error) });
+        log("warn", "risk check failed", { error: errorLineOf(error) });
       }
       return undefined;
     }
@@ -264,7 +265,3 @@ export function createFraudGuard({
 }
 
 export type FraudGuard = ReturnType<typeof createFraudGuard>;
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

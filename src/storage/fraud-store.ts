@@ -170,9 +170,10 @@ export interface FraudRetention {
 export function databaseFraudRetention(database: () => Database): FraudRetention {
   return {
     async deleteExpired(now, deadline) {
+      const db = database();
       const runs = await Promise.all([
-        deleteInBatches(database(), { table: "fraud_counters", column: "window_end", before: now, deadline }),
-        deleteInBatches(database(), { table: "risk_scores", column: "expires_at", before: now, deadline }),
+        deleteInBatches(db, { table: "fraud_counters", column: "window_end", before: now, deadline }),
+        deleteInBatches(db, { table: "risk_scores", column: "expires_at", before: now, deadline }),
       ]);
       return { done: runs[0].done + runs[1].done, complete: runs.every(({ complete }) => complete) };
     },
