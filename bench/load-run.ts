@@ -13,10 +13,10 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { previewRequest } from "../preview/okta-preview.ts";
 import { serveTelesignSimulator } from "../simulator/server.ts";
 import { messageOf } from "../src/support/error-text.ts";
+import { parseCommandLine, wholeNumber } from "../tools/command-line.ts";
 import { startLocalDatabase } from "../tools/local-database.ts";
 import { simulatorCredential } from "../tools/local-stack.ts";
 import { projectRoot } from "../tools/project-root.mjs";
@@ -32,26 +32,48 @@ const mix = [
   { share: 0.02, channel: "sms", ending: "0200", expected: "Message provider error" },
 ] as const;
 
+const usage = `Usage: npm run load -- [options]
+
+A bounded load run on loopback: the hook warm in its own process, Netlify's local database, the
+Telesign simulator; checks every answer, the logs and memory.
+
+  --requests <n>          how many requests, at most 100,000 (default 5000)
+  --concurrency <n>       how many at once, at most 1,000 (default 64)
+  --telesign-latency <ms> the simulator's answer time (default 50)
+  --max-seconds <s>       stop sending after this long (default 600)
+  --out <file>            where the report is written (default bench/results/load.json)`;
+
 /** The command: reads its options from the command line, runs, reports and exits with the verdict. */
 export async function runLoad(): Promise<never> {
-  const { values } = parseArgs({
-    options: {
+  const options = parseCommandLine(
+    usage,
+    {
       requests: { type: "string", default: "5000" },
       concurrency: { type: "string", default: "64" },
       "telesign-latency": { type: "string", default: "50" },
       "max-seconds": { type: "string", default: "600" },
       out: { type: "string", default: "bench/results/load.json" },
     },
-  });
-  const requests = Math.min(100_000, Number(values.requests));
-  const concurrency = Math.min(1_000, Number(values.concurrency));
-  const stopAt = Date.now() + Number(values["max-seconds"]) * 1000;
+    (values) => {
+      const number = (option: string) => wholeNumber(option, String(values[option]), 0, Number.MAX_SAFE_INTEGER);
+      return {
+        requests: number("requests"),
+        concurrency: number("concurrency"),
+        telesignLatency: number("telesign-latency"),
+        maxSeconds: number("max-seconds"),
+        out: String(values.out),
+      };
+    },
+  );
+  const requests = Math.min(100_000, options.requests);
+  const concurrency = Math.min(1_000, options.concurrency);
+  const stopAt = Date.now() + options.maxSeconds * 1000;
 
   const hookSecret = `load-${randomUUID()}`;
   const database = await startLocalDatabase();
   const telesign = await serveTelesignSimulator({
     ...simulatorCredential,
-    latencyMs: Number(values["telesign-latency"]),
+    latencyMs: options.telesignLatency,
   });
 
   const functionServer = fork(
@@ -181,7 +203,7 @@ export async function runLoad(): Promise<never> {
   const result = {
     requests: done,
     concurrency,
-    telesignLatencyMs: Number(values["telesign-latency"]),
+    telesignLatencyMs: options.telesignLatency,
     seconds: Number(seconds.toFixed(2)),
     requestsPerSecond: Math.round(done / seconds),
     latencyMs: {
@@ -201,8 +223,8 @@ export async function runLoad(): Promise<never> {
 
   console.log(JSON.stringify(result, null, 2));
   for (const line of [...wrong, ...errors].slice(0, 10)) console.log(`  ${line}`);
-  await mkdir(path.dirname(path.resolve(projectRoot, values.out)), { recursive: true });
-  await writeFile(path.resolve(projectRoot, values.out), `${JSON.stringify(result, null, 2)}\n`);
+  await mkdir(path.dirname(path.resolve(projectRoot, options.out)), { recursive: true });
+  await writeFile(path.resolve(projectRoot, options.out), `${JSON.stringify(result, null, 2)}\n`);
 
   functionServer.send({ stop: true });
   await telesign.close();
