@@ -15,10 +15,10 @@ import {
  */
 
 /** A session lasts at most this long: a helpdesk shift. */
-export const maxSessionHours = 8;
+const maxSessionHours = 8;
 
 /** A session key shorter than this is guessable; `openssl rand -base64 32` gives 44 characters. */
-export const minSessionKeyLength = 32;
+const minSessionKeyLength = 32;
 
 /** Every variable the console reads. */
 export const consoleVariableNames = [

@@ -9,9 +9,9 @@ import { phoneShape } from "./phone-shape.ts";
  * shape decides. Anything else is refused with a sentence the page shows.
  */
 
-export type ParsedLookup = { ok: true; query: LookupQuery } | { ok: false; problem: string };
+type ParsedLookup = { ok: true; query: LookupQuery } | { ok: false; problem: string };
 
-export const lookupKinds: readonly LookupKind[] = ["user", "phone", "event", "reference"];
+const lookupKinds: readonly LookupKind[] = ["user", "phone", "event", "reference"];
 
 const maxLength = 200;
 

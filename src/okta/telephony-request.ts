@@ -186,7 +186,7 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
 }
 
 /** The host of Okta's `source` URL when it is `https://{host}/api/v1/inlineHooks/{id}`, in lower case. */
-export function oktaHostOf(source: string | undefined): string | undefined {
+function oktaHostOf(source: string | undefined): string | undefined {
   if (source === undefined || !URL.canParse(source)) return undefined;
   const url = new URL(source);
   const wellFormed =

@@ -27,7 +27,7 @@ export interface BatchDelete {
   batchSize?: number;
 }
 
-export const defaultBatchSize = 2_000;
+const defaultBatchSize = 2_000;
 /** No statement of the sweep runs longer than this (and none past the deadline). */
 const statementTimeoutMs = 10_000;
 

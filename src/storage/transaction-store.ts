@@ -92,11 +92,11 @@ export interface TransactionStore {
 }
 
 /** The longest id kept: Okta's ids are about 25 characters; a longer value is not an id of Okta's. */
-export const maxIdLength = 200;
+const maxIdLength = 200;
 /** The longest status description kept: Telesign's are a few words. */
 export const maxDescriptionLength = 500;
 /** Each statement's bound when the caller sets none. */
-export const defaultStatementTimeoutMs = 2_000;
+const defaultStatementTimeoutMs = 2_000;
 
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
