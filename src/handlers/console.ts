@@ -71,6 +71,7 @@ const apiHeaders = {
 const notFound = () => jsonResponse(404, { error: "not found" });
 /** Some of the console's variables are set, not all or not right: the page says to run the check. */
 const misconfigured = () => jsonResponse(503, { error: "misconfigured: run npm run check" });
+const crossSite = () => jsonResponse(403, { error: "cross-site request" });
 const signedOut = () => jsonResponse(401, { error: "signed out" });
 const unavailable = () => jsonResponse(503, { error: "The records cannot be read right now: try again in a minute." });
 /** A request from this site's own pages: its Origin (or, where a page sends none, Fetch Metadata) says so. */
@@ -78,7 +79,7 @@ const sameOrigin = (request: Request, url: URL) =>
   request.headers.get("origin") === url.origin || request.headers.get("sec-fetch-site") === "same-origin";
 
 const redirect = (location: string, cookies: string[] = [], status = 302) => {
-  const headers = new Headers({ location, "cache-control": "no-store" });
+  const headers = new Headers({ location }); // no-store, as every answer: apiHeaders
   for (const cookie of cookies) headers.append("set-cookie", cookie);
   return new Response(null, { status, headers });
 };
@@ -99,10 +100,11 @@ export function createConsole({
 
   return async (request: Request): Promise<Response> => {
     const response = await answerLogged(log, "console", async (fields) => {
-      fields.path = new URL(request.url).pathname;
+      const url = new URL(request.url);
+      fields.path = url.pathname;
       if (!config.ok) return misconfigured();
       if (settings === undefined || sealer === undefined || okta === undefined) return notFound();
-      return route(request, fields, settings, sealer, okta);
+      return route(request, url, fields, settings, sealer, okta);
     });
     for (const [name, value] of Object.entries(apiHeaders)) response.headers.set(name, value);
     return response;
@@ -110,12 +112,12 @@ export function createConsole({
 
   async function route(
     request: Request,
+    url: URL,
     fields: LogFields,
     settings: ConsoleSettings,
     sealer: Sealer,
     okta: OktaSignIn,
   ): Promise<Response> {
-    const url = new URL(request.url);
     const endpoint = `${request.method} ${url.pathname.replace(/\/+$/, "")}`;
     switch (endpoint) {
       case "GET /console/auth/sign-in":
@@ -124,14 +126,14 @@ export function createConsole({
         return completeSignIn(request, url, fields, settings, sealer, okta);
       case "POST /console/auth/sign-out":
         // A form of this site only: a cross-site post cannot sign an agent out.
-        if (!sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
+        if (!sameOrigin(request, url)) return crossSite();
         return redirect(`${consolePage}?signin=signed-out`, [clearCookie(sessionCookie, "Strict")], 303);
     }
     if (!url.pathname.startsWith("/console/api/")) return notFound();
     // A lookup is POSTed: what the agent typed (a phone number) stays out of every URL and log of one.
     const method = url.pathname === "/console/api/lookup" ? "POST" : "GET";
     if (request.method !== method) return jsonResponse(405, { error: "method not allowed" }, { allow: method });
-    if (method === "POST" && !sameOrigin(request, url)) return jsonResponse(403, { error: "cross-site request" });
+    if (method === "POST" && !sameOrigin(request, url)) return crossSite();
     const claims = await sealer.open("session", cookieValue(request.headers.get("cookie"), sessionCookie));
     const agent = agentOf(claims, settings.groups);
     if (agent === undefined) return signedOut();
