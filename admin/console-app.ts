@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { Client, DefaultRequestExecutor } from "@okta/okta-sdk-nodejs";
 import { isSecureUrl } from "../src/config.ts";
 import { messageOf } from "../src/support/error-text.ts";
 import { exitCodes, parseOptions, UsageError, type Values } from "../tools/command-line.ts";
 import type { CommandIO } from "./okta-command.ts";
-import { isOktaApiFailure } from "./okta-management.ts";
+import { isOktaApiFailure, oktaClientOf } from "./okta-management.ts";
 
 /**
  * `npm run okta -- setup --console --site-url <url>`: the helpdesk console's OpenID Connect app in
@@ -144,7 +142,7 @@ export async function runConsoleSetup(args: string[], io: CommandIO): Promise<nu
   const json = args.includes("--json");
   const settings = parsed.values;
   try {
-    const { orgUrl, client } = await clientOf(io.env);
+    const { orgUrl, client } = await oktaClientOf(io.env, ["okta.apps.read", "okta.apps.manage", "okta.groups.read"]);
     // Every group first: a typo stops the command before Okta holds an app it has no secret for.
     const groupIds: string[] = [];
     for (const group of settings.groups) {
@@ -251,40 +249,4 @@ function failureOf(error: unknown): string {
     return `Okta refused it (${code}: ${summary}${causes.length > 0 ? `: ${causes.join("; ")}` : ""}).`;
   }
   return messageOf(error);
-}
-
-/** Okta's SDK client from the same variables as the other commands, with the scopes this one needs. */
-async function clientOf(env: CommandIO["env"]): Promise<{ orgUrl: string; client: Client }> {
-  const orgUrl = (env.OKTA_ORG_URL ?? "").trim().replace(/\/+$/, "");
-  if (orgUrl === "" || !URL.canParse(orgUrl) || !isSecureUrl(new URL(orgUrl))) {
-    throw new SetupFailure(
-      "set OKTA_ORG_URL to your Okta org's https:// URL (e.g. https://example.okta.com), and OKTA_API_TOKEN.",
-    );
-  }
-  const common = {
-    orgUrl,
-    cacheMiddleware: null,
-    requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 30_000 }),
-  };
-  const token = env.OKTA_API_TOKEN?.trim();
-  if (token) return { orgUrl, client: new Client({ ...common, token }) };
-  const clientId = env.OKTA_SERVICE_CLIENT_ID?.trim();
-  const key = env.OKTA_SERVICE_PRIVATE_KEY?.trim();
-  if (clientId && key) {
-    const privateKey = key.startsWith("-----BEGIN") || key.startsWith("{") ? key : await readFile(key, "utf8");
-    return {
-      orgUrl,
-      client: new Client({
-        ...common,
-        authorizationMode: "PrivateKey",
-        clientId,
-        scopes: ["okta.apps.read", "okta.apps.manage", "okta.groups.read"],
-        privateKey,
-        ...(env.OKTA_SERVICE_KEY_ID?.trim() && { keyId: env.OKTA_SERVICE_KEY_ID.trim() }),
-      }),
-    };
-  }
-  throw new SetupFailure(
-    "set OKTA_API_TOKEN (Security › API › Tokens), or OKTA_SERVICE_CLIENT_ID and OKTA_SERVICE_PRIVATE_KEY.",
-  );
 }

@@ -41,6 +41,18 @@ export class ChangeFailure extends Error {
 
 /** The Management API client the environment describes, or a SettingsError saying what to set. */
 export async function connectToOkta(env: EnvironmentVariables): Promise<OktaConnection> {
+  const { orgUrl, credential, client } = await oktaClientOf(env, managementScopes);
+  return { orgUrl, credential, inlineHooks: inlineHooksOf(client.inlineHookApi) };
+}
+
+/**
+ * Okta's SDK client from OKTA_ORG_URL and an API token or a service app (with `scopes`), shared by
+ * every command that talks to the Management API; a SettingsError says what to set.
+ */
+export async function oktaClientOf(
+  env: EnvironmentVariables,
+  scopes: string[],
+): Promise<{ orgUrl: string; credential: OktaConnection["credential"]; client: Client }> {
   const orgUrl = (env.OKTA_ORG_URL ?? "").trim().replace(/\/+$/, "");
   if (orgUrl === "") {
     throw new SettingsError(
@@ -57,13 +69,7 @@ export async function connectToOkta(env: EnvironmentVariables): Promise<OktaConn
     requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: 30_000 }),
   };
   const token = env.OKTA_API_TOKEN?.trim();
-  if (token) {
-    return {
-      orgUrl,
-      credential: { kind: "token" },
-      inlineHooks: inlineHooksOf(new Client({ ...common, token }).inlineHookApi),
-    };
-  }
+  if (token) return { orgUrl, credential: { kind: "token" }, client: new Client({ ...common, token }) };
   const clientId = env.OKTA_SERVICE_CLIENT_ID?.trim();
   const privateKey = env.OKTA_SERVICE_PRIVATE_KEY?.trim();
   if (clientId && privateKey) {
@@ -71,11 +77,11 @@ export async function connectToOkta(env: EnvironmentVariables): Promise<OktaConn
       ...common,
       authorizationMode: "PrivateKey",
       clientId,
-      scopes: managementScopes,
+      scopes,
       privateKey: await privateKeyOf(privateKey),
       ...(env.OKTA_SERVICE_KEY_ID?.trim() && { keyId: env.OKTA_SERVICE_KEY_ID.trim() }),
     });
-    return { orgUrl, credential: { kind: "service app" }, inlineHooks: inlineHooksOf(client.inlineHookApi) };
+    return { orgUrl, credential: { kind: "service app" }, client };
   }
   throw new SettingsError(
     "set OKTA_API_TOKEN (Security › API › Tokens), or OKTA_SERVICE_CLIENT_ID and OKTA_SERVICE_PRIVATE_KEY for a service app.",
@@ -136,7 +142,7 @@ export function oktaFailure(
           ? `Okta says the token's admin may not manage inline hooks (${code}: ${summary}): use a token of a super admin.`
           : `Okta says the service app may not manage inline hooks (${code}: ${summary}): grant it the scope okta.inlineHooks.manage and an admin role (Applications › the app › Okta API Scopes, Admin roles).`;
       case "E0000047":
-        return `Okta's rate limit is used up (${code}): ${resetOf(error.headers)}, then run the command again.`;
+        return `Okta's rate limit is used up (${code}): ${resetOf(error)}, then run the command again.`;
       case "E0000007":
         return `Okta has no such inline hook (${code}: ${summary}): npm run okta -- status lists the org's telephony hooks.`;
       case "E0000001":
@@ -178,12 +184,12 @@ export function rateLimitResetOf(error: unknown): number | undefined {
   return Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined;
 }
 
-/** When the rate limit resets, from Okta's X-Rate-Limit-Reset (epoch seconds). */
-function resetOf(headers: Headers | undefined): string {
-  const reset = Number(headers?.get?.("x-rate-limit-reset"));
-  if (!Number.isFinite(reset) || reset <= 0) return "wait a minute";
-  const seconds = Math.max(0, Math.ceil(reset - Date.now() / 1000));
-  return `it resets at ${new Date(reset * 1000).toISOString().slice(11, 19)} UTC (in ${seconds} s)`;
+/** When the rate limit resets, from a 429's X-Rate-Limit-Reset, in words. */
+function resetOf(error: unknown): string {
+  const reset = rateLimitResetOf(error);
+  if (reset === undefined) return "wait a minute";
+  const seconds = Math.max(0, Math.ceil((reset - Date.now()) / 1000));
+  return `it resets at ${new Date(reset).toISOString().slice(11, 19)} UTC (in ${seconds} s)`;
 }
 
 function systemCode(error: unknown): string | undefined {
