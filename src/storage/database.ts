@@ -31,6 +31,14 @@ export interface Database {
 }
 
 /** No database configured (NETLIFY_DB_URL unset): every statement fails at once. */
+/**
+ * SQL that reads a timestamptz column as ISO 8601 text in UTC: drivers differ on how they return
+ * timestamps (PGlite, node-postgres, Neon), text is the same from all of them.
+ */
+export function isoText(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 export class DatabaseNotConfigured extends Error {
   override name = "DatabaseNotConfigured";
   constructor() {

@@ -2,7 +2,7 @@ import { memoryRateCounters, type RateCounters } from "../fraud/rate-counters.ts
 import type { CounterKey } from "../fraud/rate-limits.ts";
 import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
 import type { RiskScore } from "../telesign/risk-score.ts";
-import type { Database } from "./database.ts";
+import { type Database, isoText } from "./database.ts";
 import { type HashKey, phoneHash } from "./phone-hash.ts";
 import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
@@ -34,7 +34,7 @@ FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(ke
 ORDER BY key
 ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + 1, hit_limit = excluded.hit_limit
   WHERE c.hits < excluded.hit_limit
-RETURNING c.counter_key AS key, ${isoOf("c.window_start")} AS "windowStart"`;
+RETURNING c.counter_key AS key, ${isoText("c.window_start")} AS "windowStart"`;
 
 /** Locks the rows in key order first, as `take` does, then uncounts one code in each. */
 const giveBack = `
@@ -60,10 +60,6 @@ ON CONFLICT (phone_key) DO UPDATE SET recommendation = excluded.recommendation, 
 
 /** Work after the answer gets this long per statement. */
 const afterAnswerTimeoutMs = 2_000;
-
-function isoOf(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
 
 const isoTime = (ms: number) => new Date(ms).toISOString();
 const identity = ({ key, windowStart }: { key: string; windowStart: number | string }) =>

@@ -1,6 +1,6 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
 import { referenceIdOf } from "../telesign/reference-id.ts";
-import { type Database, netlifyDatabase } from "./database.ts";
+import { type Database, isoText, netlifyDatabase } from "./database.ts";
 import { type BoundedRun, deleteInBatches } from "./retention.ts";
 import {
   assembleRecord,
@@ -98,8 +98,6 @@ export const maxDescriptionLength = 500;
 /** Each statement's bound when the caller sets none. */
 const defaultStatementTimeoutMs = 2_000;
 
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 const insertRequest = `
 WITH request AS (
   INSERT INTO okta_requests (received_at, event_id, okta_request_id, request_type, channel, okta_user_id,
@@ -126,7 +124,7 @@ SELECT
      'channel', channel, 'phone', phone_masked)
    FROM okta_requests WHERE reference_id = $1 ORDER BY received_at LIMIT 1) AS request,
   (SELECT json_agg(json_build_object('code', code, 'description', description, 'updatedOn', updated_on,
-     'source', source, 'lastChannel', last_channel, 'eventId', event_id, 'recordedAt', ${iso("recorded_at")}))
+     'source', source, 'lastChannel', last_channel, 'eventId', event_id, 'recordedAt', ${isoText("recorded_at")}))
    FROM delivery_statuses WHERE reference_id = $1) AS facts`;
 
 const selectReferenceOfEvent = `
@@ -138,7 +136,7 @@ SELECT coalesce(
 
 const selectBlocked = `
 SELECT event_id AS "eventId", okta_request_id AS "oktaRequestId", request_type AS "requestType", channel,
-  phone_masked AS phone, ${iso("received_at")} AS "receivedAt", fraud_rules AS rules, fraud_scope AS scope,
+  phone_masked AS phone, ${isoText("received_at")} AS "receivedAt", fraud_rules AS rules, fraud_scope AS scope,
   destination_country AS country
 FROM okta_requests WHERE event_id = $1 AND outcome = 'blocked'
 ORDER BY received_at DESC LIMIT 1`;
