@@ -4,7 +4,7 @@ import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
 import { acceptedRequest } from "./support/records.ts";
 
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 
 const referenceId = "35C8B5D509BC10689196FED2AD551B8A";
 const send = {
