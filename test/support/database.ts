@@ -51,7 +51,7 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
     faults.length = 0;
     gated.length = 0;
     // A statement of the last test that lands late must not land in this one.
-    await Promise.all(running);
+    await allRan();
     // DELETE is faster than TRUNCATE on a few rows; a test that ran no statement leaves nothing.
     if (used) await pglite.exec(tables.map((table) => `DELETE FROM ${table};`).join(""));
     used = false;
@@ -69,7 +69,7 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
 
   const database: Database =
     access === "neon-http"
-      ? connectDatabase({ url: neonConnectionString, driver: "serverless" })
+      ? neonClient(connectDatabase({ url: neonConnectionString, driver: "serverless" }))
       : {
           query: (text, params, { timeoutMs }) =>
             withinMs(timeoutMs, () =>
@@ -99,9 +99,23 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
       if (fault?.kind === "fail_after") return fail(message ?? "connection terminated unexpectedly");
       return result;
     })();
-    const tracked: Promise<unknown> = ran.catch(() => {}).finally(() => running.delete(tracked));
+    return track(ran);
+  }
+
+  /** The production client: a request is in flight before the endpoint starts its statement, so it runs from the start. */
+  function neonClient(client: Database): Database {
+    return { query: (text, params, options) => track(client.query(text, params, options)) };
+  }
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    const tracked: Promise<unknown> = work.catch(() => {}).finally(() => running.delete(tracked));
     running.add(tracked);
-    return ran;
+    return work;
+  }
+
+  /** Until nothing runs: a request's statement starts after the request did. */
+  async function allRan() {
+    while (running.size > 0) await Promise.all(running);
   }
 
   return {
@@ -114,8 +128,11 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
     },
     /** Queues faults for the next statements, in order. */
     fault: (...next: Fault[]) => faults.push(...next),
-    /** Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones. */
-    statementsRan: () => Promise.all(running),
+    /**
+     * Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones
+     * (through `neon-http`, a hung request until its caller stops waiting).
+     */
+    statementsRan: allRan,
     /** Resolves once every gated statement whose gate opened has run. */
     gatedRan: () => Promise.all(gated),
   };
@@ -128,9 +145,9 @@ export type Fault =
   | { kind: "hang" }
   /** Never answers, but runs once `open` resolves: a statement that lands after its caller gave up. */
   | { kind: "gated"; open: Promise<unknown> }
-  /** Fails before the statement runs (unreachable). */
+  /** Fails before the statement runs (unreachable); `message` in process, a network error through `neon-http`. */
   | { kind: "fail"; message?: string; delayMs?: number }
-  /** The statement runs, then the connection fails before its result arrives. */
+  /** The statement runs, then the connection fails before its result arrives (`message` as for `fail`). */
   | { kind: "fail_after"; message?: string; delayMs?: number }
   /** Runs normally: a placeholder to fault a later statement. */
   | { kind: "ok" };
