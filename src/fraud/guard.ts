@@ -2,7 +2,6 @@ import type { LogFields, Logger } from "../log.ts";
 import type { TelephonyRequest } from "../okta/telephony-request.ts";
 import { withinMs } from "../support/deadline.ts";
 import { errorLineOf } from "../support/error-text.ts";
-import { publicIpAddress } from "../support/public-ip.ts";
 import type { TelesignConfig, TelesignCredential } from "../telesign/credentials.ts";
 import { TelesignHttpError } from "../telesign/errors.ts";
 import { type RiskScore, scorePhoneNumber } from "../telesign/risk-score.ts";
@@ -248,7 +247,7 @@ export function createFraudGuard({
         {
           phoneNumber: request.delivery.phoneNumber,
           event: lifecycleEventOf(request.requestType),
-          originatingIp: publicIpAddress(request.ipAddress),
+          originatingIp: request.endUserIp,
         },
         { ...telesign, credential, timeoutMs, ...(fetch && { fetch }) },
       );
