@@ -1,4 +1,5 @@
 import type { DeliveryRate, HealthFigures } from "../src/console/console-records.ts";
+import { oktaLimitMs } from "../src/okta/time-limit.ts";
 import { limitScale, shareBars, stackedColumns } from "./charts.ts";
 import { h, show } from "./dom.ts";
 import { api, SignedOut, startPage, timeZone } from "./shell.ts";
@@ -17,8 +18,6 @@ const outcomes = [
   { key: "blocked", label: "Blocked by the guard" },
   { key: "fallback", label: "Okta's provider" },
 ];
-
-const oktaLimitMs = 3_000;
 
 startPage((main) => {
   const content = h("div", { id: "figures", "aria-live": "polite", "aria-busy": "true" });

@@ -3,6 +3,7 @@ import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../si
 import { type CodeRecord, LookupUnavailable } from "../src/console/console-records.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
 import { verdictOf } from "../src/console/verdict.ts";
+import { oktaLimitMs } from "../src/okta/time-limit.ts";
 import type { Database } from "../src/storage/database.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
@@ -203,6 +204,17 @@ describe("health figures", () => {
     expect(figures.hookDuration).toMatchObject({ count: 5, overLimit: 0, p50Ms: 412 });
     expect(figures.blockedByRule).toEqual([{ rule: "rate_limit", count: 1 }]);
     expect(figures.telesignErrors).toEqual([{ code: 3031, description: "Delivery failed", count: 1 }]);
+  });
+
+  it("count as past Okta's limit each answer that took oktaLimitMs or longer", async () => {
+    const traffic = demoUserCodes(now, phoneHashKey);
+    const durations = [oktaLimitMs - 1, oktaLimitMs, oktaLimitMs + 400, 12, 388];
+    traffic.requests.forEach((request, index) => {
+      request.duration_ms = durations[index] ?? 0;
+    });
+    await seed(traffic);
+    const figures = await databaseRecords(database, phoneHashKey).health(from, now);
+    expect(figures.hookDuration).toMatchObject({ count: 5, overLimit: 2 });
   });
 
   it("leave out what is outside the period", async () => {

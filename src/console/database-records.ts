@@ -1,3 +1,4 @@
+import { oktaLimitMs } from "../okta/time-limit.ts";
 import type { Database } from "../storage/database.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
 import { type DeliveryState, deliveryStateOf } from "../telesign/status-codes.ts";
@@ -157,7 +158,7 @@ const healthStatement = `
       count(*)::int AS answered,
       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p50,
       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p95,
-      count(*) FILTER (WHERE duration_ms >= 3000)::int AS over_limit
+      count(*) FILTER (WHERE duration_ms >= ${oktaLimitMs})::int AS over_limit
     FROM requests
   ), blocked AS (
     SELECT rule, count(*)::int AS count FROM requests WHERE verdict = 'blocked' GROUP BY rule
