@@ -47,7 +47,7 @@ const secureUrl = z.pipe(
 export const maxTelesignTimeoutMs = 2_500;
 
 /** A header secret or read token shorter than this can be guessed; Okta's own generated secrets are longer. */
-export const minSecretLength = 16;
+const minSecretLength = 16;
 
 /** The phone-hash key is a secret of its own: `openssl rand -base64 32` gives 44 characters. */
 export const minPhoneHashKeyLength = 32;
@@ -63,7 +63,7 @@ function wholeNumber(unit: string, minimum: number, maximum: number, maximumReas
 }
 
 /** Signature algorithms a verifier may accept: asymmetric only, never `none` or an HMAC. */
-export const asymmetricAlgorithms = [
+const asymmetricAlgorithms = [
   "RS256",
   "RS384",
   "RS512",
