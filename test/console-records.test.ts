@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
-import { type CodeRecord, LookupUnavailable } from "../src/console/console-records.ts";
+import { type CodeRecord, LookupUnavailable, periodStart } from "../src/console/console-records.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
 import { verdictOf } from "../src/console/verdict.ts";
 import { oktaLimitMs } from "../src/okta/time-limit.ts";
@@ -177,6 +177,12 @@ describe("what the hook records", () => {
 
 describe("health figures", () => {
   const from = new Date("2026-12-06T07:00:00.000Z");
+
+  it("cover whole hours: a period starts on the hour, its last hour the one now is in", () => {
+    expect(periodStart(now, 24).toISOString()).toBe("2026-12-05T11:00:00.000Z");
+    expect(periodStart(now, 168).toISOString()).toBe("2026-11-29T11:00:00.000Z");
+    expect(periodStart(new Date("2026-12-06T10:00:00.000Z"), 1).toISOString()).toBe("2026-12-06T10:00:00.000Z");
+  });
 
   it("a send Telesign refused is counted with its description, from the send's status", async () => {
     await seed(backgroundTraffic(now, 20, phoneHashKey, 24));

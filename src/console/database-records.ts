@@ -1,6 +1,7 @@
 import { oktaLimitMs } from "../okta/time-limit.ts";
 import type { Database } from "../storage/database.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
+import { hourMs } from "../support/calendar.ts";
 import { type DeliveryState, deliveryStateOf } from "../telesign/status-codes.ts";
 import {
   type CodeRecord,
@@ -245,7 +246,7 @@ type Breakdown = { dimension: "hour" | "channel" | "country"; key: string; verdi
 /** One entry per hour of the period, empty hours included: a chart's gaps are real. */
 function hourlyOf(rows: Breakdown[], from: Date, to: Date): HourlyOutcomes[] {
   const hours = new Map<string, HourlyOutcomes>();
-  for (let at = from.getTime(); at < to.getTime(); at += 3_600_000) {
+  for (let at = from.getTime(); at < to.getTime(); at += hourMs) {
     const hour = new Date(at).toISOString();
     hours.set(hour, { hour, delivered: 0, pending: 0, failed: 0, blocked: 0, fallback: 0 });
   }
