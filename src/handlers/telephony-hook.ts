@@ -222,7 +222,7 @@ export function createTelephonyHook({
     return reply.response;
   };
 
-  /** The request flow, step by step (README: "How a request is handled"). */
+  /** The request flow, step by step (docs/request-handling.md: "How a request is handled"). */
   async function replyToOkta(
     request: Request,
     arrival: number,
