@@ -114,6 +114,14 @@ describe("the stand-in for Neon's endpoint, read by Neon's driver", () => {
     expect(await database.query("SELECT count(*)::int AS n FROM scratch", [], bound)).toEqual([{ n: 1 }]);
   });
 
+  it("refuses, as Neon does, a statement whose parameter has half a surrogate pair (JSON, but not Unicode)", async () => {
+    const refused = await connectDatabase({ url: neonConnectionString, driver: "serverless" })
+      .query("SELECT $1::text AS id", ["a\ud800b"], bound)
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(NeonDbError);
+    expect(refused.message).toMatch(/^could not parse the HTTP request body/);
+  });
+
   it("refuses what the driver never sends: another host, or an answer not in raw text and arrays", async () => {
     const endpoint = neonEndpointOf(neonConnectionString);
     const post = (headers: Record<string, string>) =>

@@ -18,7 +18,8 @@ import { HttpResponse, http } from "msw";
  *   `command` and `rowCount` from the command tag (null when the tag has no count), `rowAsArray`;
  * - a statement that fails (400): `{ message, code, detail, hint, position, internalPosition,
  *   internalQuery, severity, where, table, column, schema, dataType, constraint, file, line,
- *   routine }`, each null when Postgres did not say it.
+ *   routine }`, each null when Postgres did not say it; and a body Neon cannot parse (a string with
+ *   half a surrogate pair, which JavaScript writes and Neon's JSON parser refuses) as 400 too.
  *
  * What it does not: Neon's network, TLS and authentication (the password is not checked),
  * a compute that resumes from sleep, connection pooling, batches (`{ queries }`, which the hook
@@ -54,6 +55,11 @@ export function neonSqlEndpoint(connectionString: string, run: NeonStatement) {
     const payload = (await request.json()) as { query?: unknown; params?: unknown };
     if (typeof payload.query !== "string" || !Array.isArray(payload.params ?? [])) {
       return HttpResponse.json({ message: "a single { query, params } statement is expected" }, { status: 400 });
+    }
+    // Neon's JSON parser (serde_json) refuses a string with half a surrogate pair (`"\ud800"`, valid
+    // JSON, not Unicode), and with it the whole statement; JavaScript's accepts it.
+    if (!wellFormed(payload)) {
+      return neonResponse({ status: 400, body: errorBody({ message: unpairedSurrogate }) });
     }
     return run(payload.query, ((payload.params ?? []) as unknown[]).map(postgresText), request.signal);
   });
@@ -109,9 +115,22 @@ function commandOf(tag: string): [string, number | null] {
   return [command, numbers.length === 0 || !Number.isInteger(count) ? null : count];
 }
 
-function errorBody(error: InstanceType<typeof protocol.messages.DatabaseError>): Record<string, unknown> {
+const unpairedSurrogate = "could not parse the HTTP request body: lone leading surrogate in hex escape";
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether every string of a JSON value is Unicode (no half of a surrogate pair). */
+function wellFormed(value: unknown): boolean {
+  if (typeof value === "string") return !loneSurrogate.test(value);
+  if (Array.isArray(value)) return value.every(wellFormed);
+  if (value !== null && typeof value === "object") return Object.values(value).every(wellFormed);
+  return true;
+}
+
+/** Neon's error body: Postgres' fields of the error, null where it said none (and no code when Postgres did not fail). */
+function errorBody(error: Partial<InstanceType<typeof protocol.messages.DatabaseError>>): Record<string, unknown> {
   return {
-    message: error.message,
+    message: error.message ?? "",
     code: error.code ?? "",
     detail: error.detail ?? null,
     hint: error.hint ?? null,
