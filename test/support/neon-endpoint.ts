@@ -33,7 +33,7 @@ export interface NeonAnswer {
 }
 
 /** Runs one statement as the endpoint would on the database; faults are the caller's. */
-export type NeonStatement = (query: string, params: (string | null)[], signal: AbortSignal) => Promise<Response>;
+export type NeonStatement = (query: string, params: (string | null)[]) => Promise<Response>;
 
 /** The endpoint's address for a connection string, as the driver derives it. */
 export function neonEndpointOf(connectionString: string): string {
@@ -61,7 +61,7 @@ export function neonSqlEndpoint(connectionString: string, run: NeonStatement) {
     if (!wellFormed(payload)) {
       return neonResponse({ status: 400, body: errorBody({ message: unpairedSurrogate }) });
     }
-    return run(payload.query, ((payload.params ?? []) as unknown[]).map(postgresText), request.signal);
+    return run(payload.query, ((payload.params ?? []) as unknown[]).map(postgresText));
   });
 }
 
