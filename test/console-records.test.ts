@@ -13,7 +13,7 @@ import { markSensitive } from "./support/sensitive.ts";
 
 /** The console's reads of the hook's tables: lookups by every key an agent has, and the health figures. */
 
-const { database, sql } = useDatabase();
+const { database, sql } = useDatabase({ access: "neon-http" });
 const phoneHashKey = "the-phone-hash-key-of-these-tests-0123456789";
 const now = new Date("2026-12-06T10:30:00.000Z");
 

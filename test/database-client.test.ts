@@ -1,8 +1,14 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { delay, HttpResponse, http } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectDatabase, connectTimeoutMs, DatabaseNotConfigured } from "../src/storage/database.ts";
+import {
+  connectDatabase,
+  connectTimeoutMs,
+  DatabaseNotConfigured,
+  DatabaseUrlInvalid,
+} from "../src/storage/database.ts";
 import { DeadlineExceeded } from "../src/support/deadline.ts";
+import { errorLineOf } from "../src/support/error-text.ts";
 import { server } from "./support/msw-server.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
@@ -50,6 +56,28 @@ describe("the database client on Netlify (serverless driver)", () => {
     await expect(database.query("SELECT 1", [], { timeoutMs: 50 })).rejects.toThrow(DeadlineExceeded);
     await expect.poll(() => aborted).toBe(true);
   });
+
+  it.each(["se/cret", "se?cret", "se#cret"])(
+    "a connection string Neon's driver cannot read (password %s) fails every statement without the password in its error",
+    async (secret) => {
+      markSensitive(secret);
+      const requests: unknown[] = [];
+      server.use(
+        http.post(endpoint, ({ request }) => {
+          requests.push(request);
+          return HttpResponse.json({});
+        }),
+      );
+      for (const driver of ["serverless", "server"] as const) {
+        const database = connectDatabase({ url: `postgres://hook:${secret}@db.example.test/neondb`, driver });
+        const error = await database.query("SELECT 1", [], { timeoutMs: 1_000 }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(DatabaseUrlInvalid);
+        // Neon's driver says "not a valid URL (connection string: postgres://hook:…)": the whole string.
+        expect(errorLineOf(error)).not.toContain(secret);
+      }
+      expect(requests).toEqual([]);
+    },
+  );
 
   it("without NETLIFY_DB_URL, fails every statement at once, saying what is missing", async () => {
     await expect(connectDatabase(undefined).query("SELECT 1", [], { timeoutMs: 1_000 })).rejects.toThrow(

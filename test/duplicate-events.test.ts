@@ -11,7 +11,7 @@ import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 
 /** A hook instance, as on one Netlify instance; instances share claims through the database. */
 function instance(env: Record<string, string> = {}, database: () => Database = db.database) {

@@ -206,7 +206,7 @@ describe("the fault matrix", () => {
  * code is still delivered once, inside Okta's 3 s, and the log says whether the guard was the
  * database or only this instance's memory. Records are written after the answer and never wait.
  */
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 
 /** A hook instance, as on one Netlify instance: instances share claims through the database. */
 function instance() {

@@ -16,7 +16,7 @@ import { markSensitive } from "./support/sensitive.ts";
 
 /** The toll-fraud guard on Netlify Database: counters every instance shares, scores kept a day, decisions recorded. */
 
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 markSensitive("status-reader-token-0042");
 
 let events = 0;

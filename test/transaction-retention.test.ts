@@ -10,7 +10,7 @@ import { useDatabase } from "./support/database.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { acceptedRequest } from "./support/records.ts";
 
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 
 const reply = telephonyAction({
   status: "SUCCESSFUL",

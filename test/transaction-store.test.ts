@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { oktaReadingOf } from "../src/storage/transaction-record.ts";
-import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { databaseTransactionStore, maxDescriptionLength } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
 import { acceptedRequest } from "./support/records.ts";
 
-const db = useDatabase();
+const db = useDatabase({ access: "neon-http" });
 
 const referenceId = "35C8B5D509BC10689196FED2AD551B8A";
 const send = {
@@ -149,6 +149,19 @@ describe("the transaction store on Netlify Database", () => {
     for (const [n, eventId] of eventIds.entries()) {
       expect((await transactions.getByEventId(eventId))?.referenceId).toBe(String(n).repeat(32));
     }
+  });
+
+  it("stores outside text with half a surrogate pair (valid JSON, not Unicode), which Neon refuses with the whole statement", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const long = `${"x".repeat(maxDescriptionLength - 1)}\u{1F4F1}`; // the cut falls inside the emoji's pair
+    await transactions.recordRequest(acceptedRequest({ ...send, eventId: "lone\ud800id" }));
+    await transactions.recordStatus(referenceId, { ...delivered, description: long, updatedOn: "\udc00" });
+    const record = await transactions.getByEventId("lone\ud800id");
+    expect(record?.eventId).toBe("lone\ufffdid");
+    expect(record?.history.at(-1)).toMatchObject({
+      description: `${"x".repeat(maxDescriptionLength - 1)}\ufffd`,
+      updatedOn: "\ufffd",
+    });
   });
 
   it("refuses a reference id that is not Telesign's: nothing is stored under it", async () => {

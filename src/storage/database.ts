@@ -46,6 +46,17 @@ export class DatabaseNotConfigured extends Error {
   }
 }
 
+/**
+ * NETLIFY_DB_URL is no URL the drivers can read. Neon's driver would say so with the whole string,
+ * password included, in every statement's error: this error never repeats it.
+ */
+export class DatabaseUrlInvalid extends Error {
+  override name = "DatabaseUrlInvalid";
+  constructor() {
+    super("NETLIFY_DB_URL is not a valid connection string: percent-encode any /, ? or # in its password");
+  }
+}
+
 /** The database of the given settings; opens nothing until the first statement. */
 export function connectDatabase(settings: DatabaseSettings | undefined): Database {
   if (settings === undefined) {
@@ -53,7 +64,17 @@ export function connectDatabase(settings: DatabaseSettings | undefined): Databas
       query: () => Promise.reject(new DatabaseNotConfigured()),
     };
   }
+  if (!readable(settings.url)) {
+    return {
+      query: () => Promise.reject(new DatabaseUrlInvalid()),
+    };
+  }
   return settings.driver === "serverless" ? neonHttpDatabase(settings.url) : nodePostgresDatabase(settings.url);
+}
+
+/** Whether both drivers can read a connection string (Neon's reads it as an http: URL too). */
+function readable(url: string): boolean {
+  return URL.canParse(url) && URL.canParse(`http:${url.slice(url.indexOf(":") + 1)}`);
 }
 
 let instanceDatabase: { url: string | undefined; database: Database } | undefined;

@@ -234,7 +234,7 @@ export function databaseTransactionStore(
           referenceId,
           status.code,
           descriptionOf(status.description),
-          printable(status.updatedOn).slice(0, maxIdLength),
+          printable(status.updatedOn.slice(0, maxIdLength)),
           dated,
           status.lastChannel === undefined ? null : idOf(status.lastChannel),
           idOf(eventId),
@@ -308,17 +308,23 @@ function idOf(value: string | undefined): string | null {
 
 /** A status description as stored: printable, cut at maxDescriptionLength characters. */
 function descriptionOf(value: string): string {
-  return printable(value).slice(0, maxDescriptionLength);
+  return printable(value.slice(0, maxDescriptionLength));
 }
 
 /**
  * Outside text as Postgres takes it: a NUL character makes it refuse the whole statement (the
  * record lost, a callback refused at every retry), and other control characters have no place in
- * an id. Each becomes U+FFFD, so that the value keeps its length and visibly differs from a clean one.
+ * an id. Half a surrogate pair (valid JSON, `"\ud800"`, but not Unicode; or a cut through an emoji)
+ * makes Neon's endpoint refuse the whole statement too. Each becomes U+FFFD, so that the value
+ * keeps its length and visibly differs from a clean one.
  */
 function printable(value: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
-  return value.replace(/[\u0000-\u001f\u007f]/g, "\ufffd");
+  return (
+    value
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
+      .replace(/[\u0000-\u001f\u007f]/g, "\ufffd")
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\ufffd")
+  );
 }
 
 function roundedMs(ms: number | undefined): number | null {

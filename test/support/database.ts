@@ -1,16 +1,33 @@
 import { readFile } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
+import { HttpResponse } from "msw";
 import { afterAll, beforeAll, beforeEach, inject } from "vitest";
-import type { Database } from "../../src/storage/database.ts";
+import { connectDatabase, type Database } from "../../src/storage/database.ts";
 import { withinMs } from "../../src/support/deadline.ts";
+import { server } from "./msw-server.ts";
+import { neonAnswer, neonResponse, neonSqlEndpoint } from "./neon-endpoint.ts";
+import { markSensitive } from "./sensitive.ts";
+
+/**
+ * How the hook reaches the database: `in-process` calls PGlite directly; `neon-http` goes through
+ * the production client (`connectDatabase` with Neon's HTTP driver, as on Netlify), each statement
+ * an HTTPS request that the stand-in for Neon's endpoint (support/neon-endpoint.ts) runs on PGlite.
+ */
+export type DatabaseAccess = "in-process" | "neon-http";
+
+const neonPassword = "not-a-real-neon-password";
+markSensitive(neonPassword); // as on Netlify, the connection string's password never reaches a log line
+/** The connection string the functions get on Netlify, for a host only the stand-in answers. */
+export const neonConnectionString = `postgresql://hook:${neonPassword}@ep-hook-test.database.example.test/netlifydb`;
 
 /**
  * A migrated database for each test: Netlify's local engine (PGlite) in this process, one per test
  * file, loaded from the migrated template (support/database-template.ts) and emptied before each
  * test. `database()` is the hook's view of it, bounded like the real client; `faults` make it slow,
- * hang or fail for the next statements.
+ * hang or fail for the next statements, whichever the access (through `neon-http`, a failure is one
+ * of the network: the request gets no answer).
  */
-export function useDatabase() {
+export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess } = {}) {
   let pglite: PGlite;
   const faults: Fault[] = [];
   /** Whether a statement ran since the tables were last emptied. */
@@ -34,36 +51,71 @@ export function useDatabase() {
     faults.length = 0;
     gated.length = 0;
     // A statement of the last test that lands late must not land in this one.
-    await Promise.all(running);
+    await allRan();
     // DELETE is faster than TRUNCATE on a few rows; a test that ran no statement leaves nothing.
     if (used) await pglite.exec(tables.map((table) => `DELETE FROM ${table};`).join(""));
     used = false;
+    if (access === "neon-http") {
+      server.use(
+        neonSqlEndpoint(neonConnectionString, (query, params) =>
+          statement(
+            async () => neonResponse(await neonAnswer(pglite, query, params)),
+            async () => HttpResponse.error(),
+          ),
+        ),
+      );
+    }
   });
 
-  const database: Database = {
-    query: (text, params, { timeoutMs }) => withinMs(timeoutMs, () => statement(text, params)),
-  };
+  const database: Database =
+    access === "neon-http"
+      ? neonClient(connectDatabase({ url: neonConnectionString, driver: "serverless" }))
+      : {
+          query: (text, params, { timeoutMs }) =>
+            withinMs(timeoutMs, () =>
+              statement(
+                async () => (await pglite.query(text, [...params])).rows as never,
+                (message) => Promise.reject(new Error(message)),
+              ),
+            ),
+        };
 
-  async function statement(text: string, params: readonly unknown[]): Promise<never> {
+  /** Runs a statement (`run`) as the next fault says; `fail` is how the access reports a failure. */
+  async function statement<T>(run: () => Promise<T>, fail: (message: string) => Promise<T>): Promise<T> {
     used = true;
     const fault = faults.shift();
     if (fault?.kind === "hang") return new Promise<never>(() => {});
     if (fault?.kind === "gated") {
       // Runs once the gate opens, whoever stopped waiting for it (a server does not cancel).
-      gated.push(fault.open.then(() => pglite.query(text, [...params])).catch(() => {}));
+      gated.push(fault.open.then(run).catch(() => {}));
       return new Promise<never>(() => {});
     }
-    const run = (async () => {
+    const ran = (async () => {
       const delayMs = fault !== undefined && "delayMs" in fault ? fault.delayMs : undefined;
       if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      if (fault?.kind === "fail") throw new Error(fault.message ?? "connection terminated unexpectedly");
-      const { rows } = await pglite.query(text, [...params]);
-      if (fault?.kind === "fail_after") throw new Error(fault.message ?? "connection terminated unexpectedly");
-      return rows as never;
+      const message = fault !== undefined && "message" in fault ? fault.message : undefined;
+      if (fault?.kind === "fail") return fail(message ?? "connection terminated unexpectedly");
+      const result = await run();
+      if (fault?.kind === "fail_after") return fail(message ?? "connection terminated unexpectedly");
+      return result;
     })();
-    const tracked: Promise<unknown> = run.catch(() => {}).finally(() => running.delete(tracked));
+    return track(ran);
+  }
+
+  /** The production client: a request is in flight before the endpoint starts its statement, so it runs from the start. */
+  function neonClient(client: Database): Database {
+    return { query: (text, params, options) => track(client.query(text, params, options)) };
+  }
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    const tracked: Promise<unknown> = work.catch(() => {}).finally(() => running.delete(tracked));
     running.add(tracked);
-    return run;
+    return work;
+  }
+
+  /** Until nothing runs: a request's statement starts after the request did. */
+  async function allRan() {
+    while (running.size > 0) await Promise.all(running);
   }
 
   return {
@@ -76,8 +128,11 @@ export function useDatabase() {
     },
     /** Queues faults for the next statements, in order. */
     fault: (...next: Fault[]) => faults.push(...next),
-    /** Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones. */
-    statementsRan: () => Promise.all(running),
+    /**
+     * Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones
+     * (through `neon-http`, a hung request until its caller stops waiting).
+     */
+    statementsRan: allRan,
     /** Resolves once every gated statement whose gate opened has run. */
     gatedRan: () => Promise.all(gated),
   };
@@ -90,9 +145,9 @@ export type Fault =
   | { kind: "hang" }
   /** Never answers, but runs once `open` resolves: a statement that lands after its caller gave up. */
   | { kind: "gated"; open: Promise<unknown> }
-  /** Fails before the statement runs (unreachable). */
+  /** Fails before the statement runs (unreachable); `message` in process, a network error through `neon-http`. */
   | { kind: "fail"; message?: string; delayMs?: number }
-  /** The statement runs, then the connection fails before its result arrives. */
+  /** The statement runs, then the connection fails before its result arrives (`message` as for `fail`). */
   | { kind: "fail_after"; message?: string; delayMs?: number }
   /** Runs normally: a placeholder to fault a later statement. */
   | { kind: "ok" };
