@@ -1,4 +1,5 @@
 import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
 import { parseConfig, parseStatusConfig } from "../src/config.ts";
 import { parseGuardConfig } from "../src/fraud/guard-config.ts";
@@ -9,8 +10,9 @@ import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
-import { apiKey, baseEnv, customerId, oktaPost, useTelesignSimulator } from "./support/hook.ts";
+import { apiKey, baseEnv, customerId, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
@@ -300,6 +302,28 @@ describe("Telesign's risk scores, kept a day for every instance", () => {
     );
     expect(rows).toMatchObject([{ recommendation: "block" }]);
     expect(rows[0]?.phone_key).not.toMatch(/447400120666/);
+  });
+
+  it("an answer whose score or level the table cannot hold is still kept, without them (a failed cache write would bill every request)", async () => {
+    useTelesignSimulator({ scenarios: {} });
+    let scored = 0;
+    server.use(
+      http.post(`${telesignUrl}/v1/score/:number`, () => {
+        scored++;
+        return HttpResponse.json({
+          risk: { recommendation: "allow", score: 1e12, level: `high${"\u0000".repeat(3)}${"x".repeat(500)}` },
+        });
+      }),
+    );
+    const env = { TELESIGN_RISK_CHECK: "always" };
+    const first = instance(env);
+    expect((await first.call(smsTo("+447400120100"))).commands).toBeDefined();
+    await first.settled();
+    expect((await instance(env).call(smsTo("+447400120100"))).commands).toBeDefined();
+    expect(scored).toBe(1);
+    expect(await db.sql("SELECT recommendation, score, risk_level FROM risk_scores")).toEqual([
+      { recommendation: "allow", score: null, risk_level: null },
+    ]);
   });
 });
 

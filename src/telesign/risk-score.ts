@@ -36,8 +36,10 @@ const scoreAnswerSchema = z.object({
         z.transform((value) => value.toLowerCase()),
       )
       .check(z.refine((value) => ["allow", "flag", "block"].includes(value))),
-    score: z.catch(z.optional(z.number()), undefined),
-    level: z.catch(z.optional(z.string()), undefined),
+    // Kept only in the shapes Telesign documents (0 to 1000; a word such as "medium-low"): anything
+    // else is dropped, so that the day's cache of the answer can always be written.
+    score: z.catch(z.optional(z.int().check(z.minimum(0), z.maximum(1_000))), undefined),
+    level: z.catch(z.optional(z.string().check(z.regex(/^[a-z][a-z -]{0,31}$/i))), undefined),
   }),
 });
 
