@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { zipFunctions } from "@netlify/zip-it-and-ship-it";
 import { serveTelesignSimulator } from "../simulator/server.ts";
-import { buildFunctions } from "../tools/build.mjs";
+import { buildFunctions, chunksFolder } from "../tools/build.mjs";
 import { simulatorCredential } from "../tools/local-stack.ts";
 import { projectRoot } from "../tools/project-root.mjs";
 import { benchEnv, hookSecret, oktaBody } from "./okta-requests.ts";
@@ -69,7 +69,13 @@ async function deployed(directory: string, name: string, work: string, nodeBundl
       archiveFormat,
       basePath: projectRoot,
       repositoryRoot: projectRoot,
-      config: { "*": { nodeBundler } },
+      // As netlify.toml's included_files: the chunks of a pre-built function go in its zip.
+      config: {
+        "*":
+          nodeBundler === "none"
+            ? { nodeBundler, includedFiles: [`${chunksFolder}/*.mjs`], includedFilesBasePath: directory }
+            : { nodeBundler },
+      },
       featureFlags: {},
     }).then((all) => all.filter((fn) => fn.name === name));
     if (result === undefined) throw new Error(`${name} was not built`);

@@ -195,13 +195,14 @@ function isPackageRoot(relative: string): boolean {
 async function packageFunctions(
   clone: string,
   functionsDirectory: string,
-  functionsConfig: Record<string, { node_bundler?: string }>,
+  functionsConfig: Record<string, { node_bundler?: string; included_files?: string[] }>,
 ): Promise<FunctionReport[]> {
-  const nodeBundler = functionsConfig["*"]?.node_bundler;
+  const { node_bundler: nodeBundler, included_files: includedFiles } = functionsConfig["*"] ?? {};
   const zipOptions = {
     basePath: clone,
     repositoryRoot: clone,
-    config: { "*": { nodeBundler: nodeBundler as "none" | undefined } },
+    // As Netlify reads netlify.toml's [functions]: included_files are globs from the base directory.
+    config: { "*": { nodeBundler: nodeBundler as "none" | undefined, includedFiles, includedFilesBasePath: clone } },
     featureFlags: {},
   };
   const zipped = await zipFunctions(functionsDirectory, path.join(clone, ".deploy", "zip"), zipOptions);
