@@ -281,19 +281,30 @@ async function checkMigrations(clone: string): Promise<MigrationsReport> {
   return report;
 }
 
-/** Every import of the packaged function (static or literal dynamic) that its own files cannot satisfy. */
+/**
+ * Every import of the packaged function (static or literal dynamic) that its own files cannot satisfy:
+ * from Netlify's entry point, and from the function module it names (which it loads by name, not by
+ * an import a bundler would follow).
+ */
 async function unresolvedImports(folder: string): Promise<string[]> {
+  const entryPoint = "___netlify-entry-point.mjs";
+  const functionModule = /getLambdaHandler\('([^']+)'\)/.exec(
+    await readFile(path.join(folder, entryPoint), "utf8"),
+  )?.[1];
   try {
     await build({
-      entryPoints: [path.join(folder, "___netlify-entry-point.mjs")],
+      entryPoints: [entryPoint, ...(functionModule === undefined ? [] : [functionModule])].map((file) =>
+        path.join(folder, file),
+      ),
       bundle: true,
       write: false,
+      outdir: folder,
       platform: "node",
       format: "esm",
       logLevel: "silent",
       absWorkingDir: folder,
     });
-    return [];
+    return functionModule === undefined ? [`${entryPoint} names no function module`] : [];
   } catch (error) {
     const errors = (error as { errors?: { text: string }[] }).errors ?? [{ text: messageOf(error) }];
     return errors.map(({ text }) => `imports what its zip lacks: ${text}`);
