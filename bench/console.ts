@@ -7,6 +7,7 @@
 
 import { PGlite } from "@electric-sql/pglite";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
+import { periodStart } from "../src/console/console-records.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
 import type { Database } from "../src/storage/database.ts";
 import { migrate } from "../tools/local-database.ts";
@@ -57,8 +58,7 @@ export async function consoleBench({ records, repeats }: { records: number; repe
       "SELECT okta_login AS login, count(*)::int AS codes FROM okta_requests GROUP BY okta_login ORDER BY codes DESC LIMIT 1",
       [],
     )) as { login: string; codes: number }[];
-    const hour = 3_600_000;
-    const from = (hours: number) => new Date(Math.floor(now.getTime() / hour) * hour - (hours - 1) * hour);
+    const from = (hours: number) => periodStart(now, hours);
     const reads: [string, () => Promise<unknown>][] = [
       ["floor: SELECT 1", () => database.query("SELECT 1", [], { timeoutMs: 60_000 })],
       ["lookup by login", () => console.lookup({ kind: "user", value: demoUser.login })],

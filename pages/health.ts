@@ -1,4 +1,5 @@
-import type { DeliveryRate, HealthFigures } from "../src/console/console-records.ts";
+import type { DeliveryRate, HealthFigures, Percentiles } from "../src/console/console-records.ts";
+import { oktaLimitMs } from "../src/okta/time-limit.ts";
 import { limitScale, shareBars, stackedColumns } from "./charts.ts";
 import { h, show } from "./dom.ts";
 import { api, SignedOut, startPage, timeZone } from "./shell.ts";
@@ -17,8 +18,6 @@ const outcomes = [
   { key: "blocked", label: "Blocked by the guard" },
   { key: "fallback", label: "Okta's provider" },
 ];
-
-const oktaLimitMs = 3_000;
 
 startPage((main) => {
   const content = h("div", { id: "figures", "aria-live": "polite", "aria-busy": "true" });
@@ -53,17 +52,19 @@ async function load(period: string, content: HTMLElement) {
   content.setAttribute("aria-busy", "false");
 }
 
+/** An hour's labels in the agent's zone, the formats made once per page. */
+const hourFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric" });
+const fullFormat = new Intl.DateTimeFormat(undefined, {
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
 function render(figures: HealthFigures, period: string): HTMLElement[] {
   const total = figures.hookDuration.count;
-  const hourFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-  const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric" });
-  const fullFormat = new Intl.DateTimeFormat(undefined, {
-    weekday: "short",
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
   const slots = figures.hourly.map(({ hour, ...values }) => ({
     label: period === "24h" ? hourFormat.format(new Date(hour)) : dayFormat.format(new Date(hour)),
     title: fullFormat.format(new Date(hour)),
@@ -108,20 +109,12 @@ function render(figures: HealthFigures, period: string): HTMLElement[] {
       figure(
         "Time to delivered",
         "From the hook receiving Okta's request to Telesign's delivered report, over the codes delivered.",
-        numbers([
-          ["Median (p50)", msText(figures.timeToDelivered.p50Ms)],
-          ["p95", msText(figures.timeToDelivered.p95Ms)],
-          ["Codes delivered", String(figures.timeToDelivered.count)],
-        ]),
+        percentiles(figures.timeToDelivered, ["Codes delivered", figures.timeToDelivered.count]),
       ),
       figure(
         "The hook's own time against Okta's 3 s",
         "From Okta's request arriving to the hook's answer, over every code; past 3 s Okta gives up and uses its own provider.",
-        numbers([
-          ["Median (p50)", msText(figures.hookDuration.p50Ms)],
-          ["p95", msText(figures.hookDuration.p95Ms)],
-          ["At or past 3 s", String(figures.hookDuration.overLimit)],
-        ]),
+        percentiles(figures.hookDuration, ["At or past 3 s", figures.hookDuration.overLimit]),
         limitScale(
           [
             { label: "p50", ms: figures.hookDuration.p50Ms ?? 0 },
@@ -202,7 +195,13 @@ function rateRow(rate: DeliveryRate, labels: Record<string, string>) {
   };
 }
 
-function numbers(rows: [string, string][]): HTMLElement {
+/** A duration's median and p95, then one count that says what they are of. */
+function percentiles({ p50Ms, p95Ms }: Percentiles, [countTerm, count]: [string, number]): HTMLElement {
+  const rows: [string, string][] = [
+    ["Median (p50)", msText(p50Ms)],
+    ["p95", msText(p95Ms)],
+    [countTerm, String(count)],
+  ];
   return h(
     "dl",
     { class: "numbers" },

@@ -182,13 +182,15 @@ function showOff() {
   );
 }
 
-/** A time in the agent's zone: `6 Dec, 14:03:07`. */
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+/** A time in the agent's zone: `6 Dec, 14:03:07` (the format made once per page). */
 export function timeText(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  });
+  return timeFormat.format(new Date(iso));
 }

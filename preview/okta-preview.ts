@@ -1,8 +1,8 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import * as z from "zod/mini";
-import { oktaLimitMs } from "../src/config.ts";
 import { jsonValueOf } from "../src/http/json.ts";
 import { deliveryChannelOf, type knownRequestTypes } from "../src/okta/telephony-request.ts";
+import { oktaLimitMs } from "../src/okta/time-limit.ts";
 import { messageOf } from "../src/support/error-text.ts";
 
 /**

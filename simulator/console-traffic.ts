@@ -273,17 +273,12 @@ function merge(parts: Traffic[]): Traffic {
 type Query = (text: string, params: unknown[]) => Promise<unknown[]>;
 
 /**
- * Writes traffic into the hook's tables, a thousand rows a statement. The toll-fraud guard's
- * columns (country, verdict, rule, scope) go in only where its migration made them.
+ * Writes traffic into the hook's tables (every migration applied), a thousand rows a statement.
+ * The toll-fraud guard's verdict, rule and scope are set on blocked codes only: absent, they are NULL.
  */
 export async function insertTraffic(query: Query, { requests, statuses }: Traffic): Promise<void> {
-  const columns = (await query(
-    "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'okta_requests'",
-    [],
-  )) as { name: string }[];
-  const known = new Set(columns.map(({ name }) => name));
   const guardColumns = { destination_country: "", fraud_verdict: "", fraud_rules: "", fraud_scope: "" };
-  const requestColumns = Object.keys({ ...requests[0], ...guardColumns }).filter((name) => known.has(name));
+  const requestColumns = Object.keys({ ...requests[0], ...guardColumns });
   const statusColumns = ["reference_id", "code", "description", "updated_on", "dated", "source", "recorded_at"];
   for (let start = 0; start < requests.length; start += 1_000) {
     await query(

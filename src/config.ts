@@ -2,6 +2,7 @@ import { distance } from "fastest-levenshtein";
 import * as z from "zod/mini";
 import { jsonLogger, type Logger } from "./log.ts";
 import type { OktaAuthentication, OktaAuthMode } from "./okta/authentication.ts";
+import { oktaLimitMs } from "./okta/time-limit.ts";
 import type { TelesignConfig, TelesignCredential } from "./telesign/credentials.ts";
 
 /**
@@ -42,15 +43,11 @@ const secureUrl = z.pipe(
   z.transform((url) => url.replace(/\/+$/, "")),
 );
 
-/**
- * Okta waits 3 s for the whole exchange and then sends the code itself: a hook still waiting on
- * Telesign then may deliver a second code. The budget leaves room for the network both ways.
- */
-export const oktaLimitMs = 3_000;
+/** The hook's budget within Okta's limit (oktaLimitMs): it leaves room for the network both ways. */
 export const maxTelesignTimeoutMs = 2_500;
 
 /** A header secret or read token shorter than this can be guessed; Okta's own generated secrets are longer. */
-export const minSecretLength = 16;
+const minSecretLength = 16;
 
 /** The phone-hash key is a secret of its own: `openssl rand -base64 32` gives 44 characters. */
 export const minPhoneHashKeyLength = 32;
@@ -66,7 +63,7 @@ function wholeNumber(unit: string, minimum: number, maximum: number, maximumReas
 }
 
 /** Signature algorithms a verifier may accept: asymmetric only, never `none` or an HMAC. */
-export const asymmetricAlgorithms = [
+const asymmetricAlgorithms = [
   "RS256",
   "RS384",
   "RS512",

@@ -6,9 +6,11 @@ import { numberFacts } from "../src/fraud/numbering.ts";
 import { counterKeys, defaultRateLimits, parseRateLimits } from "../src/fraud/rate-limits.ts";
 import { lifecycleEventOf } from "../src/fraud/risk-check.ts";
 import { countryAllowed } from "../src/fraud/rules.ts";
+import { parseTelephonyRequest } from "../src/okta/telephony-request.ts";
 import { subjectDigest } from "../src/storage/fraud-store.ts";
 import { type HashKey, subjectHashKey } from "../src/storage/phone-hash.ts";
 import { publicIpAddress } from "../src/support/public-ip.ts";
+import { oktaRequest } from "./support/okta-requests.ts";
 
 describe("numbering plan: country and type by the plan, not the calling code", () => {
   it.each([
@@ -280,6 +282,19 @@ describe("the end user's address", () => {
     ["81.2.69.160, 10.0.0.1", false],
   ])("%s is public: %s", (address, isPublic) => {
     expect(publicIpAddress(address)).toBe(isPublic ? address : undefined);
+  });
+
+  it("is judged once, where Okta's request is read: the request keeps a public address only", () => {
+    const withIp = (ipAddress: string) => {
+      const body = oktaRequest();
+      body.data.context.request.ipAddress = ipAddress;
+      const parsed = parseTelephonyRequest(body);
+      if (!parsed.ok) throw new Error("the test's request is invalid");
+      return parsed.request.endUserIp;
+    };
+    expect(withIp(" 81.2.69.160 ")).toBe("81.2.69.160");
+    expect(withIp("127.0.0.1")).toBeUndefined();
+    expect(withIp("10.1.2.3")).toBeUndefined();
   });
 });
 

@@ -168,3 +168,17 @@ describe("the layout: folders by role, arrows one way", async () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe("the console's pages", () => {
+  it("share one head and header: the two HTML files differ only in their title, script and current link", async () => {
+    const [lookup, health] = await Promise.all(
+      ["public/console/index.html", "public/console/health/index.html"].map(async (file) =>
+        (await read(file))
+          .replace(/<title>[^<]*<\/title>/, "<title></title>")
+          .replace(/src="\/console\/\w+\.js"/, 'src=""')
+          .replace(' aria-current="page"', ""),
+      ),
+    );
+    expect(health).toBe(lookup);
+  });
+});

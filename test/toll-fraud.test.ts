@@ -1,7 +1,12 @@
 import { http } from "msw";
 import { describe, expect, it, vi } from "vitest";
+import { parseConfig } from "../src/config.ts";
+import { createFraudGuard } from "../src/fraud/guard.ts";
+import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { memoryRateCounters, type RateCounters } from "../src/fraud/rate-counters.ts";
-import { apiKey, customerId, startHook, telesignUrl } from "./support/hook.ts";
+import { memoryRiskCache } from "../src/fraud/risk-check.ts";
+import { parseTelephonyRequest } from "../src/okta/telephony-request.ts";
+import { apiKey, baseEnv, customerId, startHook, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
@@ -330,6 +335,39 @@ describe("Telesign's risk score", () => {
     await call(smsTo(numbers.ukMobile));
     expect(simulator.received.filter(({ path }) => path.startsWith("/v1/score/"))).toHaveLength(1);
     expect(simulator.sentBodies()).toHaveLength(2);
+  });
+
+  it("digests the number once per risk-checked request: the cache's key is worked out in one place", async () => {
+    const simulator = useTelesignSimulator();
+    const guardConfig = parseGuardConfig({ ...baseEnv, TELESIGN_RISK_CHECK: "always" });
+    const hookConfig = parseConfig(baseEnv);
+    if (!guardConfig.ok || !hookConfig.ok) throw new Error("the test's configuration is invalid");
+    const digested: string[] = [];
+    const riskCache = memoryRiskCache();
+    const guard = createFraudGuard({
+      config: guardConfig.config,
+      riskCache,
+      telesign: hookConfig.config.telesign,
+      digest: (subject) => {
+        digested.push(subject);
+        return `digest(${subject})`;
+      },
+      log: () => {},
+    });
+    const parsed = parseTelephonyRequest(smsTo(numbers.ukMobile, { requestType: preEnrollment }));
+    if (!parsed.ok) throw new Error("the test's request is invalid");
+    const deadline = performance.now() + 60_000;
+    const counted = await guard.count(guard.screen(parsed.request), deadline);
+    const verdict = await guard.judge(counted, { customerId, apiKey }, deadline);
+    await verdict.after;
+
+    expect(verdict.fields).toMatchObject({ riskRecommendation: "allow" });
+    expect(simulator.received.filter(({ path }) => path.startsWith("/v1/score/"))).toHaveLength(1);
+    // No counters here: the number's one digest is the risk check's (not one in count and one in judge).
+    expect(digested).toEqual(["number:447400123456"]);
+    expect(await riskCache.get("create:digest(number:447400123456)", deadline)).toMatchObject({
+      recommendation: "allow",
+    });
   });
 
   it("a Score API that hangs never starves the send: the code goes out within the budget", async () => {

@@ -12,14 +12,14 @@ import { acceptedRequest } from "./support/records.ts";
 
 const db = useDatabase();
 
-const answer = telephonyAction({
+const reply = telephonyAction({
   status: "SUCCESSFUL",
   provider: "Telesign",
   transactionId: "",
   transactionMetadata: "",
 });
 
-/** Duplicate-event claims taken and answered by the hook, one per eventId, whose code expires at `expiresAt`. */
+/** Duplicate-event claims taken and settled by the hook, one per eventId, whose code expires at `expiresAt`. */
 async function claimsExpiringAt(expiresAt: string, eventIds: string[]) {
   const duplicates = createDuplicateEvents({ database: db.database, log: jsonLogger });
   for (const eventId of eventIds) {
@@ -28,7 +28,7 @@ async function claimsExpiringAt(expiresAt: string, eventIds: string[]) {
       expiresAt: Date.parse(expiresAt),
       deadline: performance.now() + 2_000,
     });
-    if (claim.kind === "first") await claim.settle(answer, true);
+    if (claim.kind === "first") await claim.settle(reply, true);
   }
 }
 

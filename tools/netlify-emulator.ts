@@ -45,7 +45,10 @@ export interface ServeOptions {
   onExit?: (code: number | null) => void;
 }
 
-/** Builds the functions into a new folder and serves them there on Netlify's emulation; ready once each answers. */
+/**
+ * Builds the functions into a new folder (and the console's pages) and serves them there on
+ * Netlify's emulation; ready once each answers.
+ */
 export async function serveFunctions({
   port,
   env,
@@ -70,7 +73,8 @@ export async function serveFunctions({
   };
   try {
     const [building, starting] = await Promise.allSettled([
-      buildFunctions(sources, functionsIn(site)),
+      // The functions and the console's pages, both built before anything starts or is served.
+      Promise.all([buildFunctions(sources, functionsIn(site)), buildPages()]).then(([functions]) => functions),
       // Loaded here: the commands that only need this module's helpers stay quick to start.
       import("./local-database.ts").then(({ startLocalDatabase }) => startLocalDatabase()),
     ]);
@@ -94,7 +98,6 @@ export async function serveFunctions({
       if (!stopping) onExit?.(code);
     });
     const loading = forwardLines(emulator, onOutput && withoutProbeAnswers(onOutput, answering.length));
-    await buildPages();
     const { forwardTo, serveSite } = await import("./site-server.ts");
     front = await serveSite({ projectDir: projectRoot, port, functions: forwardTo(functionsPort) });
     const baseUrl = `${front.url}/.netlify/functions`;

@@ -1,3 +1,5 @@
+import { hourMs } from "../support/calendar.ts";
+
 /**
  * What the console reads: each code the hook was asked for, as one record, and the delivery
  * figures of a period. Behind this interface the records come from the database; the console's
@@ -100,6 +102,11 @@ export interface HealthFigures {
   hookDuration: Percentiles & { overLimit: number };
   blockedByRule: { rule: string; count: number }[];
   telesignErrors: { code: number; description: string; count: number }[];
+}
+
+/** The start of a period of `hours` whole hours that ends with `to`'s hour: each bar of the hourly chart counts a full hour. */
+export function periodStart(to: Date, hours: number): Date {
+  return new Date(Math.floor(to.getTime() / hourMs) * hourMs - (hours - 1) * hourMs);
 }
 
 export interface ConsoleRecords {

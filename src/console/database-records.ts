@@ -1,5 +1,7 @@
+import { oktaLimitMs } from "../okta/time-limit.ts";
 import type { Database } from "../storage/database.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
+import { hourMs } from "../support/calendar.ts";
 import { type DeliveryState, deliveryStateOf } from "../telesign/status-codes.ts";
 import {
   type CodeRecord,
@@ -16,7 +18,7 @@ import {
  * The console's reads of Netlify Database: a lookup is one statement over one of the requests'
  * indexes (user, login, phone hash, eventId, reference id), its delivery statuses joined in; the
  * health figures of any period are one statement, whatever the traffic: one pass over the
- * period's rows by their time index (and, once per instance, one to learn the table's columns).
+ * period's rows by their time index.
  */
 
 /** Each statement gets this long: the handler's own bound covers the whole answer. */
@@ -50,25 +52,6 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
   const query = <Row extends object>(text: string, params: unknown[]) =>
     database().query<Row>(text, params, { timeoutMs: statementTimeoutMs });
 
-  /**
-   * The columns of the requests' table, asked once per instance: later migrations (the toll-fraud
-   * guard's country and rules) add some, and the figures use them where they exist.
-   */
-  let columns: Promise<Set<string>> | undefined;
-  const requestColumns = () => {
-    columns ??= query<{ name: string }>(
-      "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'okta_requests'",
-      [],
-    ).then(
-      (rows) => new Set(rows.map(({ name }) => name)),
-      (error: unknown) => {
-        columns = undefined;
-        throw error;
-      },
-    );
-    return columns;
-  };
-
   return {
     async lookup({ kind, value }) {
       if (kind === "phone" && phoneHashKey === undefined) {
@@ -92,7 +75,7 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
     },
 
     async health(from, to) {
-      const [row] = await query<HealthRow>(healthStatement(await requestColumns()), [
+      const [row] = await query<HealthRow>(healthStatement, [
         from.toISOString(),
         to.toISOString(),
         deliveredCodes,
@@ -135,7 +118,7 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
  * Okta's request arriving to Telesign's delivered report arriving: no clock skew between the two.
  * $1, $2: the period; $3, $4: Telesign's delivered and failed codes.
  */
-const healthStatement = (columns: Set<string>) => `
+const healthStatement = `
   WITH statuses AS (
     SELECT s.reference_id,
       bool_or(s.code = ANY($3::int[])) AS delivered,
@@ -147,9 +130,8 @@ const healthStatement = (columns: Set<string>) => `
     GROUP BY s.reference_id
   ), requests AS MATERIALIZED (
     SELECT r.received_at, r.channel, r.duration_ms, r.outcome, r.telesign_code, r.reference_id, st.delivered_at,
-      ${columns.has("destination_country") ? "coalesce(r.destination_country, '+' || r.country_code)" : "'+' || r.country_code"} AS country,
-      CASE WHEN r.outcome = 'blocked'
-        THEN coalesce(${columns.has("fraud_rules") ? "split_part(r.fraud_rules, ',', 1)" : "NULL"}, 'unknown') END AS rule,
+      coalesce(r.destination_country, '+' || r.country_code) AS country,
+      CASE WHEN r.outcome = 'blocked' THEN coalesce(split_part(r.fraud_rules, ',', 1), 'unknown') END AS rule,
       CASE WHEN r.outcome = 'blocked' THEN 'blocked'
            WHEN r.outcome <> 'accepted' THEN 'fallback'
            WHEN st.delivered THEN 'delivered'
@@ -177,7 +159,7 @@ const healthStatement = (columns: Set<string>) => `
       count(*)::int AS answered,
       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p50,
       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p95,
-      count(*) FILTER (WHERE duration_ms >= 3000)::int AS over_limit
+      count(*) FILTER (WHERE duration_ms >= ${oktaLimitMs})::int AS over_limit
     FROM requests
   ), blocked AS (
     SELECT rule, count(*)::int AS count FROM requests WHERE verdict = 'blocked' GROUP BY rule
@@ -264,7 +246,7 @@ type Breakdown = { dimension: "hour" | "channel" | "country"; key: string; verdi
 /** One entry per hour of the period, empty hours included: a chart's gaps are real. */
 function hourlyOf(rows: Breakdown[], from: Date, to: Date): HourlyOutcomes[] {
   const hours = new Map<string, HourlyOutcomes>();
-  for (let at = from.getTime(); at < to.getTime(); at += 3_600_000) {
+  for (let at = from.getTime(); at < to.getTime(); at += hourMs) {
     const hour = new Date(at).toISOString();
     hours.set(hour, { hour, delivered: 0, pending: 0, failed: 0, blocked: 0, fallback: 0 });
   }

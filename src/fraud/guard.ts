@@ -2,7 +2,6 @@ import type { LogFields, Logger } from "../log.ts";
 import type { TelephonyRequest } from "../okta/telephony-request.ts";
 import { withinMs } from "../support/deadline.ts";
 import { errorLineOf } from "../support/error-text.ts";
-import { publicIpAddress } from "../support/public-ip.ts";
 import type { TelesignConfig, TelesignCredential } from "../telesign/credentials.ts";
 import { TelesignHttpError } from "../telesign/errors.ts";
 import { type RiskScore, scorePhoneNumber } from "../telesign/risk-score.ts";
@@ -57,7 +56,8 @@ export interface Counted {
   take?: TakeResult;
   /** The shared counters did not answer in time: `take` is this instance's own count. */
   unavailable?: true;
-  cachedRisk?: Promise<RiskScore | undefined>;
+  /** Telesign's risk check, when it applies to this request: the key of its answer in the cache, and the cached answer. */
+  risk?: { subject: string; cached?: Promise<RiskScore | undefined> };
   /** Uncounts the code (it is not sent after all); resolves at once when nothing was counted. */
   release(): Promise<void>;
 }
@@ -131,10 +131,7 @@ export function createFraudGuard({
   async function count(screened: Screened, deadline: number): Promise<Counted> {
     const { request, facts } = screened;
     const bound = Math.max(1, Math.min(counterBoundMs, deadline - performance.now()));
-    const cachedRisk =
-      guarding && riskCache !== undefined && riskCheckApplies(config.riskCheck, request.requestType)
-        ? withinMs(bound, () => riskCache.get(riskSubject(request, facts), deadline)).catch(() => undefined)
-        : undefined;
+    const risk = riskOf(request, facts, bound, deadline);
     // A code another rule would refuse is not counted, in monitor mode as in enforce.
     const keys =
       guarding && counters !== undefined && screened.wouldBlock.length === 0
@@ -146,7 +143,7 @@ export function createFraudGuard({
           )
         : [];
     if (counters === undefined || keys.length === 0) {
-      return { screened, cachedRisk, release: async () => {} };
+      return { screened, risk, release: async () => {} };
     }
     let take: TakeResult;
     let counted = counters;
@@ -167,7 +164,7 @@ export function createFraudGuard({
       screened,
       take,
       ...(counted === fallbackCounters && { unavailable: true as const }),
-      cachedRisk,
+      risk,
       release: async () => {
         if (released) return;
         released = true;
@@ -183,7 +180,7 @@ export function createFraudGuard({
    *   what Telesign answers it says nothing of the account, only of that credential.
    */
   async function judge(
-    { screened, take, unavailable, cachedRisk }: Counted,
+    { screened, take, unavailable, risk }: Counted,
     credential: TelesignCredential,
     deadline: number,
     unverified = false,
@@ -200,14 +197,13 @@ export function createFraudGuard({
     }
     let after: Promise<unknown> | undefined;
     const { request } = screened;
-    if (judged.blocked === undefined && guarding && riskCheckApplies(config.riskCheck, request.requestType)) {
-      const subject = riskSubject(request, screened.facts);
-      const cached = await cachedRisk;
+    if (judged.blocked === undefined && risk !== undefined) {
+      const cached = await risk.cached;
       const score = cached ?? (await askTelesign(request, credential, deadline, unverified));
       if (score !== undefined) {
         fields.riskRecommendation = score.recommendation;
         fields.riskScore = score.score;
-        if (cached === undefined && riskCache !== undefined) after = riskCache.set(subject, score);
+        if (cached === undefined && riskCache !== undefined) after = riskCache.set(risk.subject, score);
         if (config.riskRefuses.has(score.recommendation)) {
           finding(judged, { rule: "risk_score", cause: causes.risk_score });
         }
@@ -220,9 +216,16 @@ export function createFraudGuard({
     return { ...judged, fields, ...(after && { after }) };
   }
 
-  /** What the risk cache knows an answer by: the number's digest, per lifecycle event (Telesign scores each apart). */
-  function riskSubject(request: TelephonyRequest, facts: NumberFacts): string {
-    return `${lifecycleEventOf(request.requestType)}:${digest(`number:${facts.key}`)}`;
+  /**
+   * The risk check of a request it applies to, worked out once: what the cache knows the answer by
+   * (the number's digest, per lifecycle event: Telesign scores each apart), and the cached answer
+   * within the counters' bound.
+   */
+  function riskOf(request: TelephonyRequest, facts: NumberFacts, bound: number, deadline: number): Counted["risk"] {
+    if (!guarding || !riskCheckApplies(config.riskCheck, request.requestType)) return undefined;
+    const subject = `${lifecycleEventOf(request.requestType)}:${digest(`number:${facts.key}`)}`;
+    if (riskCache === undefined) return { subject };
+    return { subject, cached: withinMs(bound, () => riskCache.get(subject, deadline)).catch(() => undefined) };
   }
 
   /** Telesign's score, or undefined (logged) when it cannot be had in its bound. */
@@ -244,7 +247,7 @@ export function createFraudGuard({
         {
           phoneNumber: request.delivery.phoneNumber,
           event: lifecycleEventOf(request.requestType),
-          originatingIp: publicIpAddress(request.ipAddress),
+          originatingIp: request.endUserIp,
         },
         { ...telesign, credential, timeoutMs, ...(fetch && { fetch }) },
       );

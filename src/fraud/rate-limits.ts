@@ -1,3 +1,5 @@
+import { dayMs, hourMs } from "../support/calendar.ts";
+
 /**
  * `FRAUD_LIMITS`: how many codes may go out per scope and window, e.g.
  * `number:5/1h,range:20/1h,user:10/1h,all:2000/1d`. Windows are fixed: they start at multiples of
@@ -33,7 +35,7 @@ export interface RateLimit {
  */
 export const defaultRateLimits = "number:10/1h,range:100/1h,user:20/1h";
 
-const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const unitMs = { m: 60_000, h: hourMs, d: dayMs } as const;
 const maxWindowMs = 31 * unitMs.d;
 const maxCount = 10_000_000;
 

@@ -1,3 +1,4 @@
+import { dayMs } from "../support/calendar.ts";
 import type { LifecycleEvent, RiskScore } from "../telesign/risk-score.ts";
 import type { RiskCheck } from "./guard-config.ts";
 
@@ -22,7 +23,7 @@ export function riskCheckApplies(check: RiskCheck, requestType: string | undefin
 }
 
 /** Telesign's answers kept per number for a day: a number's risk changes slowly, each answer is billed. */
-export const riskAnswerLifeMs = 24 * 3_600_000;
+export const riskAnswerLifeMs = dayMs;
 
 export interface RiskCache {
   /** @param subject the number's digest, never the number */

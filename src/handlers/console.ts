@@ -5,6 +5,7 @@ import {
   type ConsoleRecords,
   type HealthFigures,
   LookupUnavailable,
+  periodStart,
 } from "../console/console-records.ts";
 import { parseLookup } from "../console/lookup-query.ts";
 import { createOktaSignIn, type OktaSignIn } from "../console/okta-sign-in.ts";
@@ -264,8 +265,7 @@ export function createConsole({
     if (hours === undefined) return jsonResponse(400, { error: "period is 24h or 7d" });
     fields.period = period;
     const to = now();
-    // Whole hours, so that each bar of the hourly chart counts a full hour.
-    const from = new Date(Math.floor(to.getTime() / 3_600_000) * 3_600_000 - (hours - 1) * 3_600_000);
+    const from = periodStart(to, hours);
     // Keyed by the period and its first hour: within the hour, a minute-old answer is shown.
     const figures = await fromRecords(fields, () =>
       healthFigures(`${period} ${from.toISOString()}`, () => records().health(from, to)),

@@ -222,7 +222,7 @@ export function createTelephonyHook({
     return reply.response;
   };
 
-  /** The request flow, step by step (README: "How a request is handled"). */
+  /** The request flow, step by step (docs/request-handling.md: "How a request is handled"). */
   async function replyToOkta(
     request: Request,
     arrival: number,
@@ -269,7 +269,7 @@ export function createTelephonyHook({
     }
     if (claim?.kind === "repeat") {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
-      return repeated(claim.answer, logFields);
+      return repeated(claim.reply, logFields);
     }
 
     const credential = authentication.telesignCredential ?? telesign.credential;
@@ -399,14 +399,14 @@ function blocked(finding: Finding, logFields: LogFields): Reply & { body: Teleph
   };
 }
 
-/** A repeat of an event gets the first request's answer, or says the first is still going. */
-function repeated(firstAnswer: TelephonyResponse | undefined, logFields: LogFields): Reply {
-  const answer =
-    firstAnswer ??
+/** A repeat of an event gets the first request's reply, or says the first is still going. */
+function repeated(firstReply: TelephonyResponse | undefined, logFields: LogFields): Reply {
+  const body =
+    firstReply ??
     telephonyError(errorSummaries.duplicateInProgress, [
       { reason: "The first request of this event has no answer yet", location: "eventId" },
     ]);
-  return { outcome: "duplicate", response: oktaResponse(answer), fields: logFields };
+  return { outcome: "duplicate", response: oktaResponse(body), fields: logFields };
 }
 
 /** What the log says of a valid request: ids, the channel and a masked phone, never the code. */

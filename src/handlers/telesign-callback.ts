@@ -5,7 +5,7 @@ import { answerLogged } from "../http/logged-answer.ts";
 import { readBodyWithin } from "../http/request-body.ts";
 import { jsonLogger, type LogFields, type Logger } from "../log.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
-import { dayMs } from "../support/calendar.ts";
+import { dayMs, retentionCutoff } from "../support/calendar.ts";
 import { withinMs } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
 import { callbackSignatureValid } from "../telesign/callback-signature.ts";
@@ -132,6 +132,5 @@ export function createCallbackReceiver({
  * retention, and one more day of margin keeps a late status from outliving its send.
  */
 function oldestKept(now: Date, retentionDays: number): number {
-  const cutoff = now.getTime() - retentionDays * dayMs;
-  return cutoff - (cutoff % dayMs) + dayMs;
+  return retentionCutoff(now, retentionDays).getTime() + dayMs;
 }

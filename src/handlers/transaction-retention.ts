@@ -3,7 +3,7 @@ import { jsonLogger, type Logger } from "../log.ts";
 import type { DuplicateEvents } from "../storage/duplicate-events.ts";
 import type { FraudRetention } from "../storage/fraud-store.ts";
 import type { TransactionStore } from "../storage/transaction-store.ts";
-import { dayMs } from "../support/calendar.ts";
+import { dayMs, retentionCutoff } from "../support/calendar.ts";
 import { messageOf } from "../support/error-text.ts";
 
 /**
@@ -57,7 +57,7 @@ export function createRetentionSweep({
     }
     const started = performance.now();
     const deadline = started + budgetMs;
-    const cutoff = startOfDay(new Date(now().getTime() - config.config.retentionDays * dayMs));
+    const cutoff = retentionCutoff(now(), config.config.retentionDays);
     const [records, claims, expired] = await Promise.allSettled([
       transactions().deleteRecordedBefore(cutoff, deadline),
       duplicates?.deleteClaimsBefore(new Date(now().getTime() - dayMs), deadline) ?? { done: 0, complete: true },
@@ -87,9 +87,4 @@ export function createRetentionSweep({
     });
     return result;
   };
-}
-
-/** Midnight UTC of `time`'s day: the sweep deletes whole days. */
-function startOfDay(time: Date): Date {
-  return new Date(time.getTime() - (time.getTime() % dayMs));
 }

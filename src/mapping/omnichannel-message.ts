@@ -1,7 +1,6 @@
 import type { SmsText } from "../fraud/guard-config.ts";
 import { smsTextToSend } from "../fraud/message-text.ts";
 import type { TelephonyRequest } from "../okta/telephony-request.ts";
-import { publicIpAddress } from "../support/public-ip.ts";
 import type { OmnichannelMessage } from "../telesign/omnichannel-message.ts";
 import { voiceLanguage } from "./voice-language.ts";
 
@@ -35,9 +34,7 @@ export function omnichannelMessage(
   }
   if (request.eventId !== undefined && isExternalId(request.eventId)) message.external_id = request.eventId;
   if (delivery.channel === "sms" && options.smsSenderId !== undefined) message.sender_id = options.smsSenderId;
-  // Okta's Preview sends 127.0.0.1: a loopback or private address says nothing of the end user.
-  const originatingIp = publicIpAddress(request.ipAddress);
-  if (originatingIp !== undefined) message.originating_ip = originatingIp;
+  if (request.endUserIp !== undefined) message.originating_ip = request.endUserIp;
   return message;
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { telesignPhoneNumber } from "../mapping/phone-number.ts";
+import { publicIpAddress } from "../support/public-ip.ts";
 
 /**
  * Okta's telephony inline hook request, validated leniently where Okta's own sources disagree:
@@ -30,8 +31,12 @@ export interface TelephonyRequest {
   requestType?: string;
   /** `data.context.request.id`: links the hook call to Okta's System Log. */
   oktaRequestId?: string;
-  /** `data.context.request.ipAddress`: the end user's address as Okta saw it (Preview sends 127.0.0.1). */
-  ipAddress?: string;
+  /**
+   * `data.context.request.ipAddress` when it is a public address: the end user's, as Okta saw it.
+   * A loopback (Okta's Preview sends 127.0.0.1), private or reserved address says nothing of the
+   * end user and is left out.
+   */
+  endUserIp?: string;
   /** The host of `source` (`https://{oktaDomain}/api/v1/inlineHooks/{id}`): the org's Okta domain, when well-formed. */
   oktaHost?: string;
   /** `data.userProfile.userId` and `.login`: whose code it is (records, never Telesign). */
@@ -178,7 +183,8 @@ export function parseTelephonyRequest(body: unknown): ParsedTelephonyRequest {
   const oktaHost = oktaHostOf(source);
   if (oktaHost !== undefined) request.oktaHost = oktaHost;
   if (data.context?.request?.id !== undefined) request.oktaRequestId = data.context.request.id;
-  if (data.context?.request?.ipAddress !== undefined) request.ipAddress = data.context.request.ipAddress;
+  const endUserIp = publicIpAddress(data.context?.request?.ipAddress);
+  if (endUserIp !== undefined) request.endUserIp = endUserIp;
   if (data.userProfile?.userId !== undefined) request.oktaUserId = data.userProfile.userId;
   if (data.userProfile?.login !== undefined) request.oktaLogin = data.userProfile.login;
   if (profile.locale !== undefined) request.locale = profile.locale;

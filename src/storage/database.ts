@@ -30,7 +30,6 @@ export interface Database {
   ): Promise<Row[]>;
 }
 
-/** No database configured (NETLIFY_DB_URL unset): every statement fails at once. */
 /**
  * SQL that reads a timestamptz column as ISO 8601 text in UTC: drivers differ on how they return
  * timestamps (PGlite, node-postgres, Neon), text is the same from all of them.
@@ -39,6 +38,7 @@ export function isoText(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
+/** No database configured (NETLIFY_DB_URL unset): every statement fails at once. */
 export class DatabaseNotConfigured extends Error {
   override name = "DatabaseNotConfigured";
   constructor() {

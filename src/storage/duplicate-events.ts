@@ -8,11 +8,11 @@ import { type BoundedRun, deleteInBatches } from "./retention.ts";
 
 /**
  * Never two messages for one Okta event. The first request for an `eventId` claims it; a repeat
- * (Okta's duplicate, a replay) gets the first's answer instead of reaching Telesign, while the
+ * (Okta's duplicate, a replay) gets the first's reply instead of reaching Telesign, while the
  * first is in flight and, once it succeeded, until the code expires. A first that failed releases
  * its claim, so that a repeat may try again.
  *
- * Two layers: this instance's memory (concurrent repeats wait on the same answer, no round trip),
+ * Two layers: this instance's memory (concurrent repeats wait on the same reply, no round trip),
  * and the `event_claims` table for every instance, where the claim is one atomic statement
  * (`INSERT … ON CONFLICT DO NOTHING RETURNING`: exactly one instance gets the row back). A
  * database that cannot answer in time never blocks a code: the request is sent, and logged.
@@ -27,19 +27,19 @@ export type Claim =
       /** Whether the claim reached the database, or only this instance's memory. */
       guard: "database" | "memory";
       /**
-       * Gives repeats the answer now; the database is updated by the returned promise (run it
-       * after the response). A failed delivery releases the claim.
+       * Gives repeats the reply to Okta now; the database is updated by the returned promise (run
+       * it after the response). A failed delivery releases the claim.
        */
-      settle(answer: TelephonyResponse, delivered: boolean): Promise<void>;
+      settle(reply: TelephonyResponse, delivered: boolean): Promise<void>;
     }
-  /** `answer` is the first request's, or undefined if it did not come in time. */
-  | { kind: "repeat"; answer: TelephonyResponse | undefined };
+  /** `reply` is the first request's reply to Okta, or undefined if it did not come in time. */
+  | { kind: "repeat"; reply: TelephonyResponse | undefined };
 
 export interface EventClaim {
   eventId: string;
   /** When the code expires (ms since epoch): the claim lasts until then. */
   expiresAt: number;
-  /** The `performance.now()` time by which this request must have its answer. */
+  /** The `performance.now()` time by which this request must have its reply. */
   deadline: number;
 }
 
@@ -50,7 +50,7 @@ export interface DuplicateEvents {
 }
 
 interface Remembered {
-  answer: Promise<TelephonyResponse | undefined>;
+  reply: Promise<TelephonyResponse | undefined>;
   expiresAt: number;
 }
 
@@ -60,7 +60,7 @@ interface Remembered {
  * is sent with this instance's memory as the only guard.
  */
 export const claimTimeoutMs = 600;
-/** Settling runs after the answer: it may take longer, and still ends. */
+/** Settling runs after the reply: it may take longer, and still ends. */
 const settleBound = { timeoutMs: 5_000 };
 const pollMs = 100;
 const maxRemembered = 10_000;
@@ -69,13 +69,15 @@ const claimStatement =
   "INSERT INTO event_claims (event_key, holder, state, claimed_at, expires_at) " +
   "VALUES ($1, $2, 'sending', now(), to_timestamp($3::float8 / 1000)) " +
   "ON CONFLICT (event_key) DO NOTHING RETURNING holder";
-const heldStatement = "SELECT state, answer, expires_at < now() AS expired FROM event_claims WHERE event_key = $1";
+/** The first reply is stored in the `answer` column (state `answered`): the table's names are the migration's. */
+const heldStatement =
+  "SELECT state, answer AS reply, expires_at < now() AS expired FROM event_claims WHERE event_key = $1";
 /**
  * A delivered send is settled by an upsert, not an update: when the claim statement failed before
- * it ran, or lands after this (an aborted HTTPS request is not cancelled on the server), the answer
+ * it ran, or lands after this (an aborted HTTPS request is not cancelled on the server), the reply
  * is still what every instance finds, and the late claim finds the row and does nothing.
  */
-const answeredStatement =
+const replyStatement =
   "INSERT INTO event_claims AS held (event_key, holder, state, answer, claimed_at, expires_at) " +
   "VALUES ($1, $2, 'answered', $3::jsonb, now(), to_timestamp($4::float8 / 1000)) " +
   "ON CONFLICT (event_key) DO UPDATE SET state = 'answered', answer = excluded.answer WHERE held.holder = excluded.holder";
@@ -83,7 +85,7 @@ const releaseStatement = "DELETE FROM event_claims WHERE event_key = $1 AND hold
 
 interface Held {
   state: "sending" | "answered";
-  answer: TelephonyResponse | null;
+  reply: TelephonyResponse | null;
   expired: boolean;
 }
 
@@ -114,31 +116,31 @@ export function createDuplicateEvents({
   async function claim({ eventId, expiresAt, deadline }: EventClaim): Promise<Claim> {
     const known = remembered.get(eventId);
     if (known !== undefined && known.expiresAt > Date.now()) {
-      return { kind: "repeat", answer: await untilDeadline(known.answer, deadline) };
+      return { kind: "repeat", reply: await untilDeadline(known.reply, deadline) };
     }
-    let answerRepeats!: (answer: TelephonyResponse | undefined) => void;
-    const answer = new Promise<TelephonyResponse | undefined>((resolve) => {
-      answerRepeats = resolve;
+    let replyToRepeats!: (reply: TelephonyResponse | undefined) => void;
+    const reply = new Promise<TelephonyResponse | undefined>((resolve) => {
+      replyToRepeats = resolve;
     });
-    remember(eventId, { answer, expiresAt });
+    remember(eventId, { reply, expiresAt });
 
     const key = eventKey(eventId);
     const holder = randomUUID();
     const shared = database === undefined ? undefined : await claimShared(database(), key, holder, expiresAt, deadline);
     if (shared?.kind === "repeat") {
-      answerRepeats(shared.answer);
-      if (shared.answer === undefined) remembered.delete(eventId);
+      replyToRepeats(shared.reply);
+      if (shared.reply === undefined) remembered.delete(eventId);
       return shared;
     }
     return {
       kind: "first",
       guard: shared?.kind === "first" ? "database" : "memory",
-      async settle(firstAnswer, delivered) {
-        answerRepeats(firstAnswer);
+      async settle(firstReply, delivered) {
+        replyToRepeats(firstReply);
         if (!delivered) remembered.delete(eventId);
         if (shared === undefined) return;
         const settled = delivered
-          ? shared.database.query(answeredStatement, [key, holder, JSON.stringify(firstAnswer), expiresAt], settleBound)
+          ? shared.database.query(replyStatement, [key, holder, JSON.stringify(firstReply), expiresAt], settleBound)
           : shared.database.query(releaseStatement, [key, holder], settleBound);
         // A claim whose statement failed or was cut off may still have landed: its holder settles
         // it all the same, and a failure then says nothing the "unavailable" warning did not.
@@ -148,11 +150,11 @@ export function createDuplicateEvents({
   }
 
   /**
-   * Takes the claim in the database, or waits for the answer of the request that holds it.
+   * Takes the claim in the database, or waits for the reply of the request that holds it.
    * `unavailable`: the claim statement did not answer in time or failed (it may have landed, or
    * not: the code is sent, guarded by memory, and settled all the same). Once a claim statement
    * has proved that another request holds the claim, no later failure lets this one send: it is
-   * a repeat without an answer ("Duplicate request in progress").
+   * a repeat without a reply ("Duplicate request in progress").
    */
   async function claimShared(
     db: Database,
@@ -162,7 +164,7 @@ export function createDuplicateEvents({
     deadline: number,
   ): Promise<
     | { kind: "first"; database: Database }
-    | { kind: "repeat"; answer: TelephonyResponse | undefined }
+    | { kind: "repeat"; reply: TelephonyResponse | undefined }
     | { kind: "unavailable"; database: Database }
   > {
     // Each statement gets its own bound, and none outlives the request's deadline.
@@ -175,20 +177,20 @@ export function createDuplicateEvents({
         log("warn", "duplicate guard unavailable", { error: errorLineOf(error) });
         return { kind: "unavailable", database: db };
       }
-      // Another request holds the claim: its answer, once it has one.
+      // Another request holds the claim: its reply, once it has one.
       try {
-        const held = await heldAnswer(db, key, deadline, bound);
-        if (held !== "released") return { kind: "repeat", answer: held };
+        const held = await heldReply(db, key, deadline, bound);
+        if (held !== "released") return { kind: "repeat", reply: held };
       } catch (error) {
         log("warn", "duplicate claim's state unreadable", { error: errorLineOf(error) });
-        return { kind: "repeat", answer: undefined };
+        return { kind: "repeat", reply: undefined };
       }
       // Released after a failure (nothing was sent): claim it again.
     }
   }
 
-  /** The holder's answer; undefined when it has none before the deadline; "released" when the claim is gone. */
-  async function heldAnswer(
+  /** The holder's reply; undefined when it has none before the deadline; "released" when the claim is gone. */
+  async function heldReply(
     db: Database,
     key: string,
     deadline: number,
@@ -197,7 +199,7 @@ export function createDuplicateEvents({
     while (performance.now() + pollMs < deadline) {
       const [held] = await db.query<Held>(heldStatement, [key], bound());
       if (held === undefined) return "released";
-      if (held.state === "answered" || held.expired) return held.answer ?? undefined;
+      if (held.state === "answered" || held.expired) return held.reply ?? undefined;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
     return undefined;
