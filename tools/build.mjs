@@ -21,12 +21,30 @@ export const builtFunctions = path.join(projectRoot, "dist", "functions");
 export const nodeTarget = "node20";
 
 /**
+ * The folder of `output` that holds the code the functions share or load only when needed (chunks).
+ * Netlify does not take it for a function (it holds no `index` or same-named file) and
+ * netlify.toml's `included_files` puts it in every function's zip.
+ */
+export const chunksFolder = "_chunks";
+
+/**
  * Bundles every `.mts` function of `sources` into `output` (by default, the site's own).
  * @param {string} [sources]
  * @param {string} [output]
  * @returns {Promise<string[]>} the functions' names
  */
-export async function buildFunctions(
+export async function buildFunctions(sources, output) {
+  return (await bundleFunctions(sources, output)).map(({ name }) => name);
+}
+
+/**
+ * The build itself: each function's name, with esbuild's account of its bundle (its metafile:
+ * which sources went into which file, and which file imports which).
+ * @param {string} [sources]
+ * @param {string} [output]
+ * @returns {Promise<{ name: string, metafile: import("esbuild").Metafile }[]>}
+ */
+export async function bundleFunctions(
   sources = path.join(projectRoot, "netlify", "functions"),
   output = builtFunctions,
 ) {
@@ -34,26 +52,39 @@ export async function buildFunctions(
     .filter((file) => file.endsWith(".mts"))
     .map((file) => path.join(sources, file));
   await rm(output, { recursive: true, force: true });
-  await build({
-    entryPoints,
-    outdir: output,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: nodeTarget,
-    // Whitespace and syntax only: stack traces keep their names.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: "none",
-    logLevel: "warning",
-    // node-postgres (the local database driver) is CommonJS and requires Node's own modules: an
-    // ES module bundle gives it a `require` to do so.
-    banner: {
-      js: 'import { createRequire as __hookRequire } from "node:module"; const require = __hookRequire(import.meta.url);',
-    },
-  });
-  return entryPoints.map((entry) => path.basename(entry, ".mts"));
+  const built = [];
+  // One function at a time: a function's bundle holds all it loads at start, none of it shared
+  // with another's (one file to load, not a chain of shared chunks). Chunks are named by their
+  // content, so two functions' identical chunks are one file.
+  for (const entry of entryPoints) {
+    const { metafile } = await build({
+      entryPoints: [entry],
+      outdir: output,
+      outExtension: { ".js": ".mjs" },
+      bundle: true,
+      // Each dynamic import becomes a chunk, loaded when the code runs it, not with the function:
+      // node-postgres (local runs only) and jose (OAuth mode only) are not even parsed by a cold
+      // start that does not need them.
+      splitting: true,
+      chunkNames: `${chunksFolder}/[name]-[hash]`,
+      metafile: true,
+      platform: "node",
+      format: "esm",
+      target: nodeTarget,
+      // Whitespace and syntax only: stack traces keep their names.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: "none",
+      logLevel: "warning",
+      // node-postgres (the local database driver) is CommonJS and requires Node's own modules: an
+      // ES module bundle gives it a `require` to do so.
+      banner: {
+        js: 'import { createRequire as __hookRequire } from "node:module"; const require = __hookRequire(import.meta.url);',
+      },
+    });
+    built.push({ name: path.basename(entry, ".mts"), metafile });
+  }
+  return built;
 }
 
 /** Where the console's pages are served from, and their scripts' sources. */

@@ -195,13 +195,14 @@ function isPackageRoot(relative: string): boolean {
 async function packageFunctions(
   clone: string,
   functionsDirectory: string,
-  functionsConfig: Record<string, { node_bundler?: string }>,
+  functionsConfig: Record<string, { node_bundler?: string; included_files?: string[] }>,
 ): Promise<FunctionReport[]> {
-  const nodeBundler = functionsConfig["*"]?.node_bundler;
+  const { node_bundler: nodeBundler, included_files: includedFiles } = functionsConfig["*"] ?? {};
   const zipOptions = {
     basePath: clone,
     repositoryRoot: clone,
-    config: { "*": { nodeBundler: nodeBundler as "none" | undefined } },
+    // As Netlify reads netlify.toml's [functions]: included_files are globs from the base directory.
+    config: { "*": { nodeBundler: nodeBundler as "none" | undefined, includedFiles, includedFilesBasePath: clone } },
     featureFlags: {},
   };
   const zipped = await zipFunctions(functionsDirectory, path.join(clone, ".deploy", "zip"), zipOptions);
@@ -280,19 +281,30 @@ async function checkMigrations(clone: string): Promise<MigrationsReport> {
   return report;
 }
 
-/** Every import of the packaged function (static or literal dynamic) that its own files cannot satisfy. */
+/**
+ * Every import of the packaged function (static or literal dynamic) that its own files cannot satisfy:
+ * from Netlify's entry point, and from the function module it names (which it loads by name, not by
+ * an import a bundler would follow).
+ */
 async function unresolvedImports(folder: string): Promise<string[]> {
+  const entryPoint = "___netlify-entry-point.mjs";
+  const functionModule = /getLambdaHandler\('([^']+)'\)/.exec(
+    await readFile(path.join(folder, entryPoint), "utf8"),
+  )?.[1];
   try {
     await build({
-      entryPoints: [path.join(folder, "___netlify-entry-point.mjs")],
+      entryPoints: [entryPoint, ...(functionModule === undefined ? [] : [functionModule])].map((file) =>
+        path.join(folder, file),
+      ),
       bundle: true,
       write: false,
+      outdir: folder,
       platform: "node",
       format: "esm",
       logLevel: "silent",
       absWorkingDir: folder,
     });
-    return [];
+    return functionModule === undefined ? [`${entryPoint} names no function module`] : [];
   } catch (error) {
     const errors = (error as { errors?: { text: string }[] }).errors ?? [{ text: messageOf(error) }];
     return errors.map(({ text }) => `imports what its zip lacks: ${text}`);

@@ -7,7 +7,7 @@ import { createInterface } from "node:readline";
 import { configVariableNames } from "../src/config.ts";
 import { consoleVariableNames } from "../src/console/console-config.ts";
 import { jsonValueOf } from "../src/http/json.ts";
-import { buildFunctions, buildPages } from "./build.mjs";
+import { buildFunctions, buildPages, builtFunctions } from "./build.mjs";
 import type { LocalDatabase } from "./local-database.ts";
 import { assertPortFree, freePort } from "./ports.ts";
 import { projectRoot } from "./project-root.mjs";
@@ -74,9 +74,7 @@ export async function serveFunctions({
   try {
     const [building, starting] = await Promise.allSettled([
       // The functions and the console's pages, both built before anything starts or is served.
-      Promise.all([buildFunctions(sources, path.join(site, "functions")), buildPages()]).then(
-        ([functions]) => functions,
-      ),
+      Promise.all([buildFunctions(sources, functionsIn(site)), buildPages()]).then(([functions]) => functions),
       // Loaded here: the commands that only need this module's helpers stay quick to start.
       import("./local-database.ts").then(({ startLocalDatabase }) => startLocalDatabase()),
     ]);
@@ -113,6 +111,14 @@ export async function serveFunctions({
 }
 
 /**
+ * Where a run's site holds its built functions: where the project's do (netlify.toml's directory),
+ * so that netlify.toml's included_files (their chunks) name them there too.
+ */
+function functionsIn(site: string): string {
+  return path.join(site, path.relative(projectRoot, builtFunctions));
+}
+
+/**
  * Runs Netlify's emulation of the site in `site`. Its environment is this process's minus every
  * variable the functions read, plus `env`: a variable set in the shell never changes a run silently.
  */
@@ -120,7 +126,7 @@ function spawnEmulator(site: string, port: number, env: Record<string, string>):
   const require = createRequire(import.meta.url);
   const netlifyCli = path.join(path.dirname(require.resolve("netlify-cli/package.json")), "bin", "run.js");
   const loopbackOnly = path.join(import.meta.dirname, "loopback-only.mjs");
-  const functions = path.join(site, "functions");
+  const functions = functionsIn(site);
   const args = [
     ...["--import", loopbackOnly, netlifyCli, "functions:serve", "--offline"],
     ...["--port", String(port), "--functions", functions],
