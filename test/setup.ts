@@ -3,6 +3,9 @@ import { captureConsole, capturedLines } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
 import { findSensitive } from "./support/sensitive.ts";
 
+// A worker runs its files one after another in one module graph (vitest.config.ts): each file's
+// leak check reads the lines of that file alone.
+capturedLines.length = 0;
 captureConsole();
 
 // `TEST_CLOCK=04:42:42.042 npm test` runs the suite with the clock set to that time of day, today

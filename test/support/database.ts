@@ -5,10 +5,11 @@ import type { Database } from "../../src/storage/database.ts";
 import { withinMs } from "../../src/support/deadline.ts";
 
 /**
- * A migrated database for each test: Netlify's local engine (PGlite) in this process, one per test
- * file, loaded from the migrated template (support/database-template.ts) and emptied before each
- * test. `database()` is the hook's view of it, bounded like the real client; `faults` make it slow,
- * hang or fail for the next statements.
+ * A migrated database for each test: Netlify's local engine (PGlite) in this process, loaded once
+ * per worker from the migrated template (support/database-template.ts), as the template left it
+ * at the start of each test file (every table emptied, identities restarted) and emptied before
+ * each test. `database()` is the hook's view of it, bounded like the real client; `faults` make it
+ * slow, hang or fail for the next statements.
  */
 export function useDatabase() {
   let pglite: PGlite;
@@ -22,14 +23,12 @@ export function useDatabase() {
   const running = new Set<Promise<unknown>>();
 
   beforeAll(async () => {
-    const template = await readFile(inject("databaseTemplate"));
-    pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
-    const { rows } = await pglite.query<{ name: string }>(
-      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
-    );
-    tables = rows.map(({ name }) => name);
+    ({ pglite, tables } = await workerEngine());
+    // Whatever an earlier file of this worker left: its rows, its identities.
+    await pglite.exec(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY;`);
   });
-  afterAll(() => pglite?.close());
+  // A statement of this file that lands late must not land in the next one.
+  afterAll(() => Promise.all(running));
   beforeEach(async () => {
     faults.length = 0;
     gated.length = 0;
@@ -81,6 +80,23 @@ export function useDatabase() {
     /** Resolves once every gated statement whose gate opened has run. */
     gatedRan: () => Promise.all(gated),
   };
+}
+
+/**
+ * This worker's engine, loaded on first use (about 1 s) and kept for its later files; on the
+ * global object, so that a file that resets the module registry does not load another.
+ */
+function workerEngine(): Promise<{ pglite: PGlite; tables: string[] }> {
+  const worker = globalThis as { hookTestDatabase?: Promise<{ pglite: PGlite; tables: string[] }> };
+  worker.hookTestDatabase ??= (async () => {
+    const template = await readFile(inject("databaseTemplate"));
+    const pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
+    const { rows } = await pglite.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    return { pglite, tables: rows.map(({ name }) => name) };
+  })();
+  return worker.hookTestDatabase;
 }
 
 export type Fault =
