@@ -13,7 +13,8 @@ import { withinMs } from "../../src/support/deadline.ts";
  */
 export function useDatabase() {
   let pglite: PGlite;
-  const faults: Fault[] = [];
+  /** Faults queued for the next statements, each with what to call once a statement took it. */
+  const faults: { fault: Fault; taken: () => void }[] = [];
   /** Whether a statement ran since the tables were last emptied. */
   let used = false;
   let tables: string[] = [];
@@ -45,7 +46,9 @@ export function useDatabase() {
 
   async function statement(text: string, params: readonly unknown[]): Promise<never> {
     used = true;
-    const fault = faults.shift();
+    const next = faults.shift();
+    next?.taken();
+    const fault = next?.fault;
     if (fault?.kind === "hang") return new Promise<never>(() => {});
     if (fault?.kind === "gated") {
       // Runs once the gate opens, whoever stopped waiting for it (a server does not cancel).
@@ -73,8 +76,12 @@ export function useDatabase() {
       used = true;
       return pglite.query<Row>(text, params).then(({ rows }) => rows);
     },
-    /** Queues faults for the next statements, in order. */
-    fault: (...next: Fault[]) => faults.push(...next),
+    /** Queues faults for the next statements, in order; resolves once a statement took the last one. */
+    fault: (...next: Fault[]) =>
+      new Promise<void>((taken) => {
+        for (const [at, fault] of next.entries())
+          faults.push({ fault, taken: at === next.length - 1 ? taken : () => {} });
+      }),
     /** Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones. */
     statementsRan: () => Promise.all(running),
     /** Resolves once every gated statement whose gate opened has run. */
