@@ -19,11 +19,12 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.e2e.test.ts", "test/**/*.browser.test.ts"],
-          // Much of a unit test's time is spent waiting (a bound firing, a slow statement), not
-          // computing: on a small machine, vitest's default of one worker per core but one (a
-          // single worker on two cores) leaves the cores idle. At least four workers, one per
-          // core on a bigger machine.
-          maxWorkers: Math.max(4, availableParallelism()),
+          // Part of a unit test's time is spent waiting (on a socket, a process, another test's
+          // instance), not computing: vitest's default of one worker per core but one (a single
+          // worker on two cores) leaves a small machine's cores idle. At least three workers,
+          // one per core on a bigger machine: each more costs its own load of the libraries and
+          // the database engine. VITEST_MAX_WORKERS overrides it.
+          maxWorkers: Math.max(3, availableParallelism()),
           // Each worker runs its files one after another in one module graph: the libraries (msw,
           // zod, PGlite, Okta's SDK) load once per worker, not once per file. What a file leaves
           // behind is reset where it would carry over (test/setup.ts, test/support/database.ts).

@@ -23,11 +23,13 @@ export function useDatabase() {
   /** Statements still running, though their caller may have stopped waiting (a slow fault). */
   const running = new Set<Promise<unknown>>();
 
+  // The worker's first file loads the engine (WebAssembly compiled, then the template): the
+  // timeout only catches a hang, and is generous so that a busy machine slows it without failing it.
   beforeAll(async () => {
     ({ pglite, tables } = await workerEngine());
     // Whatever an earlier file of this worker left: its rows, its identities.
     await pglite.exec(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY;`);
-  });
+  }, 60_000);
   // A statement of this file that lands late must not land in the next one.
   afterAll(() => Promise.all(running));
   beforeEach(async () => {
