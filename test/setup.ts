@@ -2,12 +2,16 @@ import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { useTestClock } from "./support/clock.ts";
 import { captureConsole, capturedLines } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
-import { findSensitive } from "./support/sensitive.ts";
+import { suiteSecrets } from "./support/secrets.ts";
+import { findSensitive, forgetSensitive, markSensitive } from "./support/sensitive.ts";
 
 // A worker runs its files one after another in one module graph (vitest.config.ts): each file's
-// leak check reads the lines of that file alone.
+// leak check reads the lines of that file alone, against the values this file registers and the
+// suite's own secrets.
 capturedLines.length = 0;
 captureConsole();
+forgetSensitive();
+markSensitive(...suiteSecrets);
 
 useTestClock();
 
