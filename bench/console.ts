@@ -80,24 +80,25 @@ export async function consoleBench({ records, repeats }: { records: number; repe
       ["lookup by phone (keyed hash)", () => console.lookup({ kind: "phone", value: demoUser.phone })],
       ["lookup by eventId", () => console.lookup({ kind: "event", value: sample?.eventId ?? "" })],
       ["lookup by reference id", () => console.lookup({ kind: "reference", value: sample?.referenceId ?? "" })],
-      ...health("nothing rolled up: all live"),
     ];
     const rows: ConsoleBenchRow[] = [];
     let floor = 1;
-    const time = async ([read, run]: [string, () => Promise<unknown>]) => {
-      await run(); // warm
+    const time = async ([read, run]: [string, () => Promise<unknown>], repeatsOf = repeats) => {
+      if (repeatsOf > 1) await run(); // warm
       const times: number[] = [];
       statements = 0;
-      for (let index = 0; index < repeats; index++) {
+      for (let index = 0; index < repeatsOf; index++) {
         const started = performance.now();
         await run();
         times.push(performance.now() - started);
       }
       const p50Ms = median(times);
       if (read === floorRead) floor = p50Ms;
-      rows.push({ read, statements: statements / repeats, p50Ms, ratio: p50Ms / floor });
+      rows.push({ read, statements: statements / repeatsOf, p50Ms, ratio: p50Ms / floor });
     };
     for (const read of reads) await time(read);
+    // Every code read live, as before the rollups: at a busy org's volume a minute or more a read, so read once.
+    for (const read of health("nothing rolled up: all live")) await time(read, records > 200_000 ? 1 : repeats);
     const rolling = performance.now();
     const rolled = await rollUpHealth(database, {
       now,

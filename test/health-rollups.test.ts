@@ -19,8 +19,8 @@ const { database, sql } = useDatabase();
 const phoneHashKey = "the-phone-hash-key-of-these-tests-0123456789";
 const now = new Date("2026-12-06T10:30:00.000Z");
 const week = () => periodStart(now, 168);
-/** Short, so that the tests roll up fewer hours: the cutoff is 2026-12-04T00:00Z. */
-const retentionDays = 2;
+/** Short, so that the tests roll up fewer hours: the cutoff is 2026-12-05T00:00Z. */
+const retentionDays = 1;
 const at = (iso: string) => new Date(iso).toISOString();
 /** A reference id as Telesign gives them: 32 hex digits. */
 const ref = (seed: string) => createHash("sha256").update(seed).digest("hex").slice(0, 32).toUpperCase();
@@ -57,16 +57,16 @@ function edgeCases(): Traffic {
   return {
     requests: [
       // On the hour and a millisecond before the next: each in its own hour.
-      request("on-hour", "2026-12-04T05:00:00.000Z"),
-      request("end-of-hour", "2026-12-04T05:59:59.999Z", { duration_ms: 3_000 }),
+      request("on-hour", "2026-12-05T05:00:00.000Z"),
+      request("end-of-hour", "2026-12-05T05:59:59.999Z", { duration_ms: 3_000 }),
       // Delivered 23 hours later: counted delivered, even once the hour is rolled up.
-      request("late", "2026-12-04T08:10:00.000Z"),
+      request("late", "2026-12-05T00:10:00.000Z"),
       // Failed at the carrier in the next hour (the error counts in the report's hour).
-      request("failed-later", "2026-12-04T09:58:00.000Z"),
+      request("failed-later", "2026-12-05T01:58:00.000Z"),
       // Two requests of one eventId: the repeat is no code of its own.
-      request("twice", "2026-12-04T13:00:00.000Z"),
-      request("twice-repeat", "2026-12-04T13:00:01.000Z", { event_id: "edge-twice", outcome: "duplicate" }),
-      request("blocked", "2026-12-04T14:00:00.000Z", {
+      request("twice", "2026-12-05T03:00:00.000Z"),
+      request("twice-repeat", "2026-12-05T03:00:01.000Z", { event_id: "edge-twice", outcome: "duplicate" }),
+      request("blocked", "2026-12-05T04:00:00.000Z", {
         outcome: "blocked",
         reference_id: null,
         telesign_code: null,
@@ -75,20 +75,20 @@ function edgeCases(): Traffic {
         fraud_scope: "number/1h",
         duration_ms: 9,
       }),
-      request("refused", "2026-12-04T15:00:00.000Z", { outcome: "rejected", telesign_code: 3101 }),
-      request("no-channel", "2026-12-04T16:00:00.000Z", { channel: null, destination_country: null }),
+      request("refused", "2026-12-05T07:00:00.000Z", { outcome: "rejected", telesign_code: 3101 }),
+      request("no-channel", "2026-12-05T08:00:00.000Z", { channel: null, destination_country: null }),
       // Today: read live.
       request("today", "2026-12-06T09:15:00.000Z", { channel: "voice", duration_ms: 2_999 }),
     ],
     statuses: [
-      status("on-hour", 3000, "2026-12-04T05:00:04.000Z"),
-      status("end-of-hour", 3000, "2026-12-04T06:00:03.000Z"),
-      status("late", 3001, "2026-12-04T08:10:00.400Z", "send"),
-      status("late", 3000, "2026-12-05T07:10:00.000Z"),
-      status("failed-later", 3031, "2026-12-04T10:00:30.000Z"),
-      status("twice", 3000, "2026-12-04T13:00:05.000Z"),
+      status("on-hour", 3000, "2026-12-05T05:00:04.000Z"),
+      status("end-of-hour", 3000, "2026-12-05T06:00:03.000Z"),
+      status("late", 3001, "2026-12-05T00:10:00.400Z", "send"),
+      status("late", 3000, "2026-12-05T23:10:00.000Z"),
+      status("failed-later", 3031, "2026-12-05T02:00:30.000Z"),
+      status("twice", 3000, "2026-12-05T03:00:05.000Z"),
       {
-        ...status("refused", 3101, "2026-12-04T15:00:00.300Z", "send"),
+        ...status("refused", 3101, "2026-12-05T07:00:00.300Z", "send"),
         description: "Invalid value for parameter phone_number",
       },
       status("today", 3031, "2026-12-06T09:16:00.000Z"),
@@ -98,7 +98,7 @@ function edgeCases(): Traffic {
 
 async function seed() {
   const query = (text: string, params: unknown[]) => sql(text, params);
-  await insertTraffic(query, backgroundTraffic(now, 6, phoneHashKey, 60));
+  await insertTraffic(query, backgroundTraffic(now, 6, phoneHashKey, 36));
   await insertTraffic(query, demoUserCodes(now, phoneHashKey));
   await insertTraffic(query, edgeCases());
 }
@@ -132,7 +132,7 @@ describe("health rollups", () => {
   const compare = async () => {
     const records = databaseRecords(database, phoneHashKey);
     // The week (rolled-up hours, then live ones) and a period that starts in the middle of the rolled-up ones.
-    for (const from of [week(), new Date("2026-12-04T08:00:00.000Z")]) {
+    for (const from of [week(), new Date("2026-12-05T03:00:00.000Z")]) {
       expectSameFigures(await records.health(from, now), await singleStatementHealth(database(), from, now));
     }
   };
@@ -144,7 +144,7 @@ describe("health rollups", () => {
 
   it("give the figures the single statement gives, some hours rolled up (rollups, then live)", async () => {
     await seed();
-    await run(now, { maxHours: 12 });
+    await run(now, { maxHours: 4 });
     await compare();
   });
 
@@ -167,7 +167,7 @@ describe("health rollups", () => {
     expect(Date.parse(hours.at(-1) ?? "") + rollupDelayMs).toBeLessThanOrEqual(now.getTime());
     // The late report (23 h after its code) came before its hour was rolled up: delivered in the rollup.
     const [late] = await sql<{ verdict: string; count: number }>(
-      "SELECT verdict, count FROM health_outcomes WHERE hour = '2026-12-04T08:00:00Z' AND country = 'GB' AND channel = 'sms' AND verdict = 'delivered'",
+      "SELECT verdict, count FROM health_outcomes WHERE hour = '2026-12-05T00:00:00Z' AND country = 'GB' AND channel = 'sms' AND verdict = 'delivered'",
       [],
     );
     expect(late?.count).toBeGreaterThanOrEqual(1);
@@ -176,17 +176,17 @@ describe("health rollups", () => {
   it("is bounded: a run rolls up at most its hours and none after its deadline; the next resumes where it stopped", async () => {
     await seed();
     expect(await run(now, { deadline: performance.now() - 1 })).toMatchObject({ rolled: 0, complete: false });
-    expect(await run(now, { maxHours: 10 })).toMatchObject({ rolled: 10, complete: false });
+    expect(await run(now, { maxHours: 4 })).toMatchObject({ rolled: 4, complete: false });
     const first = await rolledHours();
-    expect(first).toHaveLength(10);
-    expect(first[0]).toBe("2026-12-04T00:00:00.000Z"); // the retention's cutoff: oldest first
+    expect(first).toHaveLength(4);
+    expect(first[0]).toBe("2026-12-05T00:00:00.000Z"); // the retention's cutoff: oldest first
     let runs = 0;
-    while (!(await run(now, { maxHours: 10 })).complete) runs++;
-    expect(runs).toBe(2);
+    while (!(await run(now, { maxHours: 4 })).complete) runs++;
+    expect(runs).toBe(1);
     const all = await rolledHours();
-    expect(all.slice(0, 10)).toEqual(first);
+    expect(all.slice(0, 4)).toEqual(first);
     expect(all).toHaveLength(
-      (Date.parse("2026-12-05T10:00:00.000Z") - Date.parse("2026-12-04T00:00:00.000Z")) / hourMs,
+      (Date.parse("2026-12-05T10:00:00.000Z") - Date.parse("2026-12-05T00:00:00.000Z")) / hourMs,
     );
     expect(await run(now)).toEqual({ rolled: 0, deleted: 0, complete: true });
   });
@@ -211,11 +211,11 @@ describe("health rollups", () => {
     await run(now);
     const later = new Date(now.getTime() + 86_400_000);
     const result = await run(later);
-    expect(result.deleted).toBe(24);
+    expect(result.deleted).toBe(10);
     const hours = await rolledHours();
-    expect(hours[0]).toBe("2026-12-05T00:00:00.000Z");
+    expect(hours[0]).toBe("2026-12-06T00:00:00.000Z");
     const [left] = await sql<{ orphans: number }>(
-      "SELECT (SELECT count(*) FROM health_outcomes WHERE hour < '2026-12-05') + (SELECT count(*) FROM health_timings WHERE hour < '2026-12-05') + (SELECT count(*) FROM health_errors WHERE hour < '2026-12-05') AS orphans",
+      "SELECT (SELECT count(*) FROM health_outcomes WHERE hour < '2026-12-06') + (SELECT count(*) FROM health_timings WHERE hour < '2026-12-06') + (SELECT count(*) FROM health_errors WHERE hour < '2026-12-06') AS orphans",
       [],
     );
     expect(Number(left?.orphans)).toBe(0);
