@@ -15,17 +15,16 @@ import { createDuplicateEvents } from "../../src/storage/duplicate-events.ts";
 import { databaseFraudRetention } from "../../src/storage/fraud-store.ts";
 import { netlifyTransactionStore } from "../../src/storage/transaction-store.ts";
 
+const retentionConfig = loadConfig(parseRetentionConfig);
+
 const sweepTransactions = createRetentionSweep({
-  config: loadConfig(parseRetentionConfig),
+  config: retentionConfig,
   transactions: netlifyTransactionStore,
   duplicates: createDuplicateEvents({ database: netlifyDatabase, log: jsonLogger }),
   fraud: databaseFraudRetention(netlifyDatabase),
 });
 
-const rollUpHealthFigures = createHealthRollup({
-  config: loadConfig(parseRetentionConfig),
-  database: netlifyDatabase,
-});
+const rollUpHealthFigures = createHealthRollup({ config: retentionConfig, database: netlifyDatabase });
 
 export default async (): Promise<Response> => {
   await Promise.all([sweepTransactions(), rollUpHealthFigures()]);
