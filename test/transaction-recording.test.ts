@@ -135,3 +135,35 @@ describe("the hook's records", () => {
     expect(json.commands[0].value[0].status).toBe("SUCCESSFUL");
   });
 });
+
+describe("requests to international numbers (+800, +870, +881, +882, +883: no country owns them)", () => {
+  it.each([
+    ["refused by FRAUD_COUNTRIES=!INTL", { FRAUD_COUNTRIES: "!INTL" }, "+882 3123456789", "blocked", "blocked"],
+    [
+      "sent in FRAUD_MODE=monitor",
+      { FRAUD_MODE: "monitor", FRAUD_COUNTRIES: "!INTL" },
+      "+882 3123456789",
+      "accepted",
+      "would_block",
+    ],
+    ["sent when FRAUD_COUNTRIES lists INTL", { FRAUD_COUNTRIES: "GB,INTL" }, "+870 773111632", "accepted", null],
+  ])(
+    "a code %s is not lost from the records: revenue-share fraud's favourite numbers stay visible",
+    async (_, env, phoneNumber, outcome, verdict) => {
+      const transactions = databaseTransactionStore(db.database);
+      const hook = startHook(env, {}, { transactions: () => transactions });
+      const from = capturedLines.length;
+      await hook.call(oktaRequest({ phoneNumber }, { eventId: "international-event" }));
+      await Promise.all(hook.afterResponse);
+      expect(logLinesSince(from).filter(({ message }) => message === "request record not written")).toEqual([]);
+      expect(await db.sql("SELECT outcome, destination_country, fraud_verdict FROM okta_requests")).toEqual([
+        { outcome, destination_country: "INTL", fraud_verdict: verdict },
+      ]);
+      if (outcome === "blocked") {
+        expect(await transactions.getBlocked("international-event")).toMatchObject({ country: "INTL" });
+      } else {
+        expect(await transactions.getByEventId("international-event")).toMatchObject({ history: [{ source: "send" }] });
+      }
+    },
+  );
+});

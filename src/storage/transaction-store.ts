@@ -63,7 +63,7 @@ export interface BlockedRequest {
 
 /** The toll-fraud guard's part of a record: the destination's country and what objected, if anything. */
 export interface FraudFacts {
-  /** ISO 3166-1 alpha-2, by the numbering plan. */
+  /** ISO 3166-1 alpha-2 by the numbering plan, or `INTL` for a number no country owns (+800, +882…). */
   country?: string;
   verdict?: "blocked" | "would_block" | "unavailable";
   /** The kinds of rule, comma-separated. */
