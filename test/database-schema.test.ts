@@ -89,4 +89,14 @@ describe("the migrated schema", () => {
       await expect(insert([value]), value).rejects.toThrow(/okta_requests_destination_country_check/);
     }
   });
+
+  it("is named, table by table, where the data model page says what the retention sweep deletes", async () => {
+    const page = await readFile(path.join(import.meta.dirname, "../docs/data-model.md"), "utf8");
+    const sweep = page.slice(
+      page.indexOf("transaction-retention"),
+      page.indexOf("```", page.indexOf("transaction-retention")),
+    );
+    const tables = await sql<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+    expect(tables.filter(({ name }) => !sweep.includes(name))).toEqual([]);
+  });
 });
