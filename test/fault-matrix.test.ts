@@ -247,7 +247,7 @@ const databaseMatrix: DatabaseFault[] = [
   {
     fault: "resuming from sleep (the first statement takes 1 s)",
     faults: [{ kind: "slow", delayMs: 1_000 }],
-    guard: "memory",
+    guard: "database",
   },
 ];
 
