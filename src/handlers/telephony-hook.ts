@@ -295,6 +295,13 @@ export function createTelephonyHook({
     }
     // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
     if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
+    // A claim statement cut off by its bound may have landed since: if another request holds the
+    // claim, this is a repeat after all, and sending would be the second message.
+    if (claim?.kind === "first" && claim.heldElsewhere()) {
+      progress.record.duplicateGuard = undefined;
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      return repeated(undefined, logFields);
+    }
     const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
