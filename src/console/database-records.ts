@@ -23,14 +23,12 @@ import { codesOnly, deliveryCodes, figuresOf, rangeTally, type Tally, tallySum }
 /** Each statement gets this long: the handler's own bound covers the whole answer. */
 const statementTimeoutMs = 7_000;
 
-const codes = codesOnly;
-
 /**
  * The newest codes of one index's matches: ordered and limited inside, so that the database reads
  * at most `lookupLimit` rows of the index (newest first), however many codes the key has. $2 is the limit.
  */
 const newest = (where: string) =>
-  `(SELECT * FROM okta_requests r WHERE ${where} AND ${codes} ORDER BY r.received_at DESC, r.id DESC LIMIT $2)`;
+  `(SELECT * FROM okta_requests r WHERE ${where} AND ${codesOnly} ORDER BY r.received_at DESC, r.id DESC LIMIT $2)`;
 
 /** The requests a lookup matches, each through its own index (a user: by id, or by login in any case). */
 const lookupSources: Record<LookupQuery["kind"], string> = {

@@ -39,9 +39,16 @@ const statementTimeoutMs = 10_000;
 /** The hours rolled up in one run, at most (a week is 168). */
 const defaultMaxHours = 200;
 
-/** The rollups of hours before $1 go (their rows are past the retention: the cutoff is on the hour). */
-const deletePastRetention =
-  "WITH gone AS (DELETE FROM health_hours WHERE hour < $1::timestamptz RETURNING 1) SELECT count(*)::int AS deleted FROM gone";
+/**
+ * The rollups of hours before $1 go (their rows are past the retention: the cutoff is on the hour),
+ * at most $2 hours a run, oldest first (a shortened retention leaves the rest to the next runs).
+ */
+const deletePastRetention = `
+  WITH gone AS (
+    DELETE FROM health_hours WHERE hour IN (
+      SELECT hour FROM health_hours WHERE hour < $1::timestamptz ORDER BY hour LIMIT $2::int)
+    RETURNING 1)
+  SELECT count(*)::int AS deleted FROM gone`;
 
 /** The due hours from $1 to $2 (both included) that are not rolled up yet, oldest first, at most $3. */
 const missingHours = `
@@ -73,7 +80,7 @@ export interface HealthRollupRun {
   retentionDays: number;
   /** A `performance.now()` time after which no hour starts. */
   deadline: number;
-  /** Hours per run, at most. */
+  /** Hours rolled up per run, at most; as many rolled-up hours past the retention deleted. */
   maxHours?: number;
 }
 
@@ -84,11 +91,12 @@ export async function rollUpHealth(
 ): Promise<HealthRollupResult> {
   const timeoutMs = () => Math.max(1, Math.min(statementTimeoutMs, deadline - performance.now()));
   const cutoff = retentionCutoff(now, retentionDays);
-  const [gone] = await database.query<{ deleted: number }>(deletePastRetention, [cutoff.toISOString()], {
+  const [gone] = await database.query<{ deleted: number }>(deletePastRetention, [cutoff.toISOString(), maxHours], {
     timeoutMs: timeoutMs(),
   });
+  const deleted = gone?.deleted ?? 0;
   const lastDue = new Date(Math.floor((now.getTime() - rollupDelayMs) / hourMs) * hourMs);
-  const result: HealthRollupResult = { rolled: 0, deleted: gone?.deleted ?? 0, complete: true };
+  const result: HealthRollupResult = { rolled: 0, deleted, complete: deleted < maxHours };
   if (lastDue < cutoff) return result;
   const due = await database.query<{ hour: string }>(
     missingHours,
