@@ -19,12 +19,12 @@ const codesOf = (state: DeliveryState) => telesignCodes.filter((code) => deliver
 export const deliveryCodes = [codesOf("delivered"), codesOf("failed")] as const;
 
 /** A code's delivery reports count when recorded up to a day after its hour (they may come late). */
-export const reportWindow = "interval '1 day'";
+const reportWindow = "interval '1 day'";
 
 /** The hook's answer time is counted in buckets this wide, from 0: `oktaLimitMs` is a bucket's start. */
-export const hookBucketMs = 10;
+const hookBucketMs = 10;
 /** Time to delivered is counted in buckets whose bounds grow by this ratio (1 ms up to a day: about 580 buckets). */
-export const deliveredBucketRatio = 1.02;
+const deliveredBucketRatio = 1.02;
 
 /** A time's bucket, in SQL (the bucket bounds are `bucketBounds`'s). */
 const hookBucket = (ms: string) => `floor(${ms} / ${hookBucketMs}.0)::int`;
@@ -34,7 +34,7 @@ const deliveredBucket = (ms: string) =>
 export type Timing = "hook" | "delivered";
 
 /** The times a bucket holds, in ms: from `low` (included) to `high` (excluded). */
-export function bucketBounds(timing: Timing, bucket: number): { low: number; high: number } {
+function bucketBounds(timing: Timing, bucket: number): { low: number; high: number } {
   if (timing === "hook") return { low: bucket * hookBucketMs, high: (bucket + 1) * hookBucketMs };
   if (bucket <= 0) return { low: 0, high: 1 };
   return { low: deliveredBucketRatio ** (bucket - 1), high: deliveredBucketRatio ** bucket };
