@@ -93,7 +93,7 @@ describe("rate limits across instances", () => {
     expect(JSON.stringify(keys)).not.toMatch(/7400|447400/);
   });
 
-  it("a code refused by one scope is given back to the others; a repeated eventId counts once", async () => {
+  it("a code refused by one scope is not counted in the others; a repeated eventId counts once", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h,all:1/1h" });
     const first = smsTo("+447400123456");
@@ -113,6 +113,26 @@ describe("rate limits across instances", () => {
     ]);
 
     expect(simulator.sentBodies()).toHaveLength(1);
+  });
+
+  it("a take that finds one counter full counts the code in none, and says the others' counts when it counts", async () => {
+    const counters = databaseRateCounters(db.database);
+    const windowStart = Date.UTC(2026, 0, 2);
+    const counter = (key: string, limit: number) =>
+      ({ key, scope: "number", window: "1h", limit, windowStart, windowEnd: windowStart + 3_600_000 }) as const;
+    const [number, range] = [counter("number/1h:a", 1), counter("range/1h:a", 5)];
+    expect(await counters.take([number, range], Number.POSITIVE_INFINITY)).toEqual({
+      taken: [
+        { ...number, hits: 1 },
+        { ...range, hits: 1 },
+      ],
+      full: [],
+    });
+    expect(await counters.take([number, range], Number.POSITIVE_INFINITY)).toEqual({ taken: [], full: [number] });
+    expect(await db.sql("SELECT counter_key, hits FROM fraud_counters ORDER BY 1")).toEqual([
+      { counter_key: "number/1h:a", hits: 1 },
+      { counter_key: "range/1h:a", hits: 1 },
+    ]);
   });
 
   it("a database that does not answer in time: the code goes out (FRAUD_FAIL=open) and the record says so", async () => {
@@ -197,6 +217,32 @@ describe("a take of the counters cut at its bound", () => {
     await db.statementsRan();
     expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 1 }]);
     expect(simulator.sentBodies()).toHaveLength(1);
+  });
+});
+
+describe("a database slower than the counters' bound", () => {
+  it("a fraudster pumping one number while the database is slow gets no more than one code per instance past the limit: the instances remember a full counter", async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const env = { FRAUD_LIMITS: "number:3/1h" };
+    const instances = [instance(env), instance(env), instance(env)];
+    const [first] = instances as [ReturnType<typeof instance>];
+    for (let i = 0; i < 3; i++) expect((await first.call(smsTo("+447400123456"))).commands).toBeDefined();
+    await first.settled();
+    // Every statement now answers after 500 ms (a database waking up): each take of the counters misses its 400 ms.
+    db.fault(...Array.from({ length: 200 }, () => ({ kind: "slow", delayMs: 500 }) as const));
+    await Promise.all(
+      instances.map(async ({ call, settled }) => {
+        for (let i = 0; i < 3; i++) {
+          await call(smsTo("+447400123456"));
+          await settled();
+        }
+      }),
+    );
+    await db.statementsRan();
+    // The first instance saw the counter fill and sends nothing more; each other one sends one code on
+    // its own count before the late answer says the counter is full.
+    expect(simulator.sentBodies()).toHaveLength(5);
+    expect(await db.sql("SELECT hits, hit_limit FROM fraud_counters")).toEqual([{ hits: 3, hit_limit: 3 }]);
   });
 });
 
@@ -345,5 +391,23 @@ describe("retention", () => {
     expect(run).toEqual({ done: 2, complete: true });
     expect(await db.sql("SELECT counter_key FROM fraud_counters")).toEqual([{ counter_key: "number/1h:now" }]);
     expect(await db.sql("SELECT phone_key FROM risk_scores")).toEqual([{ phone_key: "now" }]);
+  });
+
+  it("an instance whose clock lags keeps its current counter: a counter goes only 5 minutes after its window ended", async () => {
+    await db.sql(
+      `INSERT INTO fraud_counters (counter_key, window_start, window_end, hit_limit, hits)
+       VALUES ('number/1h:pumped', '2026-01-02T00:00Z', '2026-01-02T01:00Z', 3, 3)`,
+    );
+    const retention = databaseFraudRetention(db.database);
+    // The sweep's clock says 01:04: an instance 4 minutes behind still counts in the window that ends at 01:00.
+    expect(await retention.deleteExpired(new Date("2026-01-02T01:04Z"), Number.POSITIVE_INFINITY)).toEqual({
+      done: 0,
+      complete: true,
+    });
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 3 }]);
+    expect(await retention.deleteExpired(new Date("2026-01-02T01:06Z"), Number.POSITIVE_INFINITY)).toEqual({
+      done: 1,
+      complete: true,
+    });
   });
 });
