@@ -221,7 +221,7 @@ describe("a take of the counters cut at its bound", () => {
 });
 
 describe("a database slower than the counters' bound", () => {
-  it("a fraudster pumping one number while the database is slow gets no more than one code per instance past the limit: the instances remember a full counter", async () => {
+  it("a fraudster pumping one number while the database is slow gets 5 codes past number:3/1h on three instances, not 12: the instances remember a full counter", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const env = { FRAUD_LIMITS: "number:3/1h" };
     const instances = [instance(env), instance(env), instance(env)];
@@ -230,6 +230,7 @@ describe("a database slower than the counters' bound", () => {
     await first.settled();
     // Every statement now answers after 500 ms (a database waking up): each take of the counters misses its 400 ms.
     db.fault(...Array.from({ length: 200 }, () => ({ kind: "slow", delayMs: 500 }) as const));
+    // The instances side by side, each one's requests one after another.
     await Promise.all(
       instances.map(async ({ call, settled }) => {
         for (let i = 0; i < 3; i++) {

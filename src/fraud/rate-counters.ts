@@ -20,7 +20,7 @@ export interface RateCounters {
 
 export interface TakeResult {
   /** The counters this code was counted in, each with its count now (this code included). */
-  taken: Counted[];
+  taken: TakenCounter[];
   /**
    * The counters already at their limit: the code was not counted there. A counter in neither list
    * was not counted either: a take may count nothing once it knows one counter is full.
@@ -28,7 +28,8 @@ export interface TakeResult {
   full: CounterKey[];
 }
 
-export interface Counted extends CounterKey {
+/** A counter a code was counted in, and its count with that code. */
+export interface TakenCounter extends CounterKey {
   hits: number;
 }
 
@@ -110,5 +111,3 @@ export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {})
     },
   };
 }
-
-export type MemoryRateCounters = ReturnType<typeof memoryRateCounters>;

@@ -185,7 +185,7 @@ export function databaseRiskCache(database: () => Database, now: () => Date = ()
  * Counters are kept this long past their window's end: every instance keys a window by its own
  * clock, and one whose clock lags must not find its current counter deleted and start it again.
  */
-export const counterRetentionMarginMs = 5 * 60_000;
+const counterRetentionMarginMs = 5 * 60_000;
 
 /** Counters whose window ended over 5 minutes ago and risk scores past their day, deleted by the retention sweep. */
 export interface FraudRetention {
