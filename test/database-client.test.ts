@@ -9,6 +9,7 @@ import {
 } from "../src/storage/database.ts";
 import { DeadlineExceeded } from "../src/support/deadline.ts";
 import { errorLineOf } from "../src/support/error-text.ts";
+import { onTestTime } from "./support/clock.ts";
 import { server } from "./support/msw-server.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
@@ -161,15 +162,25 @@ describe("the database client locally (node-postgres, a few pooled connections)"
     expect(await database.query("SELECT $1::int", [1], { timeoutMs: 2_000 })).toEqual([]);
   });
 
-  it("connections that never open never exhaust the pool: each gives up after its connect timeout", async () => {
-    const wire = await wireServer();
-    close = wire.close;
-    const database = connectDatabase({ url: wire.url, driver: "server" });
-    wire.state.mode = "hang connections";
-    const hung = Array.from({ length: 4 }, () => database.query("SELECT 1", [], { timeoutMs: 100 }));
-    for (const statement of hung) await expect(statement).rejects.toThrow(DeadlineExceeded);
-    wire.state.mode = "answer";
-    // Within a bound longer than a connection's timeout, the next statement gets a fresh connection.
-    expect(await database.query("SELECT 1", [], { timeoutMs: connectTimeoutMs * 3 })).toEqual([]);
-  });
+  // On the test's clock (support/clock.ts): the pool's connect timeouts fire once the four
+  // connections hang, and the fresh connection then opens with the clock standing still, however
+  // long a busy machine takes, before the next statement's own wait for a connection runs out.
+  it("connections that never open never exhaust the pool: each gives up after its connect timeout", async () =>
+    onTestTime(async (advance) => {
+      const wire = await wireServer();
+      close = wire.close;
+      const database = connectDatabase({ url: wire.url, driver: "server" });
+      wire.state.mode = "hang connections";
+      const boundMs = 100;
+      const hung = Array.from({ length: 4 }, () => database.query("SELECT 1", [], { timeoutMs: boundMs }));
+      const refused = hung.map((statement) => expect(statement).rejects.toThrow(DeadlineExceeded));
+      await expect.poll(() => wire.state.connections).toBe(4);
+      await advance(boundMs);
+      await Promise.all(refused);
+      wire.state.mode = "answer";
+      // Within a bound longer than a connection's timeout, the next statement gets a fresh connection.
+      const next = database.query("SELECT 1", [], { timeoutMs: connectTimeoutMs * 3 });
+      await advance(connectTimeoutMs - boundMs);
+      expect(await next).toEqual([]);
+    }));
 });

@@ -144,7 +144,9 @@ describe("a live run slow to prove itself (a busy machine) keeps its announcemen
   });
 });
 
-describe("start:live's announcement is withdrawn on every exit path", () => {
+// Each test starts Node with tsx (one of them a child of its own): the timeout only catches a hang,
+// and is generous so that a busy machine slows these tests without failing them.
+describe("start:live's announcement is withdrawn on every exit path", { timeout: 60_000 }, () => {
   const tsx = import.meta.resolve("tsx");
   const run = path.join(import.meta.dirname, "support", "announcing-run.ts");
 

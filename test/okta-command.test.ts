@@ -823,9 +823,15 @@ describe("Okta's errors, each one sentence with its errorCode and what to do", (
   });
 });
 
+/** A service app's key pair, and one Okta does not know: made once, as the file loads (RSA key generation is these tests' slowest step). */
+const [serviceAppKeys, unknownKeys] = await Promise.all([
+  generateKeyPair("RS256", { extractable: true }),
+  generateKeyPair("RS256", { extractable: true }),
+]);
+
 describe("a service app instead of an API token", () => {
   it("gets a token with its private key (scope okta.inlineHooks.manage) and uses it", async () => {
-    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const { publicKey, privateKey } = serviceAppKeys;
     await okta.close();
     okta = await startFakeOkta({
       serviceApp: {
@@ -852,8 +858,8 @@ describe("a service app instead of an API token", () => {
 
 describe("a service app whose key Okta does not know", () => {
   it("says its token request probably failed, and what to check", async () => {
-    const registered = await generateKeyPair("RS256", { extractable: true });
-    const other = await generateKeyPair("RS256", { extractable: true });
+    const registered = serviceAppKeys;
+    const other = unknownKeys;
     await okta.close();
     okta = await startFakeOkta({
       serviceApp: {

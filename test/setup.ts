@@ -1,17 +1,19 @@
-import { afterAll, afterEach, beforeAll, expect, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { useTestClock } from "./support/clock.ts";
 import { captureConsole, capturedLines } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
-import { findSensitive } from "./support/sensitive.ts";
+import { suiteSecrets } from "./support/secrets.ts";
+import { findSensitive, forgetSensitive, markSensitive } from "./support/sensitive.ts";
 
+// A worker runs its files one after another in one module graph (vitest.config.ts): each file's
+// leak check reads the lines of that file alone, against the values this file registers and the
+// suite's own secrets.
+capturedLines.length = 0;
 captureConsole();
+forgetSensitive();
+markSensitive(...suiteSecrets);
 
-// `TEST_CLOCK=04:42:42.042 npm test` runs the suite with the clock set to that time of day, today
-// (UTC; it advances as usual): every log line then carries those digits, and the leak check must
-// still find only real leaks. Today's date keeps this process in step with the emulator's.
-if (process.env.TEST_CLOCK !== undefined) {
-  const now = new Date(`${new Date().toISOString().slice(0, 10)}T${process.env.TEST_CLOCK}Z`);
-  vi.useFakeTimers({ toFake: ["Date"], now, shouldAdvanceTime: true });
-}
+useTestClock();
 
 const loopback = new Set(["127.0.0.1", "localhost", "[::1]"]);
 

@@ -6,9 +6,10 @@ import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { jsonLogger } from "../src/log.ts";
-import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { claimTimeoutMs, createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
+import { onTestTime } from "./support/clock.ts";
 import { useDatabase } from "./support/database.ts";
 import { apiKey, baseEnv, customerId, oktaPost, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
@@ -20,6 +21,8 @@ import { markSensitive } from "./support/sensitive.ts";
 
 const db = useDatabase({ access: "neon-http" });
 markSensitive("status-reader-token-0042");
+/** The guard's bound on its counters (its default, in src/fraud/guard.ts): the rows that wait on it run on the test's clock. */
+const counterBoundMs = 400;
 
 let events = 0;
 function smsTo(phoneNumber: string, top: Record<string, unknown> = {}) {
@@ -65,12 +68,19 @@ function plainDigests(digits: string, oktaUserId: string): string[] {
 }
 
 describe("rate limits across instances", () => {
-  it("number:3/1h with a dozen concurrent requests over three instances sends at most 3", async () => {
+  // On the test's clock, which no one moves: twelve requests queue on one engine, and no bound (a
+  // claim's, the counters', the budget read from performance.now) may cut one short however long a
+  // busy machine makes them; the test's own timeout only catches a hang.
+  it("number:3/1h with a dozen concurrent requests over three instances sends at most 3", {
+    timeout: 60_000,
+  }, async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const instances = [1, 2, 3].map(() => instance({ FRAUD_LIMITS: "number:3/1h" }));
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        (instances[i % 3] as ReturnType<typeof instance>).call(smsTo("+447400123456")),
+    const answers = await onTestTime(() =>
+      Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          (instances[i % 3] as ReturnType<typeof instance>).call(smsTo("+447400123456")),
+        ),
       ),
     );
     expect(simulator.sentBodies()).toHaveLength(3);
@@ -138,9 +148,14 @@ describe("rate limits across instances", () => {
   it("a database that does not answer in time: the code goes out (FRAUD_FAIL=open) and the record says so", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance();
-    db.fault({ kind: "hang" }, { kind: "hang" }); // the claim and the counters
-    expect((await call(smsTo("+447400123456"))).commands).toBeDefined();
-    await settled();
+    await onTestTime(async (advance) => {
+      const taken = db.fault({ kind: "hang" }, { kind: "hang" }); // the claim and the counters
+      const answered = call(smsTo("+447400123456"));
+      await taken;
+      await advance(claimTimeoutMs); // both bounds
+      expect((await answered).commands).toBeDefined();
+      await settled();
+    });
     expect(simulator.sentBodies()).toHaveLength(1);
     expect(await db.sql("SELECT outcome, fraud_verdict FROM okta_requests")).toEqual([
       { outcome: "accepted", fraud_verdict: "unavailable" },
@@ -200,10 +215,16 @@ describe("a take of the counters cut at its bound", () => {
   it("that lands late is given back when the code was not sent (FRAUD_FAIL=closed): a timeout never over-counts", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h", FRAUD_FAIL: "closed" });
-    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 }); // the claim, then the counters past their 400 ms
-    expect((await call(smsTo("+447400123456"))).error.errorSummary).toBe("Message blocked");
-    await settled();
-    await db.statementsRan();
+    await onTestTime(async (advance) => {
+      const taken = db.fault({ kind: "ok" }, { kind: "slow", delayMs: 2 * counterBoundMs }); // the claim, then the counters
+      const answered = call(smsTo("+447400123456"));
+      await taken;
+      await advance(counterBoundMs);
+      expect((await answered).error.errorSummary).toBe("Message blocked");
+      await advance(counterBoundMs); // the take lands
+      await settled();
+      await db.statementsRan();
+    });
     expect(simulator.sentBodies()).toHaveLength(0);
     expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 0 }]);
   });
@@ -211,10 +232,16 @@ describe("a take of the counters cut at its bound", () => {
   it("that lands late keeps the code counted when it was sent (FRAUD_FAIL=open): a timeout never under-counts", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h" });
-    db.fault({ kind: "ok" }, { kind: "slow", delayMs: 800 });
-    expect((await call(smsTo("+447400123456"))).commands).toBeDefined();
-    await settled();
-    await db.statementsRan();
+    await onTestTime(async (advance) => {
+      const taken = db.fault({ kind: "ok" }, { kind: "slow", delayMs: 2 * counterBoundMs });
+      const answered = call(smsTo("+447400123456"));
+      await taken;
+      await advance(counterBoundMs);
+      expect((await answered).commands).toBeDefined();
+      await advance(counterBoundMs); // the take lands
+      await settled();
+      await db.statementsRan();
+    });
     expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 1 }]);
     expect(simulator.sentBodies()).toHaveLength(1);
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseStatusConfig } from "../src/config.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { onTestTime } from "./support/clock.ts";
 import { useDatabase } from "./support/database.ts";
 import { apiKey, baseEnv, customerId, oktaSecret, startHook, telesignUrl } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
@@ -301,11 +302,27 @@ describe("read-only tokens", () => {
   });
 });
 
+/** The status endpoint's bound on each store call (its own, in src/handlers/telesign-status.ts). */
+const storeBoundMs = 1_000;
+
 describe("the status endpoint's store calls have a deadline", () => {
   it("answers from Telesign when the store hangs", async () => {
     const { referenceId } = await sentCode();
-    const hanging = { get: () => new Promise<never>(() => {}) } as unknown as TransactionStore;
-    const { status: answered, json } = await statusEndpoint(hanging)(`referenceId=${referenceId}`);
+    let asked!: () => void;
+    const storeAsked = new Promise<void>((resolve) => (asked = resolve));
+    const hanging = {
+      get: () => {
+        asked();
+        return new Promise<never>(() => {});
+      },
+    } as unknown as TransactionStore;
+    // On the test's clock (support/clock.ts): the store's bound fires once the store has the question.
+    const { status: answered, json } = await onTestTime(async (advance) => {
+      const answer = statusEndpoint(hanging)(`referenceId=${referenceId}`);
+      await storeAsked;
+      await advance(storeBoundMs);
+      return answer;
+    });
     expect(answered).toBe(200);
     expect(json).toMatchObject({ store: "unavailable", status: { code: 3000 } });
   });

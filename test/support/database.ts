@@ -6,7 +6,7 @@ import { connectDatabase, type Database } from "../../src/storage/database.ts";
 import { withinMs } from "../../src/support/deadline.ts";
 import { server } from "./msw-server.ts";
 import { neonAnswer, neonResponse, neonSqlEndpoint } from "./neon-endpoint.ts";
-import { markSensitive } from "./sensitive.ts";
+import { neonPassword } from "./secrets.ts";
 
 /**
  * How the hook reaches the database: `in-process` calls PGlite directly; `neon-http` goes through
@@ -15,21 +15,21 @@ import { markSensitive } from "./sensitive.ts";
  */
 export type DatabaseAccess = "in-process" | "neon-http";
 
-const neonPassword = "not-a-real-neon-password";
-markSensitive(neonPassword); // as on Netlify, the connection string's password never reaches a log line
 /** The connection string the functions get on Netlify, for a host only the stand-in answers. */
 export const neonConnectionString = `postgresql://hook:${neonPassword}@ep-hook-test.database.example.test/netlifydb`;
 
 /**
- * A migrated database for each test: Netlify's local engine (PGlite) in this process, one per test
- * file, loaded from the migrated template (support/database-template.ts) and emptied before each
- * test. `database()` is the hook's view of it, bounded like the real client; `faults` make it slow,
- * hang or fail for the next statements, whichever the access (through `neon-http`, a failure is one
- * of the network: the request gets no answer).
+ * A migrated database for each test: Netlify's local engine (PGlite) in this process, loaded once
+ * per worker from the migrated template (support/database-template.ts), as the template left it
+ * at the start of each test file (every table emptied, identities restarted) and emptied before
+ * each test. `database()` is the hook's view of it, bounded like the real client; `faults` make it
+ * slow, hang or fail for the next statements, whichever the access (through `neon-http`, a failure
+ * is one of the network: the request gets no answer).
  */
 export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess } = {}) {
   let pglite: PGlite;
-  const faults: Fault[] = [];
+  /** Faults queued for the next statements, each with what to call once a statement took it. */
+  const faults: { fault: Fault; taken: () => void }[] = [];
   /** Whether a statement ran since the tables were last emptied. */
   let used = false;
   let tables: string[] = [];
@@ -38,15 +38,15 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
   /** Statements still running, though their caller may have stopped waiting (a slow fault). */
   const running = new Set<Promise<unknown>>();
 
+  // The worker's first file loads the engine (WebAssembly compiled, then the template): the
+  // timeout only catches a hang, and is generous so that a busy machine slows it without failing it.
   beforeAll(async () => {
-    const template = await readFile(inject("databaseTemplate"));
-    pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
-    const { rows } = await pglite.query<{ name: string }>(
-      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
-    );
-    tables = rows.map(({ name }) => name);
-  });
-  afterAll(() => pglite?.close());
+    ({ pglite, tables } = await workerEngine());
+    // Whatever an earlier file of this worker left: its rows, its identities.
+    await pglite.exec(`TRUNCATE ${tables.join(", ")} RESTART IDENTITY;`);
+  }, 60_000);
+  // A statement of this file that lands late must not land in the next one.
+  afterAll(allRan);
   beforeEach(async () => {
     faults.length = 0;
     gated.length = 0;
@@ -83,7 +83,9 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
   /** Runs a statement (`run`) as the next fault says; `fail` is how the access reports a failure. */
   async function statement<T>(run: () => Promise<T>, fail: (message: string) => Promise<T>): Promise<T> {
     used = true;
-    const fault = faults.shift();
+    const next = faults.shift();
+    next?.taken();
+    const fault = next?.fault;
     if (fault?.kind === "hang") return new Promise<never>(() => {});
     if (fault?.kind === "gated") {
       // Runs once the gate opens, whoever stopped waiting for it (a server does not cancel).
@@ -126,8 +128,12 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
       used = true;
       return pglite.query<Row>(text, params).then(({ rows }) => rows);
     },
-    /** Queues faults for the next statements, in order. */
-    fault: (...next: Fault[]) => faults.push(...next),
+    /** Queues faults for the next statements, in order; resolves once a statement took the last one. */
+    fault: (...next: Fault[]) =>
+      new Promise<void>((taken) => {
+        for (const [at, fault] of next.entries())
+          faults.push({ fault, taken: at === next.length - 1 ? taken : () => {} });
+      }),
     /**
      * Resolves once every statement started so far has run (those a caller stopped waiting for too), but hung ones
      * (through `neon-http`, a hung request until its caller stops waiting).
@@ -136,6 +142,23 @@ export function useDatabase({ access = "in-process" }: { access?: DatabaseAccess
     /** Resolves once every gated statement whose gate opened has run. */
     gatedRan: () => Promise.all(gated),
   };
+}
+
+/**
+ * This worker's engine, loaded on first use (about 1 s) and kept for its later files; on the
+ * global object, so that a file that resets the module registry does not load another.
+ */
+function workerEngine(): Promise<{ pglite: PGlite; tables: string[] }> {
+  const worker = globalThis as { hookTestDatabase?: Promise<{ pglite: PGlite; tables: string[] }> };
+  worker.hookTestDatabase ??= (async () => {
+    const template = await readFile(inject("databaseTemplate"));
+    const pglite = await PGlite.create({ loadDataDir: new Blob([template]) });
+    const { rows } = await pglite.query<{ name: string }>(
+      "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public'",
+    );
+    return { pglite, tables: rows.map(({ name }) => name) };
+  })();
+  return worker.hookTestDatabase;
 }
 
 export type Fault =

@@ -10,15 +10,13 @@ import { createTelephonyHook } from "../../src/handlers/telephony-hook.ts";
 import type { TransactionStore } from "../../src/storage/transaction-store.ts";
 import { server } from "./msw-server.ts";
 import { oktaRequest } from "./okta-requests.ts";
-import { markSensitive } from "./sensitive.ts";
+import { apiKey, oktaSecret } from "./secrets.ts";
+
+export { apiKey, oktaSecret };
 
 export const telesignUrl = "https://rest-ww.telesign.com";
 export const customerId = "A1B2C3D4-0000-4000-8000-0123456789AB";
-export const apiKey = Buffer.from("telesign test api key 7f3a").toString("base64");
-export const oktaSecret = "Basic b2t0YTpob29rLXNlY3JldC0xNzI5";
 export const hookUrl = "https://hook.example/.netlify/functions/telesign";
-
-markSensitive(apiKey, oktaSecret, "hook-secret-1729");
 
 export const baseEnv = {
   TELESIGN_CUSTOMER_ID: customerId,

@@ -12,6 +12,11 @@ export const minSensitiveLength = 5;
 
 const values = new Set<string>();
 
+/** Forgets every registered value: test/setup.ts, as each test file starts. */
+export function forgetSensitive(): void {
+  values.clear();
+}
+
 export function markSensitive(...sensitive: (string | number | undefined)[]): void {
   for (const value of sensitive) {
     if (value === undefined || String(value) === "") continue;
