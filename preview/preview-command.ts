@@ -156,7 +156,17 @@ async function run(options: Options): Promise<number> {
     if (options.json) {
       const { verdict, explanation, httpStatus, durationMs } = exchange;
       const transactionId = transactionIdOf(exchange.body);
-      const line = { requestType: type, sent, verdict, explanation, httpStatus, durationMs, transactionId };
+      const errorSummary = errorSummaryOf(exchange.body);
+      const line = {
+        requestType: type,
+        sent,
+        verdict,
+        explanation,
+        httpStatus,
+        durationMs,
+        transactionId,
+        errorSummary,
+      };
       console.log(JSON.stringify(line));
     } else {
       const line = verdictLine(exchange, sentLabelOf(request), exchange.durationMs);
@@ -254,6 +264,13 @@ async function followDelivery(hookUrl: string, referenceId: string, authHeader: 
 function transactionIdOf(body: string): string | undefined {
   const answer = jsonValueOf(body) as { commands?: [{ value?: [{ transactionId?: string }] }] } | undefined;
   return answer?.commands?.[0]?.value?.[0]?.transactionId;
+}
+
+/** The hook's Okta error, if it answered one (a Telesign code or a fixed sentence: never a secret). */
+function errorSummaryOf(body: string): string | undefined {
+  const answer = jsonValueOf(body) as { error?: { errorSummary?: unknown } } | undefined;
+  const summary = answer?.error?.errorSummary;
+  return typeof summary === "string" ? summary : undefined;
 }
 
 function printExchange(exchange: PreviewExchange) {

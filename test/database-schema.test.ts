@@ -1,6 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { getCountries } from "libphonenumber-js/max";
+import examples from "libphonenumber-js/mobile/examples";
 import { describe, expect, it } from "vitest";
+import { internationalCountry, numberFacts } from "../src/fraud/numbering.ts";
 import { migrationsDirectory } from "../tools/local-database.ts";
 import { useDatabase } from "./support/database.ts";
 
@@ -60,5 +63,40 @@ describe("the migrated schema", () => {
       );
       expect(text).not.toMatch(/^\s*(BEGIN|COMMIT)\b/im); // Netlify runs each migration in its own transaction
     }
+  });
+
+  it("holds every destination country the numbering plan can give, INTL included: no request's record is refused", async () => {
+    // What numberFacts can say: a country of the plan's metadata, or INTL for a number of no country.
+    const countries = [...getCountries(), internationalCountry];
+    const given = [
+      ...getCountries().map((country) => numberFacts(examples[country].replace(/^\+/, "")).country),
+      ...["800", "808", "870", "878", "881", "882", "883", "888", "979"].map(
+        (code) => numberFacts(`${code}12345678`).country,
+      ),
+    ];
+    expect(countries).toEqual(expect.arrayContaining(given.filter((country) => country !== undefined)));
+    expect(given).toContain(internationalCountry);
+    const insert = (values: string[]) =>
+      sql(
+        "INSERT INTO okta_requests (received_at, outcome, duration_ms, destination_country) " +
+          "SELECT now(), 'blocked', 0, unnest($1::text[])",
+        [values],
+      );
+    await insert(countries);
+    expect(await sql("SELECT count(*)::int AS stored FROM okta_requests")).toEqual([{ stored: countries.length }]);
+    // The check still checks: what no numbering plan gives is refused.
+    for (const value of ["intl", "GBR", "G", "INTL2", ""]) {
+      await expect(insert([value]), value).rejects.toThrow(/okta_requests_destination_country_check/);
+    }
+  });
+
+  it("is named, table by table, where the data model page says what the retention sweep deletes", async () => {
+    const page = await readFile(path.join(import.meta.dirname, "../docs/data-model.md"), "utf8");
+    const sweep = page.slice(
+      page.indexOf("transaction-retention"),
+      page.indexOf("```", page.indexOf("transaction-retention")),
+    );
+    const tables = await sql<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'");
+    expect(tables.filter(({ name }) => !sweep.includes(name))).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { parseConfig } from "../src/config.ts";
 import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { jsonLogger } from "../src/log.ts";
 import { errorSummaries } from "../src/okta/telephony-response.ts";
-import { claimTimeoutMs, createDuplicateEvents, eventKey } from "../src/storage/duplicate-events.ts";
+import { createDuplicateEvents, eventKey, maxClaimMs } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { freePort } from "../tools/ports.ts";
 import { onTestTime } from "./support/clock.ts";
@@ -263,7 +263,7 @@ const databaseMatrix: DatabaseFault[] = [
     guard: "memory",
   },
   { fault: "slow (300 ms a statement)", faults: [{ kind: "slow", delayMs: 300 }], guard: "database", waitMs: 300 },
-  { fault: "hanging (never answers)", faults: [{ kind: "hang" }], guard: "memory", waitMs: claimTimeoutMs },
+  { fault: "hanging (never answers)", faults: [{ kind: "hang" }], guard: "memory", waitMs: maxClaimMs },
   {
     fault: "failing mid-statement (the claim ran, its answer was lost)",
     faults: [{ kind: "fail_after", message: "Connection terminated unexpectedly" }],
@@ -272,8 +272,8 @@ const databaseMatrix: DatabaseFault[] = [
   {
     fault: "resuming from sleep (the first statement takes 1 s)",
     faults: [{ kind: "slow", delayMs: 1_000 }],
-    guard: "memory",
-    waitMs: claimTimeoutMs,
+    guard: "database",
+    waitMs: 1_000,
   },
 ];
 
@@ -318,7 +318,7 @@ describe("the database's fault matrix", () => {
       const first = instance();
       const answered = first.call();
       await faultTaken;
-      await advance(claimTimeoutMs);
+      await advance(maxClaimMs);
       const { body } = await answered;
       expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
       await first.settled();
@@ -337,11 +337,11 @@ describe("the database's fault matrix", () => {
  */
 const heldClaimMatrix: { fault: string; faults: Fault[]; waitMs?: number }[] = [
   { fault: "fails", faults: [{ kind: "ok" }, { kind: "fail", message: "Connection terminated unexpectedly" }] },
-  { fault: "hangs", faults: [{ kind: "ok" }, { kind: "hang" }], waitMs: claimTimeoutMs },
+  { fault: "hangs", faults: [{ kind: "ok" }, { kind: "hang" }], waitMs: maxClaimMs },
   {
     fault: "is slower than its bound",
     faults: [{ kind: "ok" }, { kind: "slow", delayMs: 2_000 }],
-    waitMs: claimTimeoutMs,
+    waitMs: maxClaimMs,
   },
   { fault: "fails mid-statement", faults: [{ kind: "ok" }, { kind: "fail_after" }] },
 ];

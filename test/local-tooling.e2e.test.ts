@@ -93,7 +93,17 @@ async function preview(cwd: string, ...args: string[]) {
   const lines = run.stdout
     .split("\n")
     .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as { verdict: string; explanation: string; sent: string; transactionId?: string });
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          verdict: string;
+          explanation: string;
+          sent: string;
+          transactionId?: string;
+          errorSummary?: string;
+          durationMs: number;
+        },
+    );
   return { ...run, verdicts: lines };
 }
 
@@ -309,13 +319,18 @@ describe("a running npm start", () => {
     const expected: [string, string, RegExp][] = [
       ["+15555550100", "accept", /code is on its way/],
       ["+15555553500", "fall back", /answered error "3500"/],
-      ["+15555550408", "fall back", /answered error "Message provider timed out"/],
     ];
     for (const [phone, verdict, explanation] of expected) {
       const { verdicts } = await preview(workspace, "--phone", phone);
       expect(verdicts[0]?.verdict, phone).toBe(verdict);
       expect(verdicts[0]?.explanation, phone).toMatch(explanation);
     }
+    // The hook gives up on the hanging Telesign at its budget (2.5 s): through the emulator on a
+    // busy machine the whole exchange may still pass Okta's 3 s, which the preview then calls a
+    // skip; the answer is the timeout's either way (the deadline itself: the fault matrix).
+    const [hanging] = (await preview(workspace, "--phone", "+15555550408")).verdicts;
+    expect(hanging?.errorSummary).toBe("Message provider timed out");
+    if (hanging?.verdict !== "fall back") expect(hanging?.durationMs).toBeGreaterThan(3_000);
   }, 60_000);
 
   it("labels --delivery-channel CALL a voice call, and the simulator places one", async () => {

@@ -286,11 +286,47 @@ describe("a replayed callback is one fact", () => {
     expect(logLinesSince(from)).toMatchObject([{ outcome: "ignored_expired", referenceId }]);
   });
 
-  it("a replay without updated_on about a record the store no longer holds is acknowledged and not stored", async () => {
+  it("a replay without updated_on after the sweep brings back that status alone, once however often: no request, no phone", async () => {
+    const transactions = databaseTransactionStore(db.database);
+    const receive = receiver(transactions);
     const body = callback(3000, undefined);
-    const response = await receiver(databaseTransactionStore(db.database))(body, signed(body));
+    for (let replay = 0; replay < 10; replay++) expect((await receive(body, signed(body))).status).toBe(200);
+    expect(await statusRows()).toEqual([{ code: 3000 }]);
+    expect(await db.sql("SELECT * FROM okta_requests")).toEqual([]);
+    const record = await transactions.get(referenceId);
+    expect(record?.phone).toBeUndefined();
+    expect(record?.history).toMatchObject([{ code: 3000, source: "callback" }]);
+  });
+});
+
+describe("a callback that comes before the hook's record", () => {
+  const sent = acceptedRequest({
+    referenceId,
+    eventId: "evt-42",
+    channel: "sms",
+    phone: "+1******3210",
+    status: { code: 3001, description: "Message in progress", updatedOn: "2024-11-12T13:12:28.000Z" },
+  });
+
+  it.each([
+    ["with updated_on", "2024-11-12T13:12:29.551105Z"],
+    ["without updated_on", undefined],
+  ])("%s is stored, not acknowledged and dropped: the record it outran completes it", async (_, updatedOn) => {
+    const transactions = databaseTransactionStore(db.database);
+    const from = capturedLines.length;
+    const body = callback(3000, updatedOn);
+    const response = await receiver(transactions)(body, signed(body));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ received: true, stored: false });
-    expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
+    expect(await response.json()).toEqual({ received: true });
+    expect(logLinesSince(from)).toMatchObject([{ message: "telesign callback", outcome: "stored", referenceId }]);
+    await transactions.recordRequest(sent);
+    expect(await transactions.getByEventId("evt-42")).toMatchObject({
+      referenceId,
+      phone: "+1******3210",
+      history: [
+        { code: 3001, source: "send" },
+        { code: 3000, source: "callback" },
+      ],
+    });
   });
 });

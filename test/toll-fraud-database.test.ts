@@ -6,7 +6,7 @@ import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
 import { createTransactionStatus } from "../src/handlers/telesign-status.ts";
 import { jsonLogger } from "../src/log.ts";
-import { claimTimeoutMs, createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { createDuplicateEvents, maxClaimMs } from "../src/storage/duplicate-events.ts";
 import { databaseFraudRetention, databaseRateCounters, databaseRiskCache } from "../src/storage/fraud-store.ts";
 import { databaseTransactionStore } from "../src/storage/transaction-store.ts";
 import { onTestTime } from "./support/clock.ts";
@@ -154,7 +154,7 @@ describe("rate limits across instances", () => {
       const taken = db.fault({ kind: "hang" }, { kind: "hang" }); // the claim and the counters
       const answered = call(smsTo("+447400123456"));
       await taken;
-      await advance(claimTimeoutMs); // both bounds
+      await advance(maxClaimMs); // both bounds
       expect((await answered).commands).toBeDefined();
       await advance(statementBoundMs); // the instance waits for the counters' late answer until their statement's own bound
       await settled();

@@ -112,7 +112,7 @@ describe("an instance's memory of the shared counters", () => {
     const shared = memoryRateCounters();
     let answering = true;
     const counters: RateCounters = {
-      take: (keys) => (answering ? shared.take(keys) : new Promise(() => {})),
+      take: (keys, deadline) => (answering ? shared.take(keys, deadline) : new Promise(() => {})),
       giveBack: (keys) => shared.giveBack(keys),
     };
     const { simulator, call } = startHook({ FRAUD_LIMITS: "number:3/1h" }, {}, { counters });
@@ -149,9 +149,9 @@ describe("an instance's memory of the shared counters", () => {
       windowEnd,
     });
     const pumped = counterOf("pumped");
-    await memory.take([pumped]);
+    await memory.take([pumped], Number.POSITIVE_INFINITY);
     for (let i = 0; i < 1_000; i++) {
-      await memory.take([counterOf(`n${i}`)]);
+      await memory.take([counterOf(`n${i}`)], Number.POSITIVE_INFINITY);
       expect(memory.full([pumped])).toEqual([pumped]); // in use, it stays remembered
     }
     expect(memory.size).toBe(100);
@@ -203,8 +203,8 @@ describe("how many codes", () => {
     const memory = memoryRateCounters();
     const taken: string[] = [];
     const counters: RateCounters = {
-      take: async (keys) => {
-        const result = await memory.take(keys);
+      take: async (keys, deadline) => {
+        const result = await memory.take(keys, deadline);
         taken.push(...result.taken.map(({ scope }) => scope));
         return result;
       },

@@ -1,9 +1,17 @@
+import { HttpResponse, http } from "msw";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.ts";
+import { parseGuardConfig } from "../src/fraud/guard-config.ts";
+import { createTelephonyHook } from "../src/handlers/telephony-hook.ts";
+import { jsonLogger } from "../src/log.ts";
+import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
+import { databaseRateCounters } from "../src/storage/fraud-store.ts";
 import { phoneHash } from "../src/storage/phone-hash.ts";
 import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
 import { useDatabase } from "./support/database.ts";
-import { startHook } from "./support/hook.ts";
+import { apiKey, baseEnv, customerId, oktaPost, startHook, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
+import { server } from "./support/msw-server.ts";
 import { oktaRequest } from "./support/okta-requests.ts";
 import { markSensitive } from "./support/sensitive.ts";
 
@@ -133,5 +141,94 @@ describe("the hook's records", () => {
     const { json } = await hook.call(oktaRequest());
     await Promise.all(hook.afterResponse);
     expect(json.commands[0].value[0].status).toBe("SUCCESSFUL");
+  });
+});
+
+describe("requests to international numbers (+800, +870, +881, +882, +883: no country owns them)", () => {
+  it.each([
+    ["refused by FRAUD_COUNTRIES=!INTL", { FRAUD_COUNTRIES: "!INTL" }, "+882 3123456789", "blocked", "blocked"],
+    [
+      "sent in FRAUD_MODE=monitor",
+      { FRAUD_MODE: "monitor", FRAUD_COUNTRIES: "!INTL" },
+      "+882 3123456789",
+      "accepted",
+      "would_block",
+    ],
+    ["sent when FRAUD_COUNTRIES lists INTL", { FRAUD_COUNTRIES: "GB,INTL" }, "+870 773111632", "accepted", null],
+  ])(
+    "a code %s is not lost from the records: revenue-share fraud's favourite numbers stay visible",
+    async (_, env, phoneNumber, outcome, verdict) => {
+      const transactions = databaseTransactionStore(db.database);
+      const hook = startHook(env, {}, { transactions: () => transactions });
+      const from = capturedLines.length;
+      await hook.call(oktaRequest({ phoneNumber }, { eventId: "international-event" }));
+      await Promise.all(hook.afterResponse);
+      expect(logLinesSince(from).filter(({ message }) => message === "request record not written")).toEqual([]);
+      expect(await db.sql("SELECT outcome, destination_country, fraud_verdict FROM okta_requests")).toEqual([
+        { outcome, destination_country: "INTL", fraud_verdict: verdict },
+      ]);
+      if (outcome === "blocked") {
+        expect(await transactions.getBlocked("international-event")).toMatchObject({ country: "INTL" });
+      } else {
+        expect(await transactions.getByEventId("international-event")).toMatchObject({ history: [{ source: "send" }] });
+      }
+    },
+  );
+});
+
+describe("passthrough without TELESIGN_API_KEY: a credential only Telesign can judge", () => {
+  const env = { ...baseEnv, OKTA_AUTH_MODE: "passthrough", FRAUD_LIMITS: "all:1000/1d" };
+  delete (env as Record<string, string | undefined>).TELESIGN_API_KEY;
+  delete (env as Record<string, string | undefined>).OKTA_AUTH_SECRETS;
+  const basic = (key: string) => `Basic ${Buffer.from(`${customerId}:${key}`).toString("base64")}`;
+
+  /** One instance of the hook, with its claims, counters and records in the database. */
+  function passthroughHook() {
+    const afterResponse: Promise<unknown>[] = [];
+    const hook = createTelephonyHook({
+      config: parseConfig(env),
+      duplicates: createDuplicateEvents({ database: db.database, log: jsonLogger }),
+      transactions: () => databaseTransactionStore(db.database),
+      fraud: { config: parseGuardConfig(env), counters: databaseRateCounters(db.database) },
+    });
+    let events = 0;
+    const call = async (authorization: string) => {
+      const body = oktaRequest({}, { eventId: `passthrough-${events++}` });
+      const response = await hook(oktaPost(body, { authorization }), { waitUntil: (work) => afterResponse.push(work) });
+      await Promise.all(afterResponse);
+      return (await response.json()) as Record<string, any>;
+    };
+    return { call };
+  }
+
+  const stored = async () => ({
+    requests: await db.sql<{ outcome: string }>("SELECT outcome FROM okta_requests"),
+    claims: await db.sql("SELECT state FROM event_claims"),
+    counted: await db.sql("SELECT hits FROM fraud_counters WHERE hits > 0"),
+  });
+
+  it.each([
+    ["refused by Telesign with its status (401, 3400)", undefined],
+    ["refused with a bare 401", 401],
+    ["refused with a bare 403", 403],
+  ])("a made-up credential %s leaves nothing in the database: no record, no claim, no count", async (_, bare) => {
+    const simulator = useTelesignSimulator();
+    if (bare !== undefined)
+      server.use(http.post(`${telesignUrl}/v1/omnichannel`, () => new HttpResponse(null, { status: bare })));
+    const { call } = passthroughHook();
+    for (let i = 0; i < 3; i++) expect((await call(basic("made-up-key"))).error).toBeDefined();
+    expect(simulator.messages.size).toBe(0);
+    expect(await stored()).toEqual({ requests: [], claims: [], counted: [] });
+  });
+
+  it("the account's own credential is recorded, claimed and counted as ever", async () => {
+    useTelesignSimulator();
+    const { call } = passthroughHook();
+    expect((await call(basic(apiKey))).commands).toBeDefined();
+    expect(await stored()).toEqual({
+      requests: [{ outcome: "accepted" }],
+      claims: [{ state: "answered" }],
+      counted: [{ hits: 1 }],
+    });
   });
 });

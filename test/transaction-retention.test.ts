@@ -4,8 +4,10 @@ import { parseRetentionConfig } from "../src/config.ts";
 import { createRetentionSweep } from "../src/handlers/transaction-retention.ts";
 import { jsonLogger } from "../src/log.ts";
 import { telephonyAction } from "../src/okta/telephony-response.ts";
+import type { Database } from "../src/storage/database.ts";
 import { createDuplicateEvents } from "../src/storage/duplicate-events.ts";
 import { databaseTransactionStore, type TransactionStore } from "../src/storage/transaction-store.ts";
+import { DeadlineExceeded } from "../src/support/deadline.ts";
 import { useDatabase } from "./support/database.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { acceptedRequest } from "./support/records.ts";
@@ -137,5 +139,45 @@ describe("the retention sweep", () => {
       now: () => new Date("2026-01-10T08:00:00.000Z"),
     });
     expect(await sweep()).toEqual({ records: 1000, claims: 3, complete: false });
+  });
+
+  describe("a batch cut off at its bound", () => {
+    /**
+     * A database whose every statement outlives its bound. Its DeadlineExceeded comes at once, as a
+     * timer may fire early (Node's timers round a bound down, and fire up to a millisecond early):
+     * whether the bound was the run's deadline must not depend on the clock read afterwards.
+     */
+    const cutOff: Database = {
+      query: (_text, _params, { timeoutMs }) =>
+        Promise.reject(new DeadlineExceeded(`no answer within ${timeoutMs} ms`)),
+    };
+    const sweep = (budgetMs: number) =>
+      createRetentionSweep({
+        config: parseRetentionConfig({}),
+        transactions: () => databaseTransactionStore(() => cutOff),
+        now: () => new Date("2026-01-10T08:00:00.000Z"),
+        budgetMs,
+      })();
+
+    it("by the run's deadline is no false alarm: the run says there is more to sweep, at info level", async () => {
+      const from = capturedLines.length;
+      expect(await sweep(5_000)).toEqual({ records: 0, claims: 0, complete: false });
+      expect(logLinesSince(from)).toMatchObject([
+        { level: "info", message: "transaction retention", outcome: "more_to_sweep" },
+      ]);
+    });
+
+    it("by its own 10 s bound, long before the deadline, is a failure, logged as one", async () => {
+      const from = capturedLines.length;
+      expect(await sweep(60_000)).toEqual({ records: 0, claims: 0, complete: false });
+      expect(logLinesSince(from)).toMatchObject([
+        {
+          level: "error",
+          message: "transaction retention",
+          outcome: "failed",
+          errors: [expect.stringMatching(/10000 ms/)],
+        },
+      ]);
+    });
   });
 });

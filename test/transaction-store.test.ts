@@ -169,7 +169,6 @@ describe("the transaction store on Netlify Database", () => {
     for (const hostile of ["..", "../event/x", `${referenceId}/..`, "", "35c8b5d509bc10689196fed2ad551b8a"]) {
       await expect(transactions.recordStatus(hostile, delivered)).rejects.toThrow();
       expect(await transactions.get(hostile)).toBeUndefined();
-      expect(await transactions.has(hostile)).toBe(false);
     }
     expect(await db.sql("SELECT * FROM delivery_statuses")).toEqual([]);
   });

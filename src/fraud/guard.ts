@@ -165,7 +165,7 @@ export function createFraudGuard({
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: errorLineOf(error) });
       counted = remembered;
-      take = await remembered.take(keys);
+      take = await remembered.take(keys, deadline);
       late = taking.then(
         ({ taken }) => taken,
         () => [],

@@ -33,6 +33,20 @@ export interface TakenCounter extends CounterKey {
   hits: number;
 }
 
+/** Counters in memory, which can also say which are full and take in what shared counters said. */
+export interface MemoryRateCounters extends RateCounters {
+  /** The counters of `keys` at their limit by this instance's count. */
+  full(keys: CounterKey[]): CounterKey[];
+  /**
+   * What shared counters answered: each counter is raised to at least their count (a counter they
+   * found full, to its limit); never lowered, since this instance may have counted codes of its
+   * own that they have not seen.
+   */
+  saw(result: TakeResult): void;
+  /** How many counters are remembered. */
+  readonly size: number;
+}
+
 /** Counters an instance remembers at most: a few MB, whatever the traffic. */
 const maxRemembered = 10_000;
 
@@ -44,7 +58,7 @@ const maxRemembered = 10_000;
  * `full` names a counter the instance saw full, and a take counted here while the shared counters
  * are slow starts from what they last said, not from zero.
  */
-export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {}) {
+export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {}): MemoryRateCounters {
   const counts = new Map<string, { hits: number; windowEnd: number }>();
   const id = ({ key, windowStart }: CounterKey) => `${key}@${windowStart}`;
 
@@ -70,7 +84,6 @@ export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {})
     }
   }
 
-  /** The counters of `keys` at their limit by this instance's count. */
   function full(keys: CounterKey[]): CounterKey[] {
     return keys.filter((key) => {
       const hits = hitsOf(key);
@@ -83,29 +96,23 @@ export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {})
   return {
     full,
     /** Counts nothing when a counter is full: the code is refused, nothing is to be given back. */
-    async take(keys: CounterKey[]): Promise<TakeResult> {
+    async take(keys) {
       const found = full(keys);
       if (found.length > 0) return { taken: [], full: found };
       const taken = keys.map((key) => ({ ...key, hits: hitsOf(key) + 1 }));
       for (const key of taken) remember(key, key.hits);
       return { taken, full: [] };
     },
-    async giveBack(keys: CounterKey[]) {
+    async giveBack(keys) {
       for (const key of keys) {
         const hits = hitsOf(key);
         if (hits > 0) remember(key, hits - 1);
       }
     },
-    /**
-     * What shared counters answered: each counter is raised to at least their count (a counter they
-     * found full, to its limit); never lowered, since this instance may have counted codes of its
-     * own that they have not seen.
-     */
     saw(result: TakeResult) {
       for (const key of result.taken) remember(key, Math.max(hitsOf(key), key.hits));
       for (const key of result.full) remember(key, Math.max(hitsOf(key), key.limit));
     },
-    /** How many counters are remembered. */
     get size() {
       return counts.size;
     },

@@ -137,7 +137,10 @@ interface Reply {
   level?: LogLevel;
 }
 
-/** Filled in as the request goes: `record` once Okta is authenticated (only then is it recorded). */
+/**
+ * Filled in as the request goes: `record` once Okta is authenticated (only then is it recorded),
+ * and undone when Telesign refuses a credential the hook could not check (it was not Okta's).
+ */
 interface Progress {
   record?: RecordFacts;
 }
@@ -292,14 +295,24 @@ export function createTelephonyHook({
     }
     // Monitor mode counts what enforcing would have let through: a code it would have refused is given back.
     if (verdict.wouldBlock.length > 0) afterResponse(counted.release(), context, "toll-fraud counters not released");
+    // A claim statement cut off by its bound may have landed since: if another request holds the
+    // claim, this is a repeat after all, and sending would be the second message.
+    if (claim?.kind === "first" && claim.heldElsewhere()) {
+      progress.record.duplicateGuard = undefined;
+      afterResponse(counted.release(), context, "toll-fraud counters not released");
+      return repeated(undefined, logFields);
+    }
     const message = omnichannelMessage(oktaRequest, { ...telesign, smsText: guard.smsText });
     const sendStarted = performance.now();
     const delivery = await sendWithinDeadline(message, { ...telesign, credential, ...(fetch && { fetch }) }, deadline);
     Object.assign(progress.record, deliveryFactsOf(delivery, performance.now() - sendStarted));
     // A credential no TELESIGN_API_KEY checked counts only once Telesign accepts it: codes under a
-    // made-up credential must not fill a victim's counters.
-    if (unverified && credentialRejected(delivery)) {
+    // made-up credential must not fill a victim's counters, nor anyone's database: its counters
+    // are given back, its claim released and its request not recorded (the log line remains).
+    const strangerCredential = unverified && credentialRejected(delivery);
+    if (strangerCredential) {
       afterResponse(counted.release(), context, "toll-fraud counters not released");
+      progress.record = undefined;
     }
 
     const responseContext = {
@@ -312,7 +325,8 @@ export function createTelephonyHook({
       : oktaResponseToFailure(delivery.error, responseContext);
     // Only a refusal proves nothing was sent: after anything else, a repeat must not send again.
     if (claim !== undefined) {
-      afterResponse(claim.settle(mapped.body, mapped.outcome !== "rejected"), context, "duplicate claim not settled");
+      const delivered = mapped.outcome !== "rejected" && !strangerCredential;
+      afterResponse(claim.settle(mapped.body, delivered), context, "duplicate claim not settled");
     }
     return {
       outcome: mapped.outcome,

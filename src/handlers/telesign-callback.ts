@@ -18,9 +18,11 @@ import { referenceIdOf } from "../telesign/reference-id.ts";
  * (one per reference id, code and `updated_on`). Only a stored (or deliberately ignored) status gets
  * 200; anything unsigned or mis-signed gets 401 and leaves nothing behind.
  *
- * A status older than the retention window is acknowledged and not stored, and so is one without
- * `updated_on` about a transaction the store does not hold: a replay never brings back a record
- * that the retention sweep deleted.
+ * A status older than the retention window is acknowledged and not stored: a replay never brings
+ * back a record that the retention sweep deleted. A status without `updated_on` cannot be dated, so
+ * it is stored whether or not the hook's record of its message is there yet (a callback may outrun
+ * it): a replay of one after the sweep stores that status again, alone (no request, no phone:
+ * nothing the signed callback does not say itself), once, until the sweep takes it again.
  */
 
 export interface CallbackReceiverDependencies {
@@ -95,12 +97,10 @@ export function createCallbackReceiver({
       fields.outcome = "ignored_expired";
       return jsonResponse(200, { received: true, stored: false });
     }
-    let stored: boolean;
     try {
       const records = transactions();
-      stored = await withinMs(stepTimeoutMs, async () => {
-        if (status.updated_on === undefined && !(await records.has(referenceId))) return false;
-        await records.recordStatus(
+      await withinMs(stepTimeoutMs, () =>
+        records.recordStatus(
           referenceId,
           {
             code: status.code,
@@ -110,17 +110,12 @@ export function createCallbackReceiver({
             source: "callback",
           },
           { eventId, dated: status.updated_on !== undefined },
-        );
-        return true;
-      });
+        ),
+      );
     } catch (error) {
       // Telesign retries a callback that did not get 200.
       Object.assign(fields, { outcome: "not_stored", error: messageOf(error) });
       return jsonResponse(503, { error: "not stored, retry" });
-    }
-    if (!stored) {
-      fields.outcome = "ignored_undated";
-      return jsonResponse(200, { received: true, stored: false });
     }
     fields.outcome = "stored";
     return jsonResponse(200, { received: true });

@@ -9,7 +9,8 @@ import { messageOf } from "../support/error-text.ts";
 /**
  * Records are personal data (a masked phone number, Okta ids and login): the sweep deletes the
  * requests and delivery statuses stored more than TRANSACTION_RETENTION_DAYS ago (whole days, UTC),
- * and the duplicate-event claims a day after their code expired (a code lives 15 minutes at most).
+ * the duplicate-event claims a day after their code expired (a code lives 15 minutes at most), and
+ * the toll-fraud guard's counters and risk scores once expired: five tables.
  *
  * It runs every hour, deletes in bounded batches (one statement each, by the indexed time column),
  * and starts no batch after its budget, before Netlify's 30 s limit for a scheduled function: the

@@ -14,8 +14,9 @@ import { type BoundedRun, deleteInBatches } from "./retention.ts";
  *
  * Two layers: this instance's memory (concurrent repeats wait on the same reply, no round trip),
  * and the `event_claims` table for every instance, where the claim is one atomic statement
- * (`INSERT … ON CONFLICT DO NOTHING RETURNING`: exactly one instance gets the row back). A
- * database that cannot answer in time never blocks a code: the request is sent, and logged.
+ * (`INSERT … ON CONFLICT … RETURNING`: exactly one instance gets the row back). A database that
+ * cannot answer within the claim's bound (claimBoundMs) never blocks a code: the request is sent,
+ * and logged; a claim that lands after its bound but before the send starts is still obeyed.
  *
  * A claim is keyed by the eventId alone (its SHA-256: any length, one fixed-size key), and carries
  * a random holder id: a claim whose statement failed after it ran is still settled by its holder.
@@ -31,6 +32,12 @@ export type Claim =
        * it after the response). A failed delivery releases the claim.
        */
       settle(reply: TelephonyResponse, delivered: boolean): Promise<void>;
+      /**
+       * Asked just before the send: whether a claim statement cut off by its bound has landed since
+       * and found the claim held by another request. Then this request is a repeat after all, and
+       * must not send (nor settle): repeats on this instance get no reply from it.
+       */
+      heldElsewhere(): boolean;
     }
   /** `reply` is the first request's reply to Okta, or undefined if it did not come in time. */
   | { kind: "repeat"; reply: TelephonyResponse | undefined };
@@ -55,20 +62,41 @@ interface Remembered {
 }
 
 /**
- * Each claim statement gets at most this long: a database resuming from sleep takes "well under a
- * second, not guaranteed", and the send still needs its time within Okta's 3 s. Past it the code
- * is sent with this instance's memory as the only guard.
+ * The longest a claim statement is waited for: a database resuming from sleep takes "well under a
+ * second, not guaranteed", and should still be a database claim.
  */
-export const claimTimeoutMs = 600;
+export const maxClaimMs = 1_200;
+/** What the claim leaves of the budget, beyond its own bound: the send's margin (see claimBoundMs). */
+const sendMarginMs = 150;
+
+/**
+ * How long the claim statement is waited for, `remainingMs` before the deadline: half of what is
+ * left less sendMarginMs, at most maxClaimMs. What follows the claim keeps the rest: Telesign's
+ * risk score (when configured: at most half of what is left) and the send, with its resubmission
+ * while 250 ms are left. At the full 2,500 ms budget, that is 1,150 ms for the claim and 1,300 ms
+ * after it, even when the database hangs; a smaller budget is shared in the same proportion. Past
+ * the bound the code is sent with this instance's memory as the only guard, unless the statement
+ * lands before the send starts (Claim.heldElsewhere).
+ */
+export function claimBoundMs(remainingMs: number): number {
+  return Math.max(1, Math.floor(Math.min(maxClaimMs, (remainingMs - sendMarginMs) / 2)));
+}
 /** Settling runs after the reply: it may take longer, and still ends. */
 const settleBound = { timeoutMs: 5_000 };
 const pollMs = 100;
 const maxRemembered = 10_000;
 
+/**
+ * Takes the claim: a new row, or one another request released (nothing was sent). A holder never
+ * takes back a claim it released itself: its own claim statement landing after its release (an
+ * aborted HTTPS request is not cancelled on the server) does nothing.
+ */
 const claimStatement =
-  "INSERT INTO event_claims (event_key, holder, state, claimed_at, expires_at) " +
+  "INSERT INTO event_claims AS held (event_key, holder, state, claimed_at, expires_at) " +
   "VALUES ($1, $2, 'sending', now(), to_timestamp($3::float8 / 1000)) " +
-  "ON CONFLICT (event_key) DO NOTHING RETURNING holder";
+  "ON CONFLICT (event_key) DO UPDATE SET holder = excluded.holder, state = 'sending', answer = NULL, " +
+  "claimed_at = excluded.claimed_at, expires_at = excluded.expires_at " +
+  "WHERE held.state = 'released' AND held.holder <> excluded.holder RETURNING holder";
 /** The first reply is stored in the `answer` column (state `answered`): the table's names are the migration's. */
 const heldStatement =
   "SELECT state, answer AS reply, expires_at < now() AS expired FROM event_claims WHERE event_key = $1";
@@ -81,10 +109,18 @@ const replyStatement =
   "INSERT INTO event_claims AS held (event_key, holder, state, answer, claimed_at, expires_at) " +
   "VALUES ($1, $2, 'answered', $3::jsonb, now(), to_timestamp($4::float8 / 1000)) " +
   "ON CONFLICT (event_key) DO UPDATE SET state = 'answered', answer = excluded.answer WHERE held.holder = excluded.holder";
-const releaseStatement = "DELETE FROM event_claims WHERE event_key = $1 AND holder = $2";
+/**
+ * A failed send releases its claim by an upsert too, for the same reason: the row says `released`
+ * (and whose), so that the holder's own claim landing later cannot bring back a `sending` claim
+ * that would hold off Okta's retry until the code expires.
+ */
+const releaseStatement =
+  "INSERT INTO event_claims AS held (event_key, holder, state, claimed_at, expires_at) " +
+  "VALUES ($1, $2, 'released', now(), to_timestamp($3::float8 / 1000)) " +
+  "ON CONFLICT (event_key) DO UPDATE SET state = 'released' WHERE held.holder = excluded.holder";
 
 interface Held {
-  state: "sending" | "answered";
+  state: "sending" | "answered" | "released";
   reply: TelephonyResponse | null;
   expired: boolean;
 }
@@ -92,12 +128,12 @@ interface Held {
 export function createDuplicateEvents({
   database,
   log,
-  claimTimeoutMs: claimBoundMs = claimTimeoutMs,
+  claimTimeoutMs,
 }: {
   /** None: this instance's memory is the only guard. */
   database?: () => Database;
   log: Logger;
-  /** Each claim statement's bound (default claimTimeoutMs). */
+  /** A fixed bound for each claim statement instead of claimBoundMs (tests of many instances on a busy machine). */
   claimTimeoutMs?: number;
 }): DuplicateEvents {
   const remembered = new Map<string, Remembered>();
@@ -135,13 +171,19 @@ export function createDuplicateEvents({
     return {
       kind: "first",
       guard: shared?.kind === "first" ? "database" : "memory",
+      heldElsewhere() {
+        if (shared?.kind !== "unavailable" || !shared.heldElsewhere()) return false;
+        replyToRepeats(undefined);
+        remembered.delete(eventId);
+        return true;
+      },
       async settle(firstReply, delivered) {
         replyToRepeats(firstReply);
         if (!delivered) remembered.delete(eventId);
         if (shared === undefined) return;
         const settled = delivered
           ? shared.database.query(replyStatement, [key, holder, JSON.stringify(firstReply), expiresAt], settleBound)
-          : shared.database.query(releaseStatement, [key, holder], settleBound);
+          : shared.database.query(releaseStatement, [key, holder, expiresAt], settleBound);
         // A claim whose statement failed or was cut off may still have landed: its holder settles
         // it all the same, and a failure then says nothing the "unavailable" warning did not.
         await (shared.kind === "unavailable" ? settled.catch(() => []) : settled);
@@ -151,10 +193,12 @@ export function createDuplicateEvents({
 
   /**
    * Takes the claim in the database, or waits for the reply of the request that holds it.
-   * `unavailable`: the claim statement did not answer in time or failed (it may have landed, or
-   * not: the code is sent, guarded by memory, and settled all the same). Once a claim statement
-   * has proved that another request holds the claim, no later failure lets this one send: it is
-   * a repeat without a reply ("Duplicate request in progress").
+   * `unavailable`: the claim statement did not answer within its bound or failed (it may have
+   * landed, or not: the code is sent, guarded by memory, and settled all the same). A statement
+   * past its bound is not cancelled: it runs on until the deadline, and if it comes back without
+   * a row before the send starts, `heldElsewhere` says so. Once a claim statement has proved that
+   * another request holds the claim, no later failure lets this one send: it is a repeat without
+   * a reply ("Duplicate request in progress").
    */
   async function claimShared(
     db: Database,
@@ -165,17 +209,29 @@ export function createDuplicateEvents({
   ): Promise<
     | { kind: "first"; database: Database }
     | { kind: "repeat"; reply: TelephonyResponse | undefined }
-    | { kind: "unavailable"; database: Database }
+    | { kind: "unavailable"; database: Database; heldElsewhere: () => boolean }
   > {
     // Each statement gets its own bound, and none outlives the request's deadline.
-    const bound = () => ({ timeoutMs: Math.max(1, Math.min(claimBoundMs, deadline - performance.now())) });
+    const left = () => deadline - performance.now();
+    const bound = () => ({
+      timeoutMs: Math.max(1, Math.floor(Math.min(claimTimeoutMs ?? claimBoundMs(left()), left()))),
+    });
     for (;;) {
+      // Waited for within its bound; left to run until the deadline, its answer kept.
+      const statement = db.query(claimStatement, [key, holder, expiresAt], { timeoutMs: Math.max(1, left()) });
+      let landedHeld = false;
+      statement.then(
+        (claimed) => {
+          landedHeld = claimed.length === 0;
+        },
+        () => {},
+      );
       try {
-        const claimed = await db.query(claimStatement, [key, holder, expiresAt], bound());
+        const claimed = await withinMs(bound().timeoutMs, () => statement);
         if (claimed.length > 0) return { kind: "first", database: db };
       } catch (error) {
         log("warn", "duplicate guard unavailable", { error: errorLineOf(error) });
-        return { kind: "unavailable", database: db };
+        return { kind: "unavailable", database: db, heldElsewhere: () => landedHeld };
       }
       // Another request holds the claim: its reply, once it has one.
       try {
@@ -198,7 +254,7 @@ export function createDuplicateEvents({
   ): Promise<TelephonyResponse | undefined | "released"> {
     while (performance.now() + pollMs < deadline) {
       const [held] = await db.query<Held>(heldStatement, [key], bound());
-      if (held === undefined) return "released";
+      if (held === undefined || held.state === "released") return "released";
       if (held.state === "answered" || held.expired) return held.reply ?? undefined;
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

@@ -41,7 +41,11 @@ export async function deleteInBatches(
     "SELECT count(*)::int AS deleted FROM gone";
   let done = 0;
   while (performance.now() < deadline) {
-    const timeoutMs = Math.max(1, Math.min(statementTimeoutMs, deadline - performance.now()));
+    const remainingMs = deadline - performance.now();
+    // Decided before the statement: its timer may fire a little early, so the clock read after it
+    // cannot tell the run's deadline from the statement's own bound.
+    const boundByDeadline = remainingMs < statementTimeoutMs;
+    const timeoutMs = Math.max(1, Math.min(statementTimeoutMs, remainingMs));
     let deleted: number;
     try {
       const [row] = await database.query<{ deleted: number }>(statement, [before.toISOString(), batchSize], {
@@ -50,7 +54,7 @@ export async function deleteInBatches(
       deleted = row?.deleted ?? 0;
     } catch (error) {
       // A batch cut off by the run's deadline is the next run's to finish.
-      if (error instanceof DeadlineExceeded && performance.now() >= deadline) return { done, complete: false };
+      if (error instanceof DeadlineExceeded && boundByDeadline) return { done, complete: false };
       throw error;
     }
     done += deleted;

@@ -63,7 +63,7 @@ export interface BlockedRequest {
 
 /** The toll-fraud guard's part of a record: the destination's country and what objected, if anything. */
 export interface FraudFacts {
-  /** ISO 3166-1 alpha-2, by the numbering plan. */
+  /** ISO 3166-1 alpha-2 by the numbering plan, or `INTL` for a number no country owns (+800, +882…). */
   country?: string;
   verdict?: "blocked" | "would_block" | "unavailable";
   /** The kinds of rule, comma-separated. */
@@ -81,8 +81,6 @@ export interface TransactionStore {
     status: StatusEntry,
     options?: { eventId?: string; dated?: boolean },
   ): Promise<void>;
-  /** Whether any fact of the transaction is stored. */
-  has(referenceId: string): Promise<boolean>;
   get(referenceId: string): Promise<TransactionRecord | undefined>;
   getByEventId(eventId: string): Promise<TransactionRecord | undefined>;
   /** The latest request of the event that the toll-fraud guard refused (nothing was sent for it). */
@@ -140,10 +138,6 @@ SELECT event_id AS "eventId", okta_request_id AS "oktaRequestId", request_type A
   destination_country AS country
 FROM okta_requests WHERE event_id = $1 AND outcome = 'blocked'
 ORDER BY received_at DESC LIMIT 1`;
-
-const selectKnown = `
-SELECT EXISTS (SELECT 1 FROM delivery_statuses WHERE reference_id = $1)
-    OR EXISTS (SELECT 1 FROM okta_requests WHERE reference_id = $1) AS known`;
 
 interface StoredFact {
   code: number;
@@ -242,12 +236,6 @@ export function databaseTransactionStore(
         ],
         bound,
       );
-    },
-    async has(referenceId) {
-      const checked = referenceIdOf(referenceId);
-      if (checked === undefined) return false;
-      const [row] = await database().query<{ known: boolean }>(selectKnown, [checked], bound);
-      return row?.known === true;
     },
     get,
     async getByEventId(eventId) {
