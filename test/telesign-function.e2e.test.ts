@@ -36,7 +36,10 @@ describe("netlify/functions/telesign", () => {
     expect(body.commands[0].value[0].status).toBe("SUCCESSFUL");
     expect(simulator.sentBodies()).toHaveLength(1);
 
-    expect(afterResponse).toHaveLength(2); // the duplicate-event claim settled, then the request's record
+    // The duplicate-event claim settled, then the request's record; and the toll-fraud counters' late
+    // answer, should their statement have missed its 400 ms on a busy machine (the instance remembers it).
+    expect(afterResponse.length).toBeGreaterThanOrEqual(2);
+    expect(afterResponse.length).toBeLessThanOrEqual(3);
     await Promise.all(afterResponse);
     const database = connectDatabase({ url: local.url, driver: "server" });
     const store = databaseTransactionStore(() => database);

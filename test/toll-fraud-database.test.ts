@@ -23,6 +23,8 @@ const db = useDatabase({ access: "neon-http" });
 markSensitive("status-reader-token-0042");
 /** The guard's bound on its counters (its default, in src/fraud/guard.ts): the rows that wait on it run on the test's clock. */
 const counterBoundMs = 400;
+/** A statement's own bound after the answer (the counters' take, their give-back: src/storage/fraud-store.ts). */
+const statementBoundMs = 2_000;
 
 let events = 0;
 function smsTo(phoneNumber: string, top: Record<string, unknown> = {}) {
@@ -103,7 +105,7 @@ describe("rate limits across instances", () => {
     expect(JSON.stringify(keys)).not.toMatch(/7400|447400/);
   });
 
-  it("a code refused by one scope is given back to the others; a repeated eventId counts once", async () => {
+  it("a code refused by one scope is not counted in the others; a repeated eventId counts once", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance({ FRAUD_LIMITS: "number:5/1h,all:1/1h" });
     const first = smsTo("+447400123456");
@@ -125,6 +127,26 @@ describe("rate limits across instances", () => {
     expect(simulator.sentBodies()).toHaveLength(1);
   });
 
+  it("a take that finds one counter full counts the code in none, and says the others' counts when it counts", async () => {
+    const counters = databaseRateCounters(db.database);
+    const windowStart = Date.UTC(2026, 0, 2);
+    const counter = (key: string, limit: number) =>
+      ({ key, scope: "number", window: "1h", limit, windowStart, windowEnd: windowStart + 3_600_000 }) as const;
+    const [number, range] = [counter("number/1h:a", 1), counter("range/1h:a", 5)];
+    expect(await counters.take([number, range], Number.POSITIVE_INFINITY)).toEqual({
+      taken: [
+        { ...number, hits: 1 },
+        { ...range, hits: 1 },
+      ],
+      full: [],
+    });
+    expect(await counters.take([number, range], Number.POSITIVE_INFINITY)).toEqual({ taken: [], full: [number] });
+    expect(await db.sql("SELECT counter_key, hits FROM fraud_counters ORDER BY 1")).toEqual([
+      { counter_key: "number/1h:a", hits: 1 },
+      { counter_key: "range/1h:a", hits: 1 },
+    ]);
+  });
+
   it("a database that does not answer in time: the code goes out (FRAUD_FAIL=open) and the record says so", async () => {
     const simulator = useTelesignSimulator({ scenarios: {} });
     const { call, settled } = instance();
@@ -134,6 +156,7 @@ describe("rate limits across instances", () => {
       await taken;
       await advance(maxClaimMs); // both bounds
       expect((await answered).commands).toBeDefined();
+      await advance(statementBoundMs); // the instance waits for the counters' late answer until their statement's own bound
       await settled();
     });
     expect(simulator.sentBodies()).toHaveLength(1);
@@ -224,6 +247,43 @@ describe("a take of the counters cut at its bound", () => {
     });
     expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 1 }]);
     expect(simulator.sentBodies()).toHaveLength(1);
+  });
+});
+
+describe("a database slower than the counters' bound", () => {
+  it("a fraudster pumping one number while the database is slow gets 5 codes past number:3/1h on three instances, not 12: the instances remember a full counter", {
+    timeout: 60_000,
+  }, async () => {
+    const simulator = useTelesignSimulator({ scenarios: {} });
+    const env = { FRAUD_LIMITS: "number:3/1h" };
+    const instances = [instance(env), instance(env), instance(env)];
+    const [first] = instances as [ReturnType<typeof instance>];
+    for (let i = 0; i < 3; i++) expect((await first.call(smsTo("+447400123456"))).commands).toBeDefined();
+    await first.settled();
+    await onTestTime(async (advance) => {
+      // Every statement now answers after 500 ms (a database waking up): each take of the counters
+      // misses its 400 ms, each claim is in time.
+      void db.fault(...Array.from({ length: 200 }, () => ({ kind: "slow", delayMs: counterBoundMs + 100 }) as const));
+      let running = true;
+      // The instances side by side, each one's requests one after another.
+      const pumping = Promise.all(
+        instances.map(async ({ call, settled }) => {
+          for (let i = 0; i < 3; i++) {
+            await call(smsTo("+447400123456"));
+            await settled();
+          }
+        }),
+      ).finally(() => {
+        running = false;
+      });
+      for (let ms = 0; running && ms < 60_000; ms += 100) await advance(100);
+      await pumping;
+    });
+    await db.statementsRan();
+    // The first instance saw the counter fill and sends nothing more; each other one sends one code on
+    // its own count before the late answer says the counter is full.
+    expect(simulator.sentBodies()).toHaveLength(5);
+    expect(await db.sql("SELECT hits, hit_limit FROM fraud_counters")).toEqual([{ hits: 3, hit_limit: 3 }]);
   });
 });
 
@@ -372,5 +432,23 @@ describe("retention", () => {
     expect(run).toEqual({ done: 2, complete: true });
     expect(await db.sql("SELECT counter_key FROM fraud_counters")).toEqual([{ counter_key: "number/1h:now" }]);
     expect(await db.sql("SELECT phone_key FROM risk_scores")).toEqual([{ phone_key: "now" }]);
+  });
+
+  it("an instance whose clock lags keeps its current counter: a counter goes only 5 minutes after its window ended", async () => {
+    await db.sql(
+      `INSERT INTO fraud_counters (counter_key, window_start, window_end, hit_limit, hits)
+       VALUES ('number/1h:pumped', '2026-01-02T00:00Z', '2026-01-02T01:00Z', 3, 3)`,
+    );
+    const retention = databaseFraudRetention(db.database);
+    // The sweep's clock says 01:04: an instance 4 minutes behind still counts in the window that ends at 01:00.
+    expect(await retention.deleteExpired(new Date("2026-01-02T01:04Z"), Number.POSITIVE_INFINITY)).toEqual({
+      done: 0,
+      complete: true,
+    });
+    expect(await db.sql("SELECT hits FROM fraud_counters")).toEqual([{ hits: 3 }]);
+    expect(await retention.deleteExpired(new Date("2026-01-02T01:06Z"), Number.POSITIVE_INFINITY)).toEqual({
+      done: 1,
+      complete: true,
+    });
   });
 });

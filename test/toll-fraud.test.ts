@@ -107,6 +107,60 @@ describe("where a code may go", () => {
   });
 });
 
+describe("an instance's memory of the shared counters", () => {
+  it("a database that stops answering: the instance goes on from the count it last saw, not from zero", async () => {
+    const shared = memoryRateCounters();
+    let answering = true;
+    const counters: RateCounters = {
+      take: (keys, deadline) => (answering ? shared.take(keys, deadline) : new Promise(() => {})),
+      giveBack: (keys) => shared.giveBack(keys),
+    };
+    const { simulator, call } = startHook({ FRAUD_LIMITS: "number:3/1h" }, {}, { counters });
+    for (let i = 0; i < 2; i++) expect((await call(smsTo(numbers.ukMobile))).json.commands).toBeDefined();
+    answering = false;
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await call(smsTo(numbers.ukMobile))).json);
+    expect(answers.map((json) => json.commands !== undefined)).toEqual([true, false, false]);
+    expectBlocked(answers[1] as Record<string, any>, /rate limit/);
+    expect(simulator.sentBodies()).toHaveLength(3);
+  });
+
+  it("a code given back is forgotten too: the instance never refuses as over the limit a place it gave back", async () => {
+    // The risk score refuses the number's code after the counter took it: the place is given back.
+    const { simulator, call, afterResponse } = startHook({
+      FRAUD_LIMITS: "number:1/1h",
+      TELESIGN_RISK_CHECK: "always",
+    });
+    expectBlocked((await call(smsTo("+447400120666"))).json, /risk score/);
+    await Promise.all(afterResponse);
+    expectBlocked((await call(smsTo("+447400120666"))).json, /risk score/);
+    expect(simulator.sentBodies()).toHaveLength(0);
+  });
+
+  it("an attacker cycling numbers cannot grow it: at most its bound of counters, each forgotten when its window ends", async () => {
+    let time = Date.UTC(2026, 0, 1, 10);
+    const memory = memoryRateCounters({ max: 100, now: () => time });
+    const counterOf = (subject: string, windowEnd = Date.UTC(2026, 0, 1, 11)) => ({
+      key: `number/1h:${subject}`,
+      scope: "number" as const,
+      window: "1h",
+      limit: 1,
+      windowStart: Date.UTC(2026, 0, 1, 10),
+      windowEnd,
+    });
+    const pumped = counterOf("pumped");
+    await memory.take([pumped], Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 1_000; i++) {
+      await memory.take([counterOf(`n${i}`)], Number.POSITIVE_INFINITY);
+      expect(memory.full([pumped])).toEqual([pumped]); // in use, it stays remembered
+    }
+    expect(memory.size).toBe(100);
+    time = pumped.windowEnd;
+    expect(memory.full([pumped])).toEqual([]);
+    expect(memory.size).toBe(99);
+  });
+});
+
 describe("how many codes", () => {
   it("number:3/1h with a dozen concurrent requests to one number sends 3 and refuses the rest", async () => {
     const { simulator, call } = startHook({ FRAUD_LIMITS: "number:3/1h" });
@@ -145,21 +199,21 @@ describe("how many codes", () => {
     expectBlocked((await forUser("+447400500005", "00u4")).json, /rate limit/);
   });
 
-  it("a code refused by one scope does not use up another's: what it took is given back", async () => {
+  it("a code refused by one scope does not use up another's: a counter known full counts it nowhere", async () => {
     const memory = memoryRateCounters();
-    const givenBack: string[] = [];
+    const taken: string[] = [];
     const counters: RateCounters = {
-      take: (keys, deadline) => memory.take(keys, deadline),
-      giveBack: (keys) => {
-        givenBack.push(...keys.map(({ scope }) => scope));
-        return memory.giveBack(keys);
+      take: async (keys, deadline) => {
+        const result = await memory.take(keys, deadline);
+        taken.push(...result.taken.map(({ scope }) => scope));
+        return result;
       },
+      giveBack: (keys) => memory.giveBack(keys),
     };
-    const { call, afterResponse } = startHook({ FRAUD_LIMITS: "number:2/1h,all:1/1h" }, {}, { counters });
+    const { call } = startHook({ FRAUD_LIMITS: "number:2/1h,all:1/1h" }, {}, { counters });
     expect((await call(smsTo(numbers.ukMobile))).json.commands).toBeDefined();
     expectBlocked((await call(smsTo(numbers.ukMobile))).json, /rate limit/);
-    await Promise.all(afterResponse);
-    expect(givenBack).toEqual(["number"]);
+    expect(taken).toEqual(["all", "number"]);
   });
 
   it("FRAUD_LIMITS=none counts nothing", async () => {

@@ -56,6 +56,8 @@ export interface Counted {
   take?: TakeResult;
   /** The shared counters did not answer in time: `take` is this instance's own count. */
   unavailable?: true;
+  /** Their take, once it lands after all (what it counted): the instance remembers its answer. */
+  landed?: Promise<unknown>;
   /** Telesign's risk check, when it applies to this request: the key of its answer in the cache, and the cached answer. */
   risk?: { subject: string; cached?: Promise<RiskScore | undefined> };
   /** Uncounts the code (it is not sent after all); resolves at once when nothing was counted. */
@@ -95,10 +97,11 @@ export function createFraudGuard({
   /** Until when Telesign's no-Intelligence answer stands (`performance.now()` time): one warning per instance and period. */
   let riskUnavailableUntil = Number.NEGATIVE_INFINITY;
   /**
-   * This instance's own counters, for when the shared ones do not answer in time: a burst is still
-   * limited per instance (FRAUD_FAIL=open).
+   * This instance's memory of the shared counters: what they last answered (on time or late), and
+   * the codes it counted on its own when they did not answer in time (FRAUD_FAIL=open). A counter
+   * it saw full refuses codes until its window ends, without asking.
    */
-  const fallbackCounters = memoryRateCounters();
+  const remembered = memoryRateCounters();
   /** The hosts a text may name besides the request's own Okta domain. */
   const { allowedHosts } = config;
 
@@ -145,31 +148,45 @@ export function createFraudGuard({
     if (counters === undefined || keys.length === 0) {
       return { screened, risk, release: async () => {} };
     }
+    // A counter this instance saw full refuses the code at once: no round trip, no wait on its row.
+    const known = remembered.full(keys);
+    if (known.length > 0) return { screened, take: { taken: [], full: known }, risk, release: async () => {} };
     let take: TakeResult;
-    let counted = counters;
-    const taking = counters.take(keys, performance.now() + bound);
+    let counted: RateCounters = counters;
+    // Whatever the shared counters answer, on time or late, the instance remembers.
+    const taking = counters.take(keys, performance.now() + bound).then((result) => {
+      remembered.saw(result);
+      return result;
+    });
     // What a take cut at its bound counted once it lands after all (nothing if it failed).
-    let late: Promise<CounterKey[]> = Promise.resolve([]);
+    let late: Promise<CounterKey[]> | undefined;
     try {
       take = await withinMs(bound, () => taking);
     } catch (error) {
       log("warn", "toll-fraud counters unavailable", { error: errorLineOf(error) });
-      counted = fallbackCounters;
-      take = await fallbackCounters.take(keys, deadline);
-      late = taking.then(({ taken }) => taken).catch(() => []);
+      counted = remembered;
+      take = await remembered.take(keys, deadline);
+      late = taking.then(
+        ({ taken }) => taken,
+        () => [],
+      );
     }
     const { taken } = take;
     let released = false;
     return {
       screened,
       take,
-      ...(counted === fallbackCounters && { unavailable: true as const }),
+      ...(counted === remembered && { unavailable: true as const }),
+      ...(late && { landed: late }),
       risk,
       release: async () => {
         if (released) return;
         released = true;
-        if (taken.length > 0) await counted.giveBack(taken);
-        const landed = await late;
+        if (taken.length > 0) {
+          await counted.giveBack(taken);
+          if (counted !== remembered) await remembered.giveBack(taken);
+        }
+        const landed = (await late) ?? [];
         if (landed.length > 0) await counters.giveBack(landed);
       },
     };
@@ -180,7 +197,7 @@ export function createFraudGuard({
    *   what Telesign answers it says nothing of the account, only of that credential.
    */
   async function judge(
-    { screened, take, unavailable, risk }: Counted,
+    { screened, take, unavailable, risk, landed }: Counted,
     credential: TelesignCredential,
     deadline: number,
     unverified = false,
@@ -195,7 +212,8 @@ export function createFraudGuard({
       const full = take.full[0] as CounterKey;
       finding(judged, { rule: "rate_limit", scope: `${full.scope}/${full.window}`, cause: causes.rate_limit });
     }
-    let after: Promise<unknown> | undefined;
+    // The instance stays up until the shared counters' late answer has landed and is remembered.
+    let after: Promise<unknown> | undefined = landed;
     const { request } = screened;
     if (judged.blocked === undefined && risk !== undefined) {
       const cached = await risk.cached;
@@ -203,7 +221,10 @@ export function createFraudGuard({
       if (score !== undefined) {
         fields.riskRecommendation = score.recommendation;
         fields.riskScore = score.score;
-        if (cached === undefined && riskCache !== undefined) after = riskCache.set(risk.subject, score);
+        if (cached === undefined && riskCache !== undefined) {
+          const caching = riskCache.set(risk.subject, score);
+          after = after === undefined ? caching : Promise.all([caching, after]);
+        }
         if (config.riskRefuses.has(score.recommendation)) {
           finding(judged, { rule: "risk_score", cause: causes.risk_score });
         }

@@ -19,41 +19,102 @@ export interface RateCounters {
 }
 
 export interface TakeResult {
-  /** The counters this code was counted in. */
-  taken: CounterKey[];
-  /** The counters already at their limit: the code was not counted there. */
+  /** The counters this code was counted in, each with its count now (this code included). */
+  taken: TakenCounter[];
+  /**
+   * The counters already at their limit: the code was not counted there. A counter in neither list
+   * was not counted either: a take may count nothing once it knows one counter is full.
+   */
   full: CounterKey[];
 }
 
+/** A counter a code was counted in, and its count with that code. */
+export interface TakenCounter extends CounterKey {
+  hits: number;
+}
+
+/** Counters in memory, which can also say which are full and take in what shared counters said. */
+export interface MemoryRateCounters extends RateCounters {
+  /** The counters of `keys` at their limit by this instance's count. */
+  full(keys: CounterKey[]): CounterKey[];
+  /**
+   * What shared counters answered: each counter is raised to at least their count (a counter they
+   * found full, to its limit); never lowered, since this instance may have counted codes of its
+   * own that they have not seen.
+   */
+  saw(result: TakeResult): void;
+  /** How many counters are remembered. */
+  readonly size: number;
+}
+
+/** Counters an instance remembers at most: a few MB, whatever the traffic. */
+const maxRemembered = 10_000;
+
 /**
- * Counters in this instance's memory: exact for one instance only (the local run without a
- * database, and tests of the guard's logic). A window's counters are dropped once it has ended.
+ * Counters in this instance's memory, at most `max` of them (the least recently used go first),
+ * each forgotten once its window has ended. On their own they are exact for one instance only (the
+ * local run without a database, and tests of the guard's logic); beside shared counters they are
+ * the instance's memory of them: `saw` raises a counter to what the shared one answered, so that
+ * `full` names a counter the instance saw full, and a take counted here while the shared counters
+ * are slow starts from what they last said, not from zero.
  */
-export function memoryRateCounters(now: () => number = Date.now): RateCounters {
-  const counts = new Map<string, { windowStart: number; windowEnd: number; count: number }>();
+export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {}): MemoryRateCounters {
+  const counts = new Map<string, { hits: number; windowEnd: number }>();
   const id = ({ key, windowStart }: CounterKey) => `${key}@${windowStart}`;
+
+  /** The counter's count, or 0 once its window has ended (or never seen). */
+  function hitsOf(key: CounterKey): number {
+    const counter = counts.get(id(key));
+    if (counter === undefined) return 0;
+    if (counter.windowEnd <= now()) {
+      counts.delete(id(key));
+      return 0;
+    }
+    return counter.hits;
+  }
+
+  /** Sets a counter's count and makes it the most recently used; the least recently used go past `max`. */
+  function remember(key: CounterKey, hits: number) {
+    counts.delete(id(key));
+    if (key.windowEnd <= now()) return;
+    counts.set(id(key), { hits, windowEnd: key.windowEnd });
+    for (const oldest of counts.keys()) {
+      if (counts.size <= max) break;
+      counts.delete(oldest);
+    }
+  }
+
+  function full(keys: CounterKey[]): CounterKey[] {
+    return keys.filter((key) => {
+      const hits = hitsOf(key);
+      if (hits < key.limit) return false;
+      remember(key, hits); // a counter in use stays remembered
+      return true;
+    });
+  }
+
   return {
+    full,
+    /** Counts nothing when a counter is full: the code is refused, nothing is to be given back. */
     async take(keys) {
-      const time = now();
-      for (const [counter, { windowEnd }] of counts) if (windowEnd <= time) counts.delete(counter);
-      const result: TakeResult = { taken: [], full: [] };
-      for (const key of keys) {
-        const counter = counts.get(id(key)) ?? { windowStart: key.windowStart, windowEnd: key.windowEnd, count: 0 };
-        if (counter.count >= key.limit) {
-          result.full.push(key);
-          continue;
-        }
-        counter.count++;
-        counts.set(id(key), counter);
-        result.taken.push(key);
-      }
-      return result;
+      const found = full(keys);
+      if (found.length > 0) return { taken: [], full: found };
+      const taken = keys.map((key) => ({ ...key, hits: hitsOf(key) + 1 }));
+      for (const key of taken) remember(key, key.hits);
+      return { taken, full: [] };
     },
     async giveBack(keys) {
       for (const key of keys) {
-        const counter = counts.get(id(key));
-        if (counter !== undefined && counter.count > 0) counter.count--;
+        const hits = hitsOf(key);
+        if (hits > 0) remember(key, hits - 1);
       }
+    },
+    saw(result: TakeResult) {
+      for (const key of result.taken) remember(key, Math.max(hitsOf(key), key.hits));
+      for (const key of result.full) remember(key, Math.max(hitsOf(key), key.limit));
+    },
+    get size() {
+      return counts.size;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { memoryRateCounters, type RateCounters } from "../fraud/rate-counters.ts";
+import { memoryRateCounters, type RateCounters, type TakeResult } from "../fraud/rate-counters.ts";
 import type { CounterKey } from "../fraud/rate-limits.ts";
 import { type RiskCache, riskAnswerLifeMs } from "../fraud/risk-check.ts";
 import type { RiskScore } from "../telesign/risk-score.ts";
@@ -15,7 +15,8 @@ import { type BoundedRun, deleteInBatches } from "./retention.ts";
  * WHERE`). Postgres takes each row's lock and re-reads the row before deciding, so concurrent
  * statements on any instance never count past a limit; the rows come in key order, so that two
  * statements never wait on each other in a cycle. The rows returned are the counters the code was
- * counted in; the others were full.
+ * counted in, with their count now, and those found full before counting; a counter in neither was
+ * full (or not counted because another was).
  */
 
 /**
@@ -27,14 +28,31 @@ export function subjectDigest(key: HashKey): (subject: string) => string {
   return (subject) => phoneHash(key, subject);
 }
 
+/**
+ * A counter already full in the statement's snapshot refuses the code without counting it anywhere:
+ * that read takes no lock, so a code for a full counter (the hot row of a pumped range or user)
+ * never waits behind the others' locks on it, and nothing is to be given back. Otherwise each counter
+ * is counted as above; a counter that filled after the snapshot is found full under its lock.
+ */
 const take = `
-INSERT INTO fraud_counters AS c (counter_key, window_start, window_end, hit_limit, hits)
-SELECT key, window_start, window_end, hit_limit, 1
-FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(key, window_start, window_end, hit_limit)
-ORDER BY key
-ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + 1, hit_limit = excluded.hit_limit
-  WHERE c.hits < excluded.hit_limit
-RETURNING c.counter_key AS key, ${isoText("c.window_start")} AS "windowStart"`;
+WITH wanted AS (
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::int[]) AS t(key, window_start, window_end, hit_limit)
+), already_full AS (
+  SELECT w.key, w.window_start FROM wanted w
+  JOIN fraud_counters f ON f.counter_key = w.key AND f.window_start = w.window_start
+  WHERE f.hits >= w.hit_limit
+), counted AS (
+  INSERT INTO fraud_counters AS c (counter_key, window_start, window_end, hit_limit, hits)
+  SELECT key, window_start, window_end, hit_limit, 1 FROM wanted
+  WHERE NOT EXISTS (SELECT 1 FROM already_full)
+  ORDER BY key
+  ON CONFLICT (counter_key, window_start) DO UPDATE SET hits = c.hits + 1, hit_limit = excluded.hit_limit
+    WHERE c.hits < excluded.hit_limit
+  RETURNING c.counter_key AS key, c.window_start, c.hits
+)
+SELECT key, ${isoText("window_start")} AS "windowStart", hits FROM counted
+UNION ALL
+SELECT key, ${isoText("window_start")} AS "windowStart", NULL FROM already_full`;
 
 /** Locks the rows in key order first, as `take` does, then uncounts one code in each. */
 const giveBack = `
@@ -71,7 +89,7 @@ export function databaseRateCounters(database: () => Database): RateCounters {
     // take that lands late still says what it counted, and the guard gives back a code not sent.
     async take(keys) {
       if (keys.length === 0) return { taken: [], full: [] };
-      const rows = await database().query<{ key: string; windowStart: string }>(
+      const rows = await database().query<{ key: string; windowStart: string; hits: number | null }>(
         take,
         [
           keys.map(({ key }) => key),
@@ -81,11 +99,16 @@ export function databaseRateCounters(database: () => Database): RateCounters {
         ],
         { timeoutMs: afterAnswerTimeoutMs },
       );
-      const counted = new Set(rows.map(identity));
-      const taken: CounterKey[] = [];
-      const full: CounterKey[] = [];
-      for (const key of keys) (counted.has(identity(key)) ? taken : full).push(key);
-      return { taken, full };
+      const answered = new Map(rows.map((row) => [identity(row), row.hits]));
+      // Counted nowhere because a counter was already full: the others are neither taken nor full.
+      const refusedEarly = rows.some(({ hits }) => hits === null);
+      const result: TakeResult = { taken: [], full: [] };
+      for (const key of keys) {
+        const hits = answered.get(identity(key));
+        if (typeof hits === "number") result.taken.push({ ...key, hits });
+        else if (hits === null || !refusedEarly) result.full.push(key);
+      }
+      return result;
     },
     async giveBack(keys) {
       if (keys.length === 0) return;
@@ -158,7 +181,13 @@ export function databaseRiskCache(database: () => Database, now: () => Date = ()
   };
 }
 
-/** Counters whose window has ended and risk scores past their day, deleted by the retention sweep. */
+/**
+ * Counters are kept this long past their window's end: every instance keys a window by its own
+ * clock, and one whose clock lags must not find its current counter deleted and start it again.
+ */
+const counterRetentionMarginMs = 5 * 60_000;
+
+/** Counters whose window ended over 5 minutes ago and risk scores past their day, deleted by the retention sweep. */
 export interface FraudRetention {
   deleteExpired(now: Date, deadline: number): Promise<BoundedRun>;
 }
@@ -168,7 +197,12 @@ export function databaseFraudRetention(database: () => Database): FraudRetention
     async deleteExpired(now, deadline) {
       const db = database();
       const runs = await Promise.all([
-        deleteInBatches(db, { table: "fraud_counters", column: "window_end", before: now, deadline }),
+        deleteInBatches(db, {
+          table: "fraud_counters",
+          column: "window_end",
+          before: new Date(now.getTime() - counterRetentionMarginMs),
+          deadline,
+        }),
         deleteInBatches(db, { table: "risk_scores", column: "expires_at", before: now, deadline }),
       ]);
       return { done: runs[0].done + runs[1].done, complete: runs.every(({ complete }) => complete) };
