@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { backgroundTraffic, demoUser, demoUserCodes, insertTraffic } from "../simulator/console-traffic.ts";
 import { type CodeRecord, LookupUnavailable, periodStart } from "../src/console/console-records.ts";
 import { databaseRecords } from "../src/console/database-records.ts";
+import { rollUpHealth } from "../src/console/health-rollup.ts";
 import { verdictOf } from "../src/console/verdict.ts";
 import { oktaLimitMs } from "../src/okta/time-limit.ts";
 import type { Database } from "../src/storage/database.ts";
@@ -206,8 +207,10 @@ describe("health figures", () => {
     expect(figures.hourly[3]).toMatchObject({ delivered: 1, pending: 1, failed: 1, blocked: 0, fallback: 0 });
     expect(figures.byChannel).toEqual([{ key: "sms", sent: 3, delivered: 1, failed: 1 }]);
     expect(figures.byCountry).toEqual([{ key: "US", sent: 3, delivered: 1, failed: 1 }]);
-    expect(figures.timeToDelivered).toEqual({ count: 1, p50Ms: 4000, p95Ms: 4000 });
-    expect(figures.hookDuration).toMatchObject({ count: 5, overLimit: 0, p50Ms: 412 });
+    // Percentiles are the middle of their bucket: 4,000 ms lies in the one from 1.02^418 ms (3,935) to
+    // 1.02^419 ms (4,014), 412 ms in the one from 410 to 420 ms.
+    expect(figures.timeToDelivered).toEqual({ count: 1, p50Ms: 3974, p95Ms: 3974 });
+    expect(figures.hookDuration).toMatchObject({ count: 5, overLimit: 0, p50Ms: 415 });
     expect(figures.blockedByRule).toEqual([{ rule: "rate_limit", count: 1 }]);
     expect(figures.telesignErrors).toEqual([{ code: 3031, description: "Delivery failed", count: 1 }]);
   });
@@ -235,13 +238,18 @@ describe("health figures", () => {
     expect(figures.timeToDelivered).toEqual({ count: 0 });
   });
 
-  it("cost one statement whatever the traffic", async () => {
+  it("cost a few statements whatever the traffic: the rolled-up hours, then one per run of hours read live", async () => {
     const { database: countedDatabase, statements } = counted();
     const records = databaseRecords(countedDatabase, phoneHashKey);
-    await records.health(new Date(now.getTime() - 7 * 86_400_000), now);
-    expect(statements).toHaveLength(1);
-    await seed(backgroundTraffic(now, 20, phoneHashKey));
-    await records.health(new Date(now.getTime() - 7 * 86_400_000), now);
-    expect(statements).toHaveLength(2);
+    const week = periodStart(now, 168);
+    await records.health(week, now);
+    expect(statements).toHaveLength(2); // nothing rolled up: the hours rolled up (none), the week live
+    await seed(backgroundTraffic(now, 20, phoneHashKey, 48));
+    // A day's retention: the hours of 2026-12-05 up to 09:00 are due.
+    await rollUpHealth(database(), { now, retentionDays: 1, deadline: performance.now() + 60_000 });
+    statements.length = 0;
+    await records.health(week, now);
+    // The hours rolled up, their sum, the hours before them live, the last day live.
+    expect(statements).toHaveLength(4);
   });
 });

@@ -19,6 +19,10 @@ describe("the migrated schema", () => {
       "delivery_statuses",
       "event_claims",
       "fraud_counters",
+      "health_errors",
+      "health_hours",
+      "health_outcomes",
+      "health_timings",
       "okta_requests",
       "risk_scores",
     ]);

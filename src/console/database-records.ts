@@ -1,44 +1,34 @@
-import { oktaLimitMs } from "../okta/time-limit.ts";
-import type { Database } from "../storage/database.ts";
+import { type Database, isoText } from "../storage/database.ts";
 import { phoneHash } from "../storage/phone-hash.ts";
 import { hourMs } from "../support/calendar.ts";
-import { type DeliveryState, deliveryStateOf } from "../telesign/status-codes.ts";
 import {
   type CodeRecord,
   type ConsoleRecords,
-  type DeliveryRate,
   type DeliveryReport,
-  type HourlyOutcomes,
   type LookupQuery,
   LookupUnavailable,
   lookupLimit,
 } from "./console-records.ts";
+import { codesOnly, deliveryCodes, figuresOf, rangeTally, type Tally, tallySum } from "./health-tally.ts";
 
 /**
  * The console's reads of Netlify Database: a lookup is one statement over one of the requests'
- * indexes (user, login, phone hash, eventId, reference id), its delivery statuses joined in; the
- * health figures of any period are one statement, whatever the traffic: one pass over the
- * period's rows by their time index.
+ * indexes (user, login, phone hash, eventId, reference id), its delivery statuses joined in. The
+ * health figures of a period sum the tallies of its hours: those rolled up (health-rollup.ts) in
+ * one statement over the rollup tables, whose cost grows with the hours, not the codes; the others
+ * (the last day, whose delivery reports may still come, and any hour not yet rolled up) read live,
+ * one statement per run of hours.
  */
 
 /** Each statement gets this long: the handler's own bound covers the whole answer. */
 const statementTimeoutMs = 7_000;
-
-/** Telesign's codes of each delivery state, for SQL: the meaning stays in status-codes.ts. */
-const telesignCodes = Array.from({ length: 1_000 }, (_, index) => 3_000 + index);
-const codesOf = (state: DeliveryState) => telesignCodes.filter((code) => deliveryStateOf(code) === state);
-const deliveredCodes = codesOf("delivered");
-const failedCodes = codesOf("failed");
-
-/** Repeats of an eventId are not codes of their own: Okta got the first request's answer. */
-const codes = "r.outcome <> 'duplicate'";
 
 /**
  * The newest codes of one index's matches: ordered and limited inside, so that the database reads
  * at most `lookupLimit` rows of the index (newest first), however many codes the key has. $2 is the limit.
  */
 const newest = (where: string) =>
-  `(SELECT * FROM okta_requests r WHERE ${where} AND ${codes} ORDER BY r.received_at DESC, r.id DESC LIMIT $2)`;
+  `(SELECT * FROM okta_requests r WHERE ${where} AND ${codesOnly} ORDER BY r.received_at DESC, r.id DESC LIMIT $2)`;
 
 /** The requests a lookup matches, each through its own index (a user: by id, or by login in any case). */
 const lookupSources: Record<LookupQuery["kind"], string> = {
@@ -75,116 +65,49 @@ export function databaseRecords(database: () => Database, phoneHashKey: string |
     },
 
     async health(from, to) {
-      const [row] = await query<HealthRow>(healthStatement, [
-        from.toISOString(),
-        to.toISOString(),
-        deliveredCodes,
-        failedCodes,
+      // The hours rolled up (whole hours of the period), then each run of the others read live.
+      const rolled = await query<{ hour: string }>(
+        `SELECT ${isoText("hour")} AS hour FROM health_hours
+         WHERE hour >= $1::timestamptz AND hour + interval '1 hour' <= $2::timestamptz`,
+        [from.toISOString(), to.toISOString()],
+      );
+      const hours = rolled.map(({ hour }) => hour);
+      const tallies = await Promise.all([
+        ...(hours.length > 0 ? [query<Tally>(rolledUpSum, [hours])] : []),
+        ...liveRanges(from, to, new Set(hours.map((hour) => Date.parse(hour)))).map(([start, end]) =>
+          query<Tally>(`WITH ${rangeTally} ${tallySum}`, [start.toISOString(), end.toISOString(), ...deliveryCodes]),
+        ),
       ]);
-      const figures = row?.durations;
-      const breakdown = row?.breakdown ?? [];
-      return {
-        from: from.toISOString(),
-        to: to.toISOString(),
-        hourly: hourlyOf(breakdown, from, to),
-        byChannel: ratesOf(breakdown, "channel"),
-        byCountry: ratesOf(breakdown, "country"),
-        timeToDelivered: {
-          count: figures?.delivered ?? 0,
-          p50Ms: figures?.delivered_p50 ?? undefined,
-          p95Ms: figures?.delivered_p95 ?? undefined,
-        },
-        hookDuration: {
-          count: figures?.answered ?? 0,
-          p50Ms: figures?.duration_p50 ?? undefined,
-          p95Ms: figures?.duration_p95 ?? undefined,
-          overLimit: figures?.over_limit ?? 0,
-        },
-        blockedByRule: row?.blocked ?? [],
-        telesignErrors: (row?.errors ?? []).map(({ code, description, count }) => ({
-          code,
-          description: description ?? "",
-          count,
-        })),
-      };
+      return figuresOf(
+        tallies.flatMap(([tally]) => (tally === undefined ? [] : [tally])),
+        from,
+        to,
+      );
     },
   };
 }
 
-/**
- * A period's figures in one statement: each request of the period read once (by the time index),
- * joined to its delivery reports (those recorded up to a day later still count), classified
- * once, then counted every way the page shows. Time to delivered is on the hook's own clock, from
- * Okta's request arriving to Telesign's delivered report arriving: no clock skew between the two.
- * $1, $2: the period; $3, $4: Telesign's delivered and failed codes.
- */
-const healthStatement = `
-  WITH statuses AS (
-    SELECT s.reference_id,
-      bool_or(s.code = ANY($3::int[])) AS delivered,
-      bool_or(s.code = ANY($4::int[])) AS failed,
-      min(s.recorded_at) FILTER (WHERE s.code = ANY($3::int[])) AS delivered_at
-    FROM delivery_statuses s
-    WHERE s.recorded_at >= $1::timestamptz AND s.recorded_at < $2::timestamptz + interval '1 day'
-      AND s.source <> 'send'
-    GROUP BY s.reference_id
-  ), requests AS MATERIALIZED (
-    SELECT r.received_at, r.channel, r.duration_ms, r.outcome, r.telesign_code, r.reference_id, st.delivered_at,
-      coalesce(r.destination_country, '+' || r.country_code) AS country,
-      CASE WHEN r.outcome = 'blocked' THEN coalesce(split_part(r.fraud_rules, ',', 1), 'unknown') END AS rule,
-      CASE WHEN r.outcome = 'blocked' THEN 'blocked'
-           WHEN r.outcome <> 'accepted' THEN 'fallback'
-           WHEN st.delivered THEN 'delivered'
-           WHEN st.failed THEN 'failed'
-           ELSE 'pending' END AS verdict
-    FROM okta_requests r LEFT JOIN statuses st ON st.reference_id = r.reference_id
-    WHERE r.received_at >= $1::timestamptz AND r.received_at < $2::timestamptz AND ${codes}
-  ), breakdown AS (
-    SELECT CASE WHEN grouping(hour) = 0 THEN 'hour' WHEN grouping(channel) = 0 THEN 'channel' ELSE 'country' END
-        AS dimension,
-      coalesce(to_char(hour, 'YYYY-MM-DD"T"HH24":00:00.000Z"'), channel, country) AS key, verdict, count(*)::int AS count
-    FROM (
-      SELECT date_trunc('hour', received_at, 'UTC') AT TIME ZONE 'UTC' AS hour,
-        coalesce(channel, 'unknown') AS channel, coalesce(country, 'unknown') AS country, verdict
-      FROM requests
-    ) q
-    GROUP BY GROUPING SETS ((hour, verdict), (channel, verdict), (country, verdict))
-  ), durations AS (
-    SELECT
-      count(delivered_at)::int AS delivered,
-      round(percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM delivered_at - received_at) * 1000))
-        FILTER (WHERE delivered_at IS NOT NULL))::int AS delivered_p50,
-      round(percentile_cont(0.95) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM delivered_at - received_at) * 1000))
-        FILTER (WHERE delivered_at IS NOT NULL))::int AS delivered_p95,
-      count(*)::int AS answered,
-      round(percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p50,
-      round(percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms))::int AS duration_p95,
-      count(*) FILTER (WHERE duration_ms >= ${oktaLimitMs})::int AS over_limit
-    FROM requests
-  ), blocked AS (
-    SELECT rule, count(*)::int AS count FROM requests WHERE verdict = 'blocked' GROUP BY rule
-  ), errors AS (
-    SELECT code, max(description) AS description, count(*)::int AS count FROM (
-      SELECT r.telesign_code AS code, s.description FROM requests r
-        LEFT JOIN delivery_statuses s ON s.reference_id = r.reference_id AND s.source = 'send'
-      WHERE r.outcome = 'rejected' AND r.telesign_code IS NOT NULL
-      UNION ALL
-      SELECT s.code, s.description FROM delivery_statuses s
-      WHERE s.recorded_at >= $1::timestamptz AND s.recorded_at < $2::timestamptz AND s.code = ANY($4::int[])
-    ) e
-    GROUP BY code
-  )
-  SELECT
-    (SELECT coalesce(json_agg(b), '[]'::json) FROM breakdown b) AS breakdown,
-    (SELECT row_to_json(d) FROM durations d) AS durations,
-    (SELECT coalesce(json_agg(x ORDER BY x.count DESC, x.rule), '[]'::json) FROM blocked x) AS blocked,
-    (SELECT coalesce(json_agg(e ORDER BY e.count DESC, e.code), '[]'::json) FROM errors e) AS errors`;
+/** The tallies of rolled-up hours ($1, ISO texts), summed. */
+const rolledUpSum = `
+  WITH outcomes AS (SELECT * FROM health_outcomes WHERE hour = ANY($1::timestamptz[])),
+    errors AS (SELECT * FROM health_errors WHERE hour = ANY($1::timestamptz[])),
+    timings AS (SELECT * FROM health_timings WHERE hour = ANY($1::timestamptz[]))
+  ${tallySum}`;
 
-interface HealthRow {
-  breakdown: Breakdown[];
-  durations: DurationRow;
-  blocked: { rule: string; count: number }[];
-  errors: { code: number; description: string | null; count: number }[];
+/** The parts of the period not rolled up, as ranges of whole runs of hours (the first and last may be part of one). */
+function liveRanges(from: Date, to: Date, rolled: Set<number>): [Date, Date][] {
+  const ranges: [Date, Date][] = [];
+  let start: number | undefined;
+  for (let at = from.getTime(); at < to.getTime(); ) {
+    const next = Math.min(to.getTime(), Math.floor(at / hourMs) * hourMs + hourMs);
+    if (rolled.has(at) && next - at === hourMs) {
+      if (start !== undefined) ranges.push([new Date(start), new Date(at)]);
+      start = undefined;
+    } else start ??= at;
+    at = next;
+  }
+  if (start !== undefined) ranges.push([new Date(start), to]);
+  return ranges;
 }
 
 interface StatusRow {
@@ -192,16 +115,6 @@ interface StatusRow {
   description: string;
   at: string;
   source: string;
-}
-
-interface DurationRow {
-  delivered: number;
-  delivered_p50: number | null;
-  delivered_p95: number | null;
-  answered: number;
-  duration_p50: number | null;
-  duration_p95: number | null;
-  over_limit: number;
 }
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
@@ -239,34 +152,4 @@ function codeRecordOf(row: Record<string, unknown>, statuses: StatusRow[]): Code
     hookDurationMs: number(row.duration_ms),
     reports,
   };
-}
-
-type Breakdown = { dimension: "hour" | "channel" | "country"; key: string; verdict: string; count: number };
-
-/** One entry per hour of the period, empty hours included: a chart's gaps are real. */
-function hourlyOf(rows: Breakdown[], from: Date, to: Date): HourlyOutcomes[] {
-  const hours = new Map<string, HourlyOutcomes>();
-  for (let at = from.getTime(); at < to.getTime(); at += hourMs) {
-    const hour = new Date(at).toISOString();
-    hours.set(hour, { hour, delivered: 0, pending: 0, failed: 0, blocked: 0, fallback: 0 });
-  }
-  for (const { dimension, key, verdict, count } of rows) {
-    const entry = dimension === "hour" ? hours.get(key) : undefined;
-    if (entry !== undefined && verdict in entry) entry[verdict as keyof Omit<HourlyOutcomes, "hour">] += count;
-  }
-  return [...hours.values()];
-}
-
-/** Delivery by channel or country, of the codes Telesign accepted (blocked and fallen-back ones never reached it). */
-function ratesOf(rows: Breakdown[], by: "channel" | "country"): DeliveryRate[] {
-  const rates = new Map<string, DeliveryRate>();
-  for (const { dimension, key, verdict, count } of rows) {
-    if (dimension !== by || verdict === "blocked" || verdict === "fallback") continue;
-    const rate = rates.get(key) ?? { key, sent: 0, delivered: 0, failed: 0 };
-    rate.sent += count;
-    if (verdict === "delivered") rate.delivered += count;
-    if (verdict === "failed") rate.failed += count;
-    rates.set(key, rate);
-  }
-  return [...rates.values()].sort((a, b) => b.sent - a.sent || a.key.localeCompare(b.key));
 }
