@@ -6,6 +6,7 @@ import { parseGuardConfig } from "../src/fraud/guard-config.ts";
 import { memoryRateCounters, type RateCounters } from "../src/fraud/rate-counters.ts";
 import { memoryRiskCache } from "../src/fraud/risk-check.ts";
 import { parseTelephonyRequest } from "../src/okta/telephony-request.ts";
+import { testPhoneHashKey } from "./support/console-site.ts";
 import { apiKey, baseEnv, customerId, startHook, telesignUrl, useTelesignSimulator } from "./support/hook.ts";
 import { capturedLines, logLinesSince } from "./support/log-capture.ts";
 import { server } from "./support/msw-server.ts";
@@ -694,5 +695,40 @@ describe("the review's bypasses of the guard", () => {
     await Promise.all(afterResponse);
     await call(smsTo(numbers.ukMobile, { requestType: verification }));
     expect(scoredEvents()).toEqual(["sign-in", "create"]);
+  });
+});
+
+describe("an instance's memory of the shared counters, while the database answers", () => {
+  it("a burst of made-up passthrough credentials that fills a counter for a moment does not lock a victim out on the instances that saw it full", async () => {
+    let reviewEvents = 0;
+    const smsTo = (phoneNumber: string) =>
+      oktaRequest(
+        { phoneNumber, otpCode: "482915", msgTemplate: "Your verification code is 482915" },
+        { eventId: `lockout-${reviewEvents++}` },
+      );
+    const env = {
+      OKTA_AUTH_MODE: "passthrough",
+      TELESIGN_API_KEY: undefined,
+      OKTA_AUTH_SECRETS: undefined,
+      PHONE_HASH_KEY: testPhoneHashKey,
+      FRAUD_LIMITS: "number:3/1h",
+    };
+    const basic = (key: string) => ({
+      authorization: `Basic ${Buffer.from(`${customerId}:${key}`).toString("base64")}`,
+    });
+    const counters = memoryRateCounters(); // the shared counters (the database), one for both instances
+    const a = startHook(env, {}, { counters });
+    const b = startHook(env, {}, { counters });
+    const madeUp = { headers: basic("made-up") };
+    // One burst: A's three take the places, B's five find the counter full; Telesign refuses all.
+    await Promise.all([
+      ...Array.from({ length: 3 }, () => a.call(smsTo("+447400123456"), madeUp)),
+      ...Array.from({ length: 5 }, () => b.call(smsTo("+447400123456"), madeUp)),
+    ]);
+    await Promise.all([...a.afterResponse, ...b.afterResponse]);
+    expect(a.simulator.messages.size + b.simulator.messages.size).toBe(0);
+    // Every place was given back to the shared counters: the victim's codes go out on either instance.
+    expect((await a.call(smsTo("+447400123456"), { headers: basic(apiKey) })).json.commands).toBeDefined();
+    expect((await b.call(smsTo("+447400123456"), { headers: basic(apiKey) })).json.error).toBeUndefined();
   });
 });

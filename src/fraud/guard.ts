@@ -98,8 +98,8 @@ export function createFraudGuard({
   let riskUnavailableUntil = Number.NEGATIVE_INFINITY;
   /**
    * This instance's memory of the shared counters: what they last answered (on time or late), and
-   * the codes it counted on its own when they did not answer in time (FRAUD_FAIL=open). A counter
-   * it saw full refuses codes until its window ends, without asking.
+   * the codes it counted on its own when they did not answer in time (FRAUD_FAIL=open). It is read
+   * only while they are slow: whenever they answer in time, they decide.
    */
   const remembered = memoryRateCounters();
   /** The hosts a text may name besides the request's own Okta domain. */
@@ -148,14 +148,14 @@ export function createFraudGuard({
     if (counters === undefined || keys.length === 0) {
       return { screened, risk, release: async () => {} };
     }
-    // A counter this instance saw full refuses the code at once: no round trip, no wait on its row.
-    const known = remembered.full(keys);
-    if (known.length > 0) return { screened, take: { taken: [], full: known }, risk, release: async () => {} };
     let take: TakeResult;
     let counted: RateCounters = counters;
-    // Whatever the shared counters answer, on time or late, the instance remembers.
+    // Whatever the shared counters answer, on time or late, the instance remembers. Their word
+    // decides while they answer in time: a counter this instance saw full for a moment (places
+    // given back elsewhere since) never refuses a code they would count.
+    let cut = false;
     const taking = counters.take(keys, performance.now() + bound).then((result) => {
-      remembered.saw(result);
+      remembered.saw(result, !cut);
       return result;
     });
     // What a take cut at its bound counted once it lands after all (nothing if it failed).
@@ -163,6 +163,7 @@ export function createFraudGuard({
     try {
       take = await withinMs(bound, () => taking);
     } catch (error) {
+      cut = true;
       log("warn", "toll-fraud counters unavailable", { error: errorLineOf(error) });
       counted = remembered;
       take = await remembered.take(keys, deadline);

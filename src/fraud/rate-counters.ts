@@ -38,11 +38,11 @@ export interface MemoryRateCounters extends RateCounters {
   /** The counters of `keys` at their limit by this instance's count. */
   full(keys: CounterKey[]): CounterKey[];
   /**
-   * What shared counters answered: each counter is raised to at least their count (a counter they
-   * found full, to its limit); never lowered, since this instance may have counted codes of its
-   * own that they have not seen.
+   * What shared counters answered (a counter they found full counts as its limit). An answer in
+   * time is the truth now: each counter takes its count, lower or higher. A late one is a count of
+   * the past: each counter is only raised to it, never lowered.
    */
-  saw(result: TakeResult): void;
+  saw(result: TakeResult, inTime: boolean): void;
   /** How many counters are remembered. */
   readonly size: number;
 }
@@ -54,9 +54,9 @@ const maxRemembered = 10_000;
  * Counters in this instance's memory, at most `max` of them (the least recently used go first),
  * each forgotten once its window has ended. On their own they are exact for one instance only (the
  * local run without a database, and tests of the guard's logic); beside shared counters they are
- * the instance's memory of them: `saw` raises a counter to what the shared one answered, so that
- * `full` names a counter the instance saw full, and a take counted here while the shared counters
- * are slow starts from what they last said, not from zero.
+ * the instance's memory of them: `saw` keeps what the shared ones answered, so that a take counted
+ * here while they are slow refuses a counter they last said was full, and starts the others from
+ * what they last said, not from zero.
  */
 export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {}): MemoryRateCounters {
   const counts = new Map<string, { hits: number; windowEnd: number }>();
@@ -109,9 +109,10 @@ export function memoryRateCounters({ max = maxRemembered, now = Date.now } = {})
         if (hits > 0) remember(key, hits - 1);
       }
     },
-    saw(result: TakeResult) {
-      for (const key of result.taken) remember(key, Math.max(hitsOf(key), key.hits));
-      for (const key of result.full) remember(key, Math.max(hitsOf(key), key.limit));
+    saw(result: TakeResult, inTime: boolean) {
+      const known = (key: CounterKey, hits: number) => remember(key, inTime ? hits : Math.max(hitsOf(key), hits));
+      for (const key of result.taken) known(key, key.hits);
+      for (const key of result.full) known(key, key.limit);
     },
     get size() {
       return counts.size;
