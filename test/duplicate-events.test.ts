@@ -276,3 +276,17 @@ describe("a claim released after a refusal", () => {
     expect(simulator.sentBodies()).toHaveLength(2);
   });
 });
+
+describe("outside text in the stored first reply", () => {
+  it("half a surrogate pair in Okta's locale (echoed in an error reply) still settles the claim: repeats get the first reply, never a stuck claim or a second send", async () => {
+    server.use(http.post(`${telesignUrl}/v1/omnichannel`, () => new Response("oops", { status: 500 })));
+    const first = instance();
+    const body = oktaRequest({ locale: "en\ud800" } as never, { eventId: "lone-surrogate-locale" });
+    const reply = await first.call(body);
+    await first.settled();
+    expect(
+      await db.sql("SELECT state FROM event_claims WHERE event_key = $1", [eventKey("lone-surrogate-locale")]),
+    ).toEqual([{ state: "answered" }]);
+    expect((await instance().call(body)).error?.errorSummary).toBe(reply.error?.errorSummary);
+  });
+});

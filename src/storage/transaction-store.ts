@@ -1,4 +1,5 @@
 import type { DeliveryChannel } from "../okta/telephony-request.ts";
+import { wellFormed } from "../support/well-formed.ts";
 import { referenceIdOf } from "../telesign/reference-id.ts";
 import { type Database, isoText, netlifyDatabase } from "./database.ts";
 import { type BoundedRun, deleteInBatches } from "./retention.ts";
@@ -308,10 +309,9 @@ function descriptionOf(value: string): string {
  */
 function printable(value: string): string {
   return (
-    value
+    wellFormed(value)
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
       .replace(/[\u0000-\u001f\u007f]/g, "\ufffd")
-      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\ufffd")
   );
 }
 
