@@ -5,7 +5,9 @@ import { type HealthFigures, periodStart } from "../src/console/console-records.
 import { databaseRecords } from "../src/console/database-records.ts";
 import { createHealthRollup, rollUpHealth, rollupDelayMs } from "../src/console/health-rollup.ts";
 import type { Logger } from "../src/log.ts";
+import type { Database } from "../src/storage/database.ts";
 import { hourMs } from "../src/support/calendar.ts";
+import { DeadlineExceeded } from "../src/support/deadline.ts";
 import { useDatabase } from "./support/database.ts";
 import { singleStatementHealth } from "./support/health-statement.ts";
 
@@ -189,6 +191,24 @@ describe("health rollups", () => {
       (Date.parse("2026-12-05T10:00:00.000Z") - Date.parse("2026-12-05T00:00:00.000Z")) / hourMs,
     );
     expect(await run(now)).toEqual({ rolled: 0, deleted: 0, complete: true });
+  });
+
+  it("an hour cut off by the run's deadline is no failure: the run says there is more to roll up (its timer may fire a little early)", async () => {
+    // The cleanup and the list of missing hours answer; the hour's statement outlives its bound at
+    // once, as a timer that fires early makes it look: the clock read afterwards is still before the deadline.
+    const cutOff: Database = {
+      query: async (text, _params, { timeoutMs }) => {
+        if (text.includes("DELETE FROM health_hours")) return [{ deleted: 0 }] as never;
+        if (text.includes("generate_series")) return [{ hour: "2026-12-05T00:00:00.000Z" }] as never;
+        throw new DeadlineExceeded(`no answer within ${timeoutMs} ms`);
+      },
+    };
+    const at = { now, retentionDays, deadline: performance.now() + 5_000 };
+    expect(await rollUpHealth(cutOff, at)).toEqual({ rolled: 0, deleted: 0, complete: false });
+    // A statement past its own bound, with the run's deadline far off, is a failure all the same.
+    await expect(rollUpHealth(cutOff, { ...at, deadline: performance.now() + 60_000 })).rejects.toThrow(
+      DeadlineExceeded,
+    );
   });
 
   it("counts each hour once, however many runs overlap", async () => {

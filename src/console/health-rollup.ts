@@ -1,8 +1,8 @@
 import { messagesOf, type Parsed, type RetentionConfig } from "../config.ts";
 import { jsonLogger, type Logger } from "../log.ts";
 import { type Database, isoText } from "../storage/database.ts";
+import { statementOfRun } from "../storage/retention.ts";
 import { dayMs, hourMs, retentionCutoff } from "../support/calendar.ts";
-import { DeadlineExceeded } from "../support/deadline.ts";
 import { messageOf } from "../support/error-text.ts";
 import { deliveryCodes, rangeTally } from "./health-tally.ts";
 
@@ -106,16 +106,12 @@ export async function rollUpHealth(
   for (const [index, { hour }] of due.entries()) {
     if (index === maxHours || performance.now() >= deadline) return { ...result, complete: false };
     const end = new Date(Date.parse(hour) + hourMs).toISOString();
-    try {
-      const [row] = await database.query<{ rolled: number }>(rollUpHour, [hour, end, ...deliveryCodes], {
-        timeoutMs: timeoutMs(),
-      });
-      result.rolled += row?.rolled ?? 0;
-    } catch (error) {
-      // An hour cut off by the run's deadline is the next run's to roll up (its statement left nothing).
-      if (error instanceof DeadlineExceeded && performance.now() >= deadline) return { ...result, complete: false };
-      throw error;
-    }
+    const rows = await statementOfRun(deadline, statementTimeoutMs, (timeoutMs) =>
+      database.query<{ rolled: number }>(rollUpHour, [hour, end, ...deliveryCodes], { timeoutMs }),
+    );
+    // An hour cut off by the run's deadline is the next run's to roll up (its statement left nothing).
+    if (rows === undefined) return { ...result, complete: false };
+    result.rolled += rows[0]?.rolled ?? 0;
   }
   return result;
 }

@@ -41,24 +41,37 @@ export async function deleteInBatches(
     "SELECT count(*)::int AS deleted FROM gone";
   let done = 0;
   while (performance.now() < deadline) {
-    const remainingMs = deadline - performance.now();
-    // Decided before the statement: its timer may fire a little early, so the clock read after it
-    // cannot tell the run's deadline from the statement's own bound.
-    const boundByDeadline = remainingMs < statementTimeoutMs;
-    const timeoutMs = Math.max(1, Math.min(statementTimeoutMs, remainingMs));
-    let deleted: number;
-    try {
-      const [row] = await database.query<{ deleted: number }>(statement, [before.toISOString(), batchSize], {
-        timeoutMs,
-      });
-      deleted = row?.deleted ?? 0;
-    } catch (error) {
-      // A batch cut off by the run's deadline is the next run's to finish.
-      if (error instanceof DeadlineExceeded && boundByDeadline) return { done, complete: false };
-      throw error;
-    }
+    const rows = await statementOfRun(deadline, statementTimeoutMs, (timeoutMs) =>
+      database.query<{ deleted: number }>(statement, [before.toISOString(), batchSize], { timeoutMs }),
+    );
+    // A batch cut off by the run's deadline is the next run's to finish.
+    if (rows === undefined) return { done, complete: false };
+    const deleted = rows[0]?.deleted ?? 0;
     done += deleted;
     if (deleted < batchSize) return { done, complete: true };
   }
   return { done, complete: false };
+}
+
+/**
+ * One statement of a run that stops at `deadline` (a `performance.now()` time): bound by
+ * `statementTimeoutMs` or by what is left of the run, whichever is shorter. Resolves `undefined`
+ * when the run's deadline cut it off (the next run's to do); any other failure, the statement's own
+ * bound included, rejects.
+ */
+export async function statementOfRun<T>(
+  deadline: number,
+  statementTimeoutMs: number,
+  statement: (timeoutMs: number) => Promise<T>,
+): Promise<T | undefined> {
+  const remainingMs = deadline - performance.now();
+  // Decided before the statement: its timer may fire a little early, so the clock read after it
+  // cannot tell the run's deadline from the statement's own bound.
+  const boundByDeadline = remainingMs < statementTimeoutMs;
+  try {
+    return await statement(Math.max(1, Math.min(statementTimeoutMs, remainingMs)));
+  } catch (error) {
+    if (error instanceof DeadlineExceeded && boundByDeadline) return undefined;
+    throw error;
+  }
 }
